@@ -1,0 +1,16 @@
+namespace MessageQueue.Gateway.Fanout;
+
+public static class FanoutExtensions
+{
+    /// <summary>The in-process fan-out. Doors add their <see cref="IUpdateSink"/>s.</summary>
+    public static IHostApplicationBuilder AddFanout(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<FanoutOptions>().BindConfiguration(FanoutOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LocalUpdateFanout>();
+        builder.Services.AddSingleton<IUpdateFanout>(sp => sp.GetRequiredService<LocalUpdateFanout>());
+        // Registered before the store writer so it stops after it: the writer's last commits still fan out.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalUpdateFanout>());
+        return builder;
+    }
+}

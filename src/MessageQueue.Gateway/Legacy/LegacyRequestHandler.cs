@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using MessageQueue.Gateway.Subjects;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Legacy;
+
+/// <summary>
+/// The legacy door's translation: a request frame in, a reply frame out, in the exact shapes of the original
+/// server (../shared/legacy-protocol.md). Every outcome, including every error, is a reply.
+/// </summary>
+internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<ZmqOptions> options)
+{
+    public const string Success = "isSuccess";
+    public const string InvalidRequest = "Invalid Request. Please try again.";
+
+    private static readonly JsonSerializerOptions ReplyJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly int _maxRequestBytes = options.Value.MaxRequestBytes;
+    private ListReply _listReply = new([], []);
+
+    /// <summary>Answers one request frame. Reads finish at once; changes finish when the store has committed them.</summary>
+    public ValueTask<byte[]> Handle(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > _maxRequestBytes)
+            return Reply(TooLarge(LegacyRequest.PeekType(frame)));
+
+        var request = LegacyRequest.Decode(frame);
+        if (request.Problem is not null)
+            return Reply(Refuse(request.Type, request.Problem));
+
+        return request.Type switch
+        {
+            "1" => new ValueTask<byte[]>(ListSubjects()),
+            "2" => new ValueTask<byte[]>(SubscribeAsync(request)),
+            "3" => new ValueTask<byte[]>(AddContentAsync(request)),
+            "4" => new ValueTask<byte[]>(UnsubscribeAsync(request)),
+            _ => Reply(Encode(InvalidRequest)),
+        };
+    }
+
+    /// <summary>The reply for a request that could not even be read as one frame.</summary>
+    public static byte[] MalformedEnvelope() => Encode(InvalidRequest);
+
+    /// <summary>The reply when the gateway failed unexpectedly; the client still gets an answer.</summary>
+    public static byte[] ServerError(string? type) => Refuse(type, "The server could not handle the request.");
+
+    private byte[] ListSubjects()
+    {
+        // Subjects change rarely and the list is asked often: the encoded reply is cached per catalog version.
+        var names = subjects.SubjectNames;
+        var cached = _listReply;
+        if (cached.Names != names)
+            _listReply = cached = new ListReply(names, Encode(string.Join(' ', names.Select(n => $"[{n}]"))));
+        return cached.Reply;
+    }
+
+    private sealed record ListReply(ImmutableArray<string> Names, byte[] Reply);
+
+    private async Task<byte[]> SubscribeAsync(LegacyRequest request)
+    {
+        var result = await subjects.RegisterEmailAsync(request.Subject, request.Email);
+        return result.Error is { } error
+            ? SubscribeReply(error.Kind == SubjectErrorKind.SubjectNotFound ? NotExist(request.Subject) : AsSentence(error), "Fail")
+            : SubscribeReply(result.Value!.Content, Success);
+    }
+
+    private async Task<byte[]> AddContentAsync(LegacyRequest request)
+    {
+        var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Door.Zmq);
+        return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
+    }
+
+    private async Task<byte[]> UnsubscribeAsync(LegacyRequest request)
+    {
+        var result = await subjects.UnregisterEmailAsync(request.Subject, request.Email);
+        return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
+    }
+
+    private byte[] TooLarge(string? type) =>
+        Refuse(type, $"The request is larger than {_maxRequestBytes} bytes.");
+
+    /// <summary>An error in the shape the client of that request type expects.</summary>
+    private static byte[] Refuse(string? type, string problem) =>
+        type == "2" ? SubscribeReply(AsSentence(problem), "Fail") : Encode(type is "3" or "4" ? AsSentence(problem) : InvalidRequest);
+
+    private static string PlainError(SubjectError error, string? subject) =>
+        error.Kind == SubjectErrorKind.SubjectNotFound ? NotExist(subject) : AsSentence(error);
+
+    private static string NotExist(string? subject) => $"Not exist subject - {subject}. Try again!";
+
+    private static string AsSentence(SubjectError error) => AsSentence(error.Message);
+
+    private static string AsSentence(string message) => $"{message} Try again!";
+
+    // The original server replied with Python's json.dumps: {"data": ..., "isValid": ...}, spaces included.
+    private static byte[] SubscribeReply(string data, string isValid) =>
+        Encode($"{{\"data\": {JsonSerializer.Serialize(data, ReplyJson)}, \"isValid\": \"{isValid}\"}}");
+
+    private static byte[] Encode(string reply) => Encoding.UTF8.GetBytes(reply);
+
+    private static ValueTask<byte[]> Reply(byte[] reply) => new(reply);
+}

@@ -1,0 +1,21 @@
+using MessageQueue.Gateway.Fanout;
+
+namespace MessageQueue.Gateway.Legacy;
+
+public static class LegacyZmqExtensions
+{
+    /// <summary>The legacy ZeroMQ door: REQ/REP-compatible requests and the PUB socket.</summary>
+    public static IHostApplicationBuilder AddLegacyZmqDoor(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ZmqOptions>().BindConfiguration(ZmqOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.HardMaxRequestBytes >= o.MaxRequestBytes, "Zmq:HardMaxRequestBytes must be at least Zmq:MaxRequestBytes.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ZmqEndpoints>();
+        builder.Services.AddSingleton<ZmqOutbox>();
+        builder.Services.AddSingleton<LegacyRequestHandler>();
+        builder.Services.AddSingleton<IUpdateSink, ZmqPublishSink>();
+        builder.Services.AddHostedService<ZmqDoor>();
+        return builder;
+    }
+}

@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Options;
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace MessageQueue.Gateway.Legacy;
+
+/// <summary>
+/// The legacy ZeroMQ door: a ROUTER socket that answers REQ clients (replies may go out of order, so a slow
+/// store write for one client never holds up another) and the PUB socket for subscribers. One poller thread
+/// owns both sockets; other threads reach them only through the <see cref="ZmqOutbox"/>.
+/// </summary>
+internal sealed partial class ZmqDoor(
+    LegacyRequestHandler handler,
+    ZmqOutbox outbox,
+    ZmqEndpoints endpoints,
+    IOptions<ZmqOptions> options,
+    ILogger<ZmqDoor> logger) : IHostedService, IDisposable
+{
+    private const int MaxFramesPerRequest = 64;
+    private const int RequestsPerWakeup = 256;
+
+    private readonly ZmqOptions _options = options.Value;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<byte[]> _frames = [];
+    private RouterSocket? _router;
+    private PublisherSocket? _publisher;
+    private NetMQPoller? _poller;
+    private int _inFlight;
+    private bool _draining;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _router = new RouterSocket();
+        _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
+        _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
+        _router.Bind(_options.ReplyEndpoint);
+
+        _publisher = new PublisherSocket();
+        _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
+        _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
+        _publisher.Bind(_options.PublishEndpoint);
+
+        endpoints.ReplyEndpoint = _router.Options.LastEndpoint ?? _options.ReplyEndpoint;
+        endpoints.PublishEndpoint = _publisher.Options.LastEndpoint ?? _options.PublishEndpoint;
+
+        _router.ReceiveReady += OnRequests;
+        outbox.Queue.ReceiveReady += OnOutgoing;
+        _poller = [_router, outbox.Queue];
+        _poller.RunAsync("zmq-door");
+        Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_poller is null)
+            return;
+
+        // Stop reading requests, let the ones in flight be answered, then close with a bounded linger.
+        await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller);
+        try
+        {
+            await _drained.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.StoppedWithRequestsInFlight(logger, Volatile.Read(ref _inFlight));
+        }
+        outbox.Close();
+        _poller.Stop();
+    }
+
+    public void Dispose()
+    {
+        _poller?.Dispose();
+        _router?.Dispose();
+        _publisher?.Dispose();
+    }
+
+    private void BeginDraining()
+    {
+        _router!.ReceiveReady -= OnRequests;
+        _draining = true;
+        if (_inFlight == 0)
+            _drained.TrySetResult();
+    }
+
+    private void OnRequests(object? sender, NetMQSocketEventArgs e)
+    {
+        // Take a bounded number per wake-up so queued replies and publications get their turn.
+        for (var i = 0; i < RequestsPerWakeup && ReceiveRequest(out var envelope, out var body); i++)
+        {
+            if (body is null)
+            {
+                SendReply(envelope, LegacyRequestHandler.MalformedEnvelope());
+                continue;
+            }
+
+            ValueTask<byte[]> pending;
+            try
+            {
+                pending = handler.Handle(body);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(logger, ex);
+                pending = new(LegacyRequestHandler.ServerError(null));
+            }
+
+            if (pending.IsCompletedSuccessfully)
+            {
+                SendReply(envelope, pending.Result);
+            }
+            else
+            {
+                _inFlight++;
+                _ = ReplyWhenDoneAsync(envelope, pending);
+            }
+        }
+    }
+
+    private async Task ReplyWhenDoneAsync(byte[][] envelope, ValueTask<byte[]> pending)
+    {
+        byte[] reply;
+        try
+        {
+            reply = await pending;
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(logger, ex);
+            reply = LegacyRequestHandler.ServerError(null);
+        }
+        outbox.Reply(envelope, reply);
+    }
+
+    private void OnOutgoing(object? sender, NetMQQueueEventArgs<OutgoingFrame> e)
+    {
+        while (e.Queue.TryDequeue(out var outgoing, TimeSpan.Zero))
+        {
+            if (outgoing.IsPublication)
+            {
+                _publisher!.SendFrame(outgoing.Frame);
+                continue;
+            }
+            SendReply(outgoing.Envelope!, outgoing.Frame);
+            if (--_inFlight == 0 && _draining)
+                _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Reads one whole message: the routing envelope up to the empty delimiter a REQ peer adds, then the body,
+    /// which must be exactly one frame (body is null otherwise). A DEALER peer without a delimiter is answered too.
+    /// </summary>
+    private bool ReceiveRequest(out byte[][] envelope, out byte[]? body)
+    {
+        envelope = [];
+        body = null;
+        _frames.Clear();
+        bool more;
+        var router = _router!;
+        if (!router.TryReceiveFrameBytes(TimeSpan.Zero, out var frame, out more))
+            return false;
+        _frames.Add(frame!);
+        var tooManyFrames = false;
+        while (more)
+        {
+            frame = router.ReceiveFrameBytes(out more);
+            if (_frames.Count < MaxFramesPerRequest)
+                _frames.Add(frame);
+            else
+                tooManyFrames = true;
+        }
+
+        var delimiter = _frames.FindIndex(1, f => f.Length == 0);
+        var envelopeLength = delimiter < 0 ? 1 : delimiter + 1;
+        envelope = [.. _frames.Take(envelopeLength)];
+        if (!tooManyFrames && _frames.Count == envelopeLength + 1)
+            body = _frames[^1];
+        return true;
+    }
+
+    private void SendReply(byte[][] envelope, byte[] reply)
+    {
+        // A peer that left before its reply is simply unknown to the ROUTER, which drops the reply.
+        foreach (var frame in envelope)
+            _router!.SendMoreFrame(frame);
+        _router!.SendFrame(reply);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3000, LogLevel.Information, "Legacy ZeroMQ door answering on {ReplyEndpoint}, publishing on {PublishEndpoint}")]
+        public static partial void Listening(ILogger logger, string replyEndpoint, string publishEndpoint);
+
+        [LoggerMessage(3001, LogLevel.Error, "A legacy request failed unexpectedly; the client got a server error reply")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(3002, LogLevel.Warning, "Stopped with {Count} legacy requests still unanswered")]
+        public static partial void StoppedWithRequestsInFlight(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MessageQueue.Gateway.Legacy;
+
+/// <summary>The legacy ZeroMQ door: where it binds and what it accepts.</summary>
+public sealed class ZmqOptions
+{
+    public const string SectionName = "Zmq";
+
+    /// <summary>Where legacy REQ clients connect. Port 0 binds a free port (see the log or <see cref="ZmqEndpoints"/>).</summary>
+    [Required]
+    public string ReplyEndpoint { get; set; } = "tcp://127.0.0.1:8080";
+
+    /// <summary>Where legacy SUB clients connect.</summary>
+    [Required]
+    public string PublishEndpoint { get; set; } = "tcp://127.0.0.1:5000";
+
+    /// <summary>Largest request answered normally; larger ones get an error reply.</summary>
+    [Range(64, 64 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Beyond this a peer is disconnected without reading its message: the cap that protects memory.</summary>
+    [Range(64, 256 * 1024 * 1024)]
+    public int HardMaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long closing sockets may spend sending what is still queued.</summary>
+    [Range(0, 60_000)]
+    public int LingerMilliseconds { get; set; } = 1000;
+
+    /// <summary>Messages queued per subscriber before PUB drops for that subscriber (ZeroMQ's high-water mark).</summary>
+    [Range(1, 10_000_000)]
+    public int PublishHighWatermark { get; set; } = 10_000;
+}

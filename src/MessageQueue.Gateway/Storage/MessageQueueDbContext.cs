@@ -1,0 +1,53 @@
+using MessageQueue.Gateway.Subjects;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace MessageQueue.Gateway.Storage;
+
+public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext> options) : DbContext(options)
+{
+    public DbSet<SubjectEntity> Subjects => Set<SubjectEntity>();
+    public DbSet<UpdateEntity> Updates => Set<UpdateEntity>();
+    public DbSet<SubscriptionEntity> Subscriptions => Set<SubscriptionEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no native DateTimeOffset; a binary (ticks + offset) column stays sortable and exact.
+        if (Database.IsSqlite())
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<SubjectEntity>(subject =>
+        {
+            subject.ToTable("Subjects");
+            subject.HasIndex(s => s.Name).IsUnique();
+            subject.Property(s => s.Name).HasMaxLength(200);
+            subject.HasData(DefaultSubjects.All.Select((s, i) => new SubjectEntity
+            {
+                Id = i + 1,
+                Name = s.Name,
+                InitialContent = s.Description,
+                CreatedAt = DefaultSubjects.SeededAt,
+            }));
+        });
+
+        modelBuilder.Entity<UpdateEntity>(update =>
+        {
+            update.ToTable("Updates");
+            update.HasIndex(u => new { u.SubjectId, u.Sequence }).IsUnique();
+            update.Property(u => u.Door).HasConversion<string>().HasMaxLength(16);
+            update.HasOne<SubjectEntity>().WithMany().HasForeignKey(u => u.SubjectId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SubscriptionEntity>(subscription =>
+        {
+            subscription.ToTable("Subscriptions");
+            subscription.HasIndex(s => new { s.SubjectId, s.NormalizedEmail }).IsUnique();
+            subscription.Property(s => s.Email).HasMaxLength(254);
+            subscription.Property(s => s.NormalizedEmail).HasMaxLength(254);
+            subscription.HasOne<SubjectEntity>().WithMany().HasForeignKey(s => s.SubjectId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}

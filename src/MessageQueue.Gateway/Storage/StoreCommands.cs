@@ -1,0 +1,38 @@
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>A change waiting for the store writer. Its task completes once the change is committed or refused.</summary>
+internal abstract class StoreCommand(string subject)
+{
+    public string Subject { get; } = subject;
+
+    public abstract void Fail(SubjectError error);
+}
+
+internal abstract class StoreCommand<T>(string subject) : StoreCommand(subject)
+{
+    private readonly TaskCompletionSource<SubjectResult<T>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<SubjectResult<T>> Completion => _completion.Task;
+
+    public void Complete(SubjectResult<T> result) => _completion.TrySetResult(result);
+
+    public override void Fail(SubjectError error) => Complete(error);
+}
+
+internal sealed class AppendUpdateCommand(string subject, string text, Door door) : StoreCommand<SubjectUpdate>(subject)
+{
+    public string Text { get; } = text;
+    public Door Door { get; } = door;
+}
+
+internal sealed class RegisterEmailCommand(string subject, string email) : StoreCommand<SubjectSnapshot>(subject)
+{
+    public string Email { get; } = email;
+}
+
+internal sealed class UnregisterEmailCommand(string subject, string email) : StoreCommand<SubjectSnapshot>(subject)
+{
+    public string Email { get; } = email;
+}

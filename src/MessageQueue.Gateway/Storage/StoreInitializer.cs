@@ -1,0 +1,62 @@
+using System.Text;
+using MessageQueue.Gateway.Subjects;
+using Microsoft.EntityFrameworkCore;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>Creates or migrates the store and loads the catalog before any door opens.</summary>
+internal sealed partial class StoreInitializer(
+    IDbContextFactory<MessageQueueDbContext> contextFactory,
+    SubjectCatalog catalog,
+    ILogger<StoreInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+            EnsureSqliteDirectory(db.Database.GetConnectionString());
+
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging lets readers work during a commit; it persists in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        catalog.Load(await LoadSnapshotsAsync(db, cancellationToken));
+        Log.StoreReady(logger, catalog.Names.Length, db.Database.ProviderName ?? "?");
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async Task<List<SubjectSnapshot>> LoadSnapshotsAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
+    {
+        var subjects = await db.Subjects.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        var emailCounts = await db.Subscriptions.GroupBy(s => s.SubjectId)
+            .Select(g => new { SubjectId = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.SubjectId, g => g.Count, cancellationToken);
+
+        var contents = subjects.ToDictionary(s => s.Id, s => new StringBuilder(s.InitialContent));
+        var texts = db.Updates.AsNoTracking().OrderBy(u => u.SubjectId).ThenBy(u => u.Sequence)
+            .Select(u => new { u.SubjectId, u.Text }).AsAsyncEnumerable();
+        await foreach (var update in texts.WithCancellation(cancellationToken))
+            contents[update.SubjectId].Append('\n').Append(update.Text);
+
+        return [.. subjects.Select(s => new SubjectSnapshot(
+            s.Name, contents[s.Id].ToString(), s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id)))];
+    }
+
+    private static void EnsureSqliteDirectory(string? connectionString)
+    {
+        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1000, LogLevel.Information, "Store ready with {SubjectCount} subjects on {Provider}")]
+        public static partial void StoreReady(ILogger logger, int subjectCount, string provider);
+    }
+}

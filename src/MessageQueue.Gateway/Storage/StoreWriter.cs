@@ -1,0 +1,115 @@
+using System.Threading.Channels;
+using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Subjects;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>
+/// The single writer of the store. Changes from every door queue here; whatever has queued while the previous
+/// commit was flushing is committed together in one transaction (group commit), so concurrent updates share one
+/// disk flush. After the commit it refreshes the catalog, hands new updates to the fan-out in sequence order and
+/// only then completes the callers.
+/// </summary>
+internal sealed partial class StoreWriter(
+    IDbContextFactory<MessageQueueDbContext> contextFactory,
+    SubjectCatalog catalog,
+    IUpdateFanout fanout,
+    TimeProvider clock,
+    IOptions<StoreOptions> options,
+    ILogger<StoreWriter> logger) : IHostedService
+{
+    private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
+        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true });
+    private readonly int _maxBatch = options.Value.MaxBatchSize;
+    private Thread? _thread;
+
+    /// <summary>Queues a change; refuses at once when the queue is full rather than letting callers pile up.</summary>
+    public Task<SubjectResult<T>> Submit<T>(StoreCommand<T> command)
+    {
+        if (!_queue.Writer.TryWrite(command))
+        {
+            command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The gateway is busy or stopping. Try again."));
+        }
+        return command.Completion;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Commits block on the disk: a dedicated thread, never the thread pool.
+        _thread = new Thread(Run) { IsBackground = true, Name = "store-writer" };
+        _thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The doors have stopped taking requests by now (they stop first); commit what is queued, then end.
+        _queue.Writer.TryComplete();
+        return _thread is null ? Task.CompletedTask : Task.Run(() => _thread.Join(), cancellationToken);
+    }
+
+    private void Run()
+    {
+        var batch = new List<StoreCommand>(_maxBatch);
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (batch.Count < _maxBatch && reader.TryRead(out var command))
+                batch.Add(command);
+            try
+            {
+                Commit(batch);
+            }
+            catch (Exception ex)
+            {
+                Log.CommitFailed(logger, batch.Count, ex);
+                foreach (var command in batch)
+                    command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored. Try again."));
+            }
+            batch.Clear();
+        }
+    }
+
+    private void Commit(List<StoreCommand> batch)
+    {
+        using var db = contextFactory.CreateDbContext();
+        var names = batch.Select(c => c.Subject).Distinct().ToList();
+        var entities = db.Subjects.Where(s => names.Contains(s.Name)).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var staged = new BatchState(db, catalog, clock.GetUtcNow());
+
+        var completions = new List<Action>(batch.Count);
+        foreach (var command in batch)
+        {
+            if (!entities.TryGetValue(command.Subject, out var entity) || !catalog.TryGet(command.Subject, out _))
+            {
+                command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
+                continue;
+            }
+            completions.Add(command switch
+            {
+                AppendUpdateCommand append => staged.Append(entity, append),
+                RegisterEmailCommand register => staged.Register(entity, register),
+                UnregisterEmailCommand unregister => staged.Unregister(entity, unregister),
+                _ => throw new InvalidOperationException($"Unknown store command {command.GetType().Name}."),
+            });
+        }
+
+        if (db.ChangeTracker.HasChanges())
+            db.SaveChanges();
+
+        foreach (var snapshot in staged.Snapshots)
+            catalog.Set(snapshot);
+        foreach (var update in staged.Updates)
+            fanout.Publish(update);
+        foreach (var complete in completions)
+            complete();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Error, "Committing {Count} queued changes failed; every one was refused")]
+        public static partial void CommitFailed(ILogger logger, int count, Exception exception);
+    }
+}

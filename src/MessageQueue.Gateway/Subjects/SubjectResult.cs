@@ -1,0 +1,29 @@
+namespace MessageQueue.Gateway.Subjects;
+
+public enum SubjectErrorKind
+{
+    /// <summary>The input broke a validation rule; <see cref="SubjectError.Field"/> names it.</summary>
+    Invalid,
+
+    /// <summary>The subject does not exist.</summary>
+    SubjectNotFound,
+
+    /// <summary>The email is not registered on the subject.</summary>
+    EmailNotRegistered,
+
+    /// <summary>The store could not take the change; nothing was applied.</summary>
+    Unavailable,
+}
+
+/// <summary>Why an operation was refused. Doors translate it into their own error shape.</summary>
+public sealed record SubjectError(SubjectErrorKind Kind, string Message, string? Field = null);
+
+/// <summary>The outcome of an operation of the application service: a value or an error, never both.</summary>
+public readonly record struct SubjectResult<T>(T? Value, SubjectError? Error)
+{
+    public bool Succeeded => Error is null;
+
+    public static implicit operator SubjectResult<T>(T value) => new(value, null);
+
+    public static implicit operator SubjectResult<T>(SubjectError error) => new(default, error);
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace MessageQueue.Gateway.Subjects;
+
+/// <summary>The one place where subject names, email addresses and update texts are judged.</summary>
+public sealed class SubjectValidator(IOptions<SubjectOptions> options)
+{
+    // Subject names travel as ZeroMQ topic prefixes and in URLs: no whitespace, nothing that needs escaping.
+    private static readonly SearchValues<char> NameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+
+    private static readonly ParserOptions StrictAddresses = new()
+    {
+        AddressParserComplianceMode = RfcComplianceMode.Strict,
+        AllowAddressesWithoutDomain = false,
+    };
+
+    private const int MaxEmailLength = 254; // RFC 5321 path limit
+
+    private readonly SubjectOptions _options = options.Value;
+
+    public SubjectError? CheckName(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+            return Invalid("subject", "A subject name is required.");
+        if (name.Length > _options.MaxNameLength)
+            return Invalid("subject", $"A subject name has at most {_options.MaxNameLength} characters.");
+        if (name.AsSpan().ContainsAnyExcept(NameChars) || !char.IsAsciiLetterOrDigit(name[0]))
+            return Invalid("subject", "A subject name starts with a letter or digit and uses only letters, digits, '.', '_' and '-'.");
+        return null;
+    }
+
+    /// <summary>Accepts a bare RFC 5322 address with a dotted domain, as MimeKit parses it in strict mode.</summary>
+    public SubjectError? CheckEmail(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+            return Invalid("email", "An email address is required.");
+        if (email.Length > MaxEmailLength)
+            return Invalid("email", $"An email address has at most {MaxEmailLength} characters.");
+        if (!MailboxAddress.TryParse(StrictAddresses, email, out var mailbox)
+            || mailbox is null
+            || !string.IsNullOrEmpty(mailbox.Name)
+            || !string.Equals(mailbox.Address, email, StringComparison.Ordinal)
+            || mailbox.Domain.Length == 0
+            || !mailbox.Domain.Contains('.', StringComparison.Ordinal)
+            || mailbox.Domain.EndsWith('.'))
+            return Invalid("email", $"'{email}' is not a valid email address.");
+        return null;
+    }
+
+    public SubjectError? CheckUpdateText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return Invalid("text", "An update needs some text.");
+        if (Encoding.UTF8.GetByteCount(text) > _options.MaxUpdateBytes)
+            return Invalid("text", $"An update has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.");
+        return null;
+    }
+
+    /// <summary>The form under which registrations are compared: mail providers treat addresses case-insensitively.</summary>
+    public static string NormalizeEmail(string email) => email.ToLowerInvariant();
+
+    private static SubjectError Invalid(string field, string message) => new(SubjectErrorKind.Invalid, message, field);
+}

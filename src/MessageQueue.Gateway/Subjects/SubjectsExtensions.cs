@@ -1,0 +1,21 @@
+using MessageQueue.Gateway.Storage;
+
+namespace MessageQueue.Gateway.Subjects;
+
+public static class SubjectsExtensions
+{
+    /// <summary>The core: validation, the in-memory catalog and the application service every door calls.</summary>
+    public static IHostApplicationBuilder AddSubjects(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SubjectOptions>().BindConfiguration(SubjectOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SubjectValidator>();
+        builder.Services.AddSingleton<SubjectCatalog>();
+        builder.Services.AddSingleton(sp => new SubjectService(
+            sp.GetRequiredService<SubjectCatalog>(),
+            sp.GetRequiredService<StoreWriter>(),
+            sp.GetRequiredService<SubjectValidator>()));
+        return builder;
+    }
+}
