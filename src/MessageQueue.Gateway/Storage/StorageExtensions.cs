@@ -13,10 +13,11 @@ public static class StorageExtensions
         builder.Services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
 
-        var connectionString = SqliteConnectionString(
-            builder.Configuration.GetConnectionString(ConnectionStringName) ?? "Data Source=data/messagequeue.db",
-            builder.Environment.ContentRootPath);
-        builder.Services.AddPooledDbContextFactory<MessageQueueDbContext>(options => options.UseSqlite(connectionString));
+        // Resolved when first used, so configuration added by a test host or a later source still applies.
+        builder.Services.AddPooledDbContextFactory<MessageQueueDbContext>((services, options) => options.UseSqlite(
+            SqliteConnectionString(
+                services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName) ?? "Data Source=data/messagequeue.db",
+                services.GetRequiredService<IHostEnvironment>().ContentRootPath)));
 
         // Registered first so the store is migrated and the catalog loaded before any door opens,
         // and the writer drains last at shutdown.

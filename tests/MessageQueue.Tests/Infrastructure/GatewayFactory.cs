@@ -1,0 +1,55 @@
+using MessageQueue.Gateway.Legacy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MessageQueue.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway in this process, with its own SQLite file and ZeroMQ sockets on free loopback ports,
+/// reading the repository's real appsettings.json underneath the test's overrides.
+/// </summary>
+public class GatewayFactory : WebApplicationFactory<Program>
+{
+    private readonly TempDirectory? _ownedData;
+    private readonly Dictionary<string, string?> _settings;
+
+    /// <param name="dataDirectory">Share one to restart a gateway on the same store; by default each factory gets its own.</param>
+    /// <param name="settings">Extra configuration, e.g. smaller limits.</param>
+    public GatewayFactory(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    {
+        if (dataDirectory is null)
+        {
+            _ownedData = new TempDirectory();
+            dataDirectory = _ownedData.Path;
+        }
+        DataDirectory = dataDirectory;
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}",
+            ["Zmq:ReplyEndpoint"] = "tcp://127.0.0.1:0",
+            ["Zmq:PublishEndpoint"] = "tcp://127.0.0.1:0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            _settings[key] = value;
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>The bound endpoints; starts the gateway on first use.</summary>
+    public ZmqEndpoints Zmq => Services.GetRequiredService<ZmqEndpoints>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryPaths.Root);
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+            _ownedData?.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace MessageQueue.Tests.Infrastructure;
+
+/// <summary>
+/// The built gateway as its own process, on free loopback ports and a given data directory. The bound ZeroMQ
+/// endpoints are read from its start-up log line.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<(string Reply, string Publish)> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    private GatewayProcess(string dataDirectory, IDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo("dotnet", [RepositoryPaths.GatewayDll])
+        {
+            WorkingDirectory = RepositoryPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}";
+        start.Environment["Zmq__ReplyEndpoint"] = "tcp://127.0.0.1:0";
+        start.Environment["Zmq__PublishEndpoint"] = "tcp://127.0.0.1:0";
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException("The gateway exited during start-up:\n" + Output));
+    }
+
+    public string ReplyEndpoint { get; private set; } = "";
+    public string PublishEndpoint { get; private set; } = "";
+    public string Output => string.Join('\n', _output);
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null)
+    {
+        var gateway = new GatewayProcess(dataDirectory, environment);
+        gateway._process.Start();
+        gateway._process.BeginOutputReadLine();
+        gateway._process.BeginErrorReadLine();
+        var (reply, publish) = await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        gateway.ReplyEndpoint = reply;
+        gateway.PublishEndpoint = publish;
+        return gateway;
+    }
+
+    /// <summary>Asks for a graceful stop (SIGTERM) and waits for the exit.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+            Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        _output.Enqueue(line);
+        var match = ListeningLine().Match(line);
+        if (match.Success)
+            _listening.TrySetResult((match.Groups[1].Value, match.Groups[2].Value));
+    }
+
+    [GeneratedRegex(@"answering on (\S+), publishing on (\S+)")]
+    private static partial Regex ListeningLine();
+}
