@@ -22,8 +22,10 @@ app.UseStaticFiles();
 
 app.Run();
 
-// NetMQ's I/O threads are process-wide: clean them up once, after every socket is closed.
-NetMQConfig.Cleanup(block: false);
+// NetMQ's context is process-wide: end it once every socket is closed, but only when this program owns the
+// process (a test host runs several gateways in one process and stops them one by one).
+if (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+    NetMQConfig.Cleanup(block: false);
 
 /// <summary>The gateway's entry point; public so tests can host it.</summary>
 public partial class Program;

@@ -22,6 +22,10 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     private ListReply _listReply = new([], []);
 
     /// <summary>Answers one request frame. Reads finish at once; changes finish when the store has committed them.</summary>
+    /// <remarks>
+    /// Called on the door's poller thread, whose synchronization context is the poller itself: every await here
+    /// uses ConfigureAwait(false) so continuations never queue onto the poller (nor fail once it has stopped).
+    /// </remarks>
     public ValueTask<byte[]> Handle(ReadOnlySpan<byte> frame)
     {
         if (frame.Length > _maxRequestBytes)
@@ -61,7 +65,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
 
     private async Task<byte[]> SubscribeAsync(LegacyRequest request)
     {
-        var result = await subjects.RegisterEmailAsync(request.Subject, request.Email);
+        var result = await subjects.RegisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
         return result.Error is { } error
             ? SubscribeReply(error.Kind == SubjectErrorKind.SubjectNotFound ? NotExist(request.Subject) : AsSentence(error), "Fail")
             : SubscribeReply(result.Value!.Content, Success);
@@ -69,13 +73,13 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
 
     private async Task<byte[]> AddContentAsync(LegacyRequest request)
     {
-        var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Door.Zmq);
+        var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Door.Zmq).ConfigureAwait(false);
         return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
     }
 
     private async Task<byte[]> UnsubscribeAsync(LegacyRequest request)
     {
-        var result = await subjects.UnregisterEmailAsync(request.Subject, request.Email);
+        var result = await subjects.UnregisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
         return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
     }
 

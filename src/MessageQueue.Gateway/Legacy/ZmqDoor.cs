@@ -124,7 +124,8 @@ internal sealed partial class ZmqDoor(
         byte[] reply;
         try
         {
-            reply = await pending;
+            // Not back onto the poller's synchronization context: the reply goes through the outbox.
+            reply = await pending.ConfigureAwait(false);
         }
         catch (Exception ex)
         {

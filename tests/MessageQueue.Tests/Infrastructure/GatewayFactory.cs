@@ -15,9 +15,14 @@ public class GatewayFactory : WebApplicationFactory<Program>
     private readonly TempDirectory? _ownedData;
     private readonly Dictionary<string, string?> _settings;
 
+    public GatewayFactory()
+        : this(null)
+    {
+    }
+
     /// <param name="dataDirectory">Share one to restart a gateway on the same store; by default each factory gets its own.</param>
     /// <param name="settings">Extra configuration, e.g. smaller limits.</param>
-    public GatewayFactory(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    internal GatewayFactory(string? dataDirectory, IDictionary<string, string?>? settings = null)
     {
         if (dataDirectory is null)
         {
@@ -33,6 +38,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
+
+        // Start now: building the host lazily is not thread safe, and tests reach it from many threads.
+        StartServer();
     }
 
     public string DataDirectory { get; }

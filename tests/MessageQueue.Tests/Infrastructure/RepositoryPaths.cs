@@ -6,7 +6,7 @@ public static class RepositoryPaths
     public static string Root { get; } = FindRoot();
 
     /// <summary>Debug or Release: the programs are run from the same configuration as the tests.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
 
     public static string GatewayDll => BuiltProgram("MessageQueue.Gateway", "MessageQueue.Gateway.dll");
 
