@@ -1,0 +1,31 @@
+using MessageQueue.Gateway.Storage;
+using MessageQueue.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MessageQueue.Tests.Subjects;
+
+public sealed class StoreSchemaTests : IClassFixture<GatewayFactory>
+{
+    private readonly GatewayFactory _gateway;
+
+    public StoreSchemaTests(GatewayFactory gateway) => _gateway = gateway;
+
+    [Fact]
+    public void MigrationsMatchTheModel()
+    {
+        using var db = _gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContext();
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model changed without a migration: run dotnet ef migrations add.");
+        Assert.Empty(db.Database.GetPendingMigrations());
+    }
+
+    [Fact]
+    public void FirstStartSeedsTheFourDefaultSubjectsInWalMode()
+    {
+        using var db = _gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContext();
+
+        Assert.Equal(["SpringBoot", "NodeJs", "React", "Django"], db.Subjects.OrderBy(s => s.Id).Select(s => s.Name).ToArray());
+        Assert.Equal("wal", db.Database.SqlQueryRaw<string>("PRAGMA journal_mode").AsEnumerable().Single());
+    }
+}
