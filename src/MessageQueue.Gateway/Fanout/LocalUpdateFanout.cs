@@ -36,7 +36,7 @@ internal sealed partial class LocalUpdateFanout(
     {
         foreach (var queue in _queues)
             queue.Channel.Writer.TryComplete();
-        await Task.WhenAll(_queues.Select(q => q.Loop)).WaitAsync(cancellationToken);
+        await Task.WhenAll(_queues.Select(q => q.Loop)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeliverAllAsync(SinkQueue queue)

@@ -57,10 +57,11 @@ internal sealed partial class ZmqDoor(
             return;
 
         // Stop reading requests, let the ones in flight be answered, then close with a bounded linger.
-        await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller);
+        // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
+        await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
         try
         {
-            await _drained.Task.WaitAsync(cancellationToken);
+            await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
