@@ -17,7 +17,7 @@ dotnet build MessageQueue.sln -c "$configuration" -warnaserror -nologo -clp:Erro
 
 log=$(mktemp)
 status=0
-dotnet test tests/MessageQueue.Tests -c "$configuration" --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
+dotnet test tests/MessageQueue.Tests -c "$configuration" --no-build --nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$log" || status=$?
 
 # dotnet test prints "Passed!  - Failed: F, Passed: P, ..." per assembly; CI reads one plain closing line.
 awk '/(Passed|Failed)! +- +Failed:/ {

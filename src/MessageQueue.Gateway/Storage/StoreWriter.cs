@@ -52,6 +52,13 @@ internal sealed partial class StoreWriter(
 
     private void Run()
     {
+        // One context and one open connection for the writer's whole life, its change tracker cleared per batch.
+        using var db = contextFactory.CreateDbContext();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.Database.OpenConnection();
+        using var appender = new UpdateAppender(db);
+        var subjectIds = db.Subjects.AsNoTracking().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
+
         var batch = new List<StoreCommand>(_maxBatch);
         var reader = _queue.Reader;
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -60,7 +67,8 @@ internal sealed partial class StoreWriter(
                 batch.Add(command);
             try
             {
-                Commit(batch);
+                using var staged = new BatchState(db, appender, subjectIds, catalog, clock.GetUtcNow());
+                Commit(batch, staged);
             }
             catch (Exception ex)
             {
@@ -68,36 +76,33 @@ internal sealed partial class StoreWriter(
                 foreach (var command in batch)
                     command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored. Try again."));
             }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
             batch.Clear();
         }
     }
 
-    private void Commit(List<StoreCommand> batch)
+    private void Commit(List<StoreCommand> batch, BatchState staged)
     {
-        using var db = contextFactory.CreateDbContext();
-        var names = batch.Select(c => c.Subject).Distinct().ToList();
-        var entities = db.Subjects.Where(s => names.Contains(s.Name)).ToDictionary(s => s.Name, StringComparer.Ordinal);
-        var staged = new BatchState(db, catalog, clock.GetUtcNow());
-
         var completions = new List<Action>(batch.Count);
         foreach (var command in batch)
         {
-            if (!entities.TryGetValue(command.Subject, out var entity) || !catalog.TryGet(command.Subject, out _))
+            if (!staged.Exists(command.Subject))
             {
                 command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
                 continue;
             }
             completions.Add(command switch
             {
-                AppendUpdateCommand append => staged.Append(entity, append),
-                RegisterEmailCommand register => staged.Register(entity, register),
-                UnregisterEmailCommand unregister => staged.Unregister(entity, unregister),
+                AppendUpdateCommand append => staged.Append(append),
+                RegisterEmailCommand register => staged.Register(register),
+                UnregisterEmailCommand unregister => staged.Unregister(unregister),
                 _ => throw new InvalidOperationException($"Unknown store command {command.GetType().Name}."),
             });
         }
-
-        if (db.ChangeTracker.HasChanges())
-            db.SaveChanges();
+        staged.Commit();
 
         foreach (var snapshot in staged.Snapshots)
             catalog.Set(snapshot);

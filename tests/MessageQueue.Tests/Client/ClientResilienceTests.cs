@@ -53,10 +53,12 @@ public sealed class ClientResilienceTests
     {
         using var server = new SilentServer();
 
-        var result = await ClientProcess.RunAsync("list", "--server", server.Endpoint, "--timeout", "1.5");
+        // Each attempt gets a third of the budget: long enough for a loopback connect even on a loaded machine,
+        // or a socket closed with Linger 0 drops its request before it is sent and the count comes out short.
+        var result = await ClientProcess.RunAsync("list", "--server", server.Endpoint, "--timeout", "6");
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Equal($"mq: no reply from {server.Endpoint} within 1.5s", result.Error);
+        Assert.Equal($"mq: no reply from {server.Endpoint} within 6s", result.Error);
         await server.WaitForRequestsAsync(3, TimeSpan.FromSeconds(5));
         Assert.Equal(3, server.Requests);
     }
@@ -69,10 +71,10 @@ public sealed class ClientResilienceTests
     {
         using var server = new SilentServer();
 
-        var result = await ClientProcess.RunAsync(command, subject, value, "--server", server.Endpoint, "--timeout", "1");
+        var result = await ClientProcess.RunAsync(command, subject, value, "--server", server.Endpoint, "--timeout", "2");
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Equal($"mq: no reply from {server.Endpoint} within 1s", result.Error);
+        Assert.Equal($"mq: no reply from {server.Endpoint} within 2s", result.Error);
         await server.WaitForRequestsAsync(1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, server.Requests);
     }

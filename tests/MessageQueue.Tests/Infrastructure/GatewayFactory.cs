@@ -56,7 +56,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
 
     protected override void Dispose(bool disposing)
     {
-        base.Dispose(disposing);
+        // xunit disposes class fixtures synchronously on its limited-concurrency context; stopping the host from
+        // there was seen to wait on itself. Stop on the thread pool, and fail loudly rather than hang.
+        var stop = Task.Run(() => base.Dispose(disposing));
+        if (!stop.Wait(TimeSpan.FromSeconds(60)))
+            throw new TimeoutException("The gateway did not stop within 60 s.");
         if (disposing)
             _ownedData?.Dispose();
     }

@@ -27,5 +27,8 @@ public sealed class StoreSchemaTests : IClassFixture<GatewayFactory>
 
         Assert.Equal(["SpringBoot", "NodeJs", "React", "Django"], db.Subjects.OrderBy(s => s.Id).Select(s => s.Name).ToArray());
         Assert.Equal("wal", db.Database.SqlQueryRaw<string>("PRAGMA journal_mode").AsEnumerable().Single());
+
+        // FULL (2): in WAL mode every commit is flushed to disk before a door reports success.
+        Assert.Equal(2, db.Database.SqlQueryRaw<int>("PRAGMA synchronous").AsEnumerable().Single());
     }
 }
