@@ -1,0 +1,134 @@
+using System.Globalization;
+
+namespace MessageQueue.Benchmarks;
+
+/// <summary>What to run and for how long, from the command line.</summary>
+internal sealed record BenchmarkOptions
+{
+    public const string Usage = """
+        Usage: dotnet tests/MessageQueue.Benchmarks/bin/Release/net10.0/MessageQueue.Benchmarks.dll [options]
+          --quick                a short smoke run (about 35 s): 1 s per measurement, list with 1 and 16 clients,
+                                 updates with 16, 1 and 100 subscribers, fewer fan-out updates
+          --duration <seconds>   length of each measured window of the request scenarios (default 5, quick 1)
+          --warmup <seconds>     unmeasured load before each measured window (default 2, quick 0.3)
+          --settle <seconds>     longest load on a freshly started server before it is measured, which otherwise
+                                 lasts until the server's JIT is quiet (default 25, quick 2)
+          --updates <count>      measured updates per fan-out scenario (default 300, quick 60)
+          --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
+          --only <list,update,fanout>  run only these scenario groups (comma separated; targets of the others are not measured)
+          --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
+                                 (for example Store__MaxBatchSize=64); may be repeated
+          --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
+          --python               add a pyzmq REP server (like the original Python server) as an extra column
+          --help                 show this text
+        Exit code: 0 when every target passes, 1 when one fails, 2 on bad arguments, 3 when a run failed.
+        """;
+
+    public bool Quick { get; init; }
+    public TimeSpan Measure { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SettleMinimum { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SettleMaximum { get; init; } = TimeSpan.FromSeconds(25);
+    public int FanoutUpdates { get; init; } = 300;
+    public int FanoutWarmupUpdates { get; init; } = 50;
+    public bool InlineCompletions { get; init; }
+    public bool IncludePython { get; init; }
+    public bool ShowHelp { get; init; }
+    public IReadOnlySet<string> Groups { get; init; } = AllGroups;
+    public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
+    public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
+
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(["list", "update", "fanout"], StringComparer.Ordinal);
+
+    public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
+
+    /// <summary>Each level of the update scenario needs freshly started servers, so a quick run measures fewer.</summary>
+    public IReadOnlyList<int> UpdateClientCounts { get; init; } = [1, 4, 16];
+    public IReadOnlyList<int> SubscriberCounts { get; init; } = [1, 10, 100];
+
+    public static bool TryParse(string[] args, out BenchmarkOptions options, out string? problem)
+    {
+        var quick = args.Contains("--quick");
+        options = quick
+            ? new BenchmarkOptions
+            {
+                Quick = true,
+                Measure = TimeSpan.FromSeconds(1),
+                Warmup = TimeSpan.FromSeconds(0.3),
+                SettleMinimum = TimeSpan.FromSeconds(1),
+                SettleMaximum = TimeSpan.FromSeconds(2),
+                FanoutUpdates = 60,
+                FanoutWarmupUpdates = 10,
+                ClientCounts = [1, 16],
+                UpdateClientCounts = [16],
+                SubscriberCounts = [1, 100],
+            }
+            : new BenchmarkOptions();
+        problem = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            switch (name)
+            {
+                case "--quick":
+                    break;
+                case "--inline-completions":
+                    options = options with { InlineCompletions = true };
+                    break;
+                case "--python":
+                    options = options with { IncludePython = true };
+                    break;
+                case "--help" or "-h":
+                    options = options with { ShowHelp = true };
+                    break;
+                case "--only":
+                    var groups = ++i < args.Length ? args[i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+                    if (groups.Length == 0 || !groups.All(AllGroups.Contains))
+                    {
+                        problem = $"--only takes a comma-separated list of {string.Join(", ", AllGroups)}.";
+                        return false;
+                    }
+                    options = options with { Groups = groups.ToHashSet(StringComparer.Ordinal) };
+                    break;
+                case "--gateway-env":
+                    var setting = ++i < args.Length ? args[i].Split('=', 2) : [];
+                    if (setting is not [{ Length: > 0 } key, var text])
+                    {
+                        problem = "--gateway-env takes KEY=VALUE.";
+                        return false;
+                    }
+                    options = options with { GatewayEnvironment = new Dictionary<string, string>(options.GatewayEnvironment) { [key] = text } };
+                    break;
+                case "--gateway-dll":
+                    if (++i >= args.Length || !File.Exists(args[i]))
+                    {
+                        problem = "--gateway-dll takes the path of an existing MessageQueue.Gateway.dll.";
+                        return false;
+                    }
+                    options = options with { GatewayDll = Path.GetFullPath(args[i]) };
+                    break;
+                case "--duration" or "--warmup" or "--settle" or "--updates":
+                    if (++i >= args.Length || !TryPositive(args[i], out var value))
+                    {
+                        problem = $"{name} needs a positive number.";
+                        return false;
+                    }
+                    options = name switch
+                    {
+                        "--duration" => options with { Measure = TimeSpan.FromSeconds(value) },
+                        "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
+                        "--settle" => options with { SettleMaximum = TimeSpan.FromSeconds(value) },
+                        _ => options with { FanoutUpdates = Math.Max(10, (int)value) },
+                    };
+                    break;
+                default:
+                    problem = $"Unknown option '{name}'.";
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool TryPositive(string text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && value > 0;
+}

@@ -1,0 +1,38 @@
+namespace MessageQueue.Benchmarks;
+
+/// <summary>What a figure counts, which decides how it is printed and which way is better.</summary>
+internal enum FigureUnit
+{
+    RequestsPerSecond,
+    Milliseconds,
+    CpuMicroseconds,
+}
+
+/// <summary>One figure measured on each server. The ratio is always gateway / minimal.</summary>
+internal sealed record Figure(string Name, FigureUnit Unit, IReadOnlyDictionary<ServerKind, double> Values)
+{
+    public double Ratio => Values[ServerKind.Gateway] / Values[ServerKind.Minimal];
+}
+
+/// <summary>A target checked on the ratio of one figure.</summary>
+internal sealed record Target(string Description, string FigureName, double Limit, bool AtLeast)
+{
+    public bool Passes(Figure figure) => AtLeast ? figure.Ratio >= Limit : figure.Ratio <= Limit;
+}
+
+/// <summary>The names of figures, in one place so that targets can point at them.</summary>
+internal static class FigureNames
+{
+    public static string Load(RequestKind kind, int clients) =>
+        $"{(kind == RequestKind.List ? "list (type 1)" : "durable update (type 3)")}, {clients} client{(clients == 1 ? "" : "s")}";
+
+    public static string Fanout(int subscribers) => $"update to {subscribers} subscriber{(subscribers == 1 ? "" : "s")}";
+
+    public static string Throughput(string scenario) => $"{scenario}: requests/s";
+
+    public static string P50(string scenario) => $"{scenario}: p50 latency (ms)";
+
+    public static string P99(string scenario) => $"{scenario}: p99 latency (ms)";
+
+    public static string CpuPerRequest(string scenario) => $"{scenario}: server CPU per request (µs)";
+}

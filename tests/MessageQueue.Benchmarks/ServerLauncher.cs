@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Benchmarks;
+
+/// <summary>The servers the benchmark compares.</summary>
+internal enum ServerKind
+{
+    /// <summary>The real gateway: ROUTER door, durable group-committed updates, fan-out to PUB.</summary>
+    Gateway,
+
+    /// <summary>This executable's minimal NetMQ ROUTER + PUB loop: the NetMQ ceiling on this machine.</summary>
+    Minimal,
+
+    /// <summary>A pyzmq REP + PUB loop shaped like the original Python server (optional reference).</summary>
+    PyZmq,
+}
+
+/// <summary>How each kind of server is started: fresh data, free loopback ports, the same runtime switches.</summary>
+internal static class ServerLauncher
+{
+    public const string Python = "/usr/bin/python3";
+
+    public static string Label(ServerKind kind) => kind switch
+    {
+        ServerKind.Gateway => "gateway",
+        ServerKind.Minimal => "minimal",
+        _ => "pyzmq",
+    };
+
+    public static ServerProcess Start(ServerKind kind, BenchmarkOptions options) => kind switch
+    {
+        ServerKind.Gateway => StartGateway(options),
+        ServerKind.Minimal => ServerProcess.Start(Label(kind), DotnetStart(options.InlineCompletions, BenchmarkPaths.BenchmarkDll, MinimalServer.Command)),
+        _ => ServerProcess.Start(Label(kind), new ProcessStartInfo(Python, [BenchmarkPaths.PyZmqScript, InitialContentsJson()])),
+    };
+
+    private static ServerProcess StartGateway(BenchmarkOptions options)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("mq-bench-").FullName;
+        var start = DotnetStart(options.InlineCompletions, options.GatewayDll);
+        start.WorkingDirectory = BenchmarkPaths.Root;
+        start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "mq.db")}";
+        start.Environment["Zmq__ReplyEndpoint"] = "tcp://127.0.0.1:0";
+        start.Environment["Zmq__PublishEndpoint"] = "tcp://127.0.0.1:0";
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in options.GatewayEnvironment)
+            start.Environment[key] = value;
+        return ServerProcess.Start(Label(ServerKind.Gateway), start, dataDirectory);
+    }
+
+    private static ProcessStartInfo DotnetStart(bool inlineCompletions, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments);
+        // Set or cleared explicitly, so both .NET servers always run with the same setting.
+        if (inlineCompletions)
+            start.Environment[InlineCompletions.Variable] = "1";
+        else
+            start.Environment.Remove(InlineCompletions.Variable);
+        return start;
+    }
+
+    private static string InitialContentsJson() =>
+        JsonSerializer.Serialize(DefaultSubjects.All.ToDictionary(s => s.Name, s => s.Description));
+}

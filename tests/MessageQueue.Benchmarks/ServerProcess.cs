@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace MessageQueue.Benchmarks;
+
+/// <summary>
+/// One server under test as its own process. It is ready once it prints the line naming its bound endpoints
+/// ("... answering on tcp://..., publishing on tcp://..."); it is killed when disposed, and its data directory removed.
+/// </summary>
+internal sealed partial class ServerProcess : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    // Every server still running, so an interrupted benchmark does not leave them behind.
+    private static readonly ConcurrentDictionary<ServerProcess, byte> Running = new();
+
+    private readonly Process _process;
+    private readonly string? _dataDirectory;
+    private readonly ConcurrentQueue<string> _lastLines = new();
+    private readonly TaskCompletionSource<(string Reply, string Publish)> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    static ServerProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        Console.CancelKeyPress += (_, _) => KillAll();
+    }
+
+    private ServerProcess(string name, ProcessStartInfo start, string? dataDirectory)
+    {
+        Name = name;
+        _dataDirectory = dataDirectory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        // Held open and never written: a child that watches its input sees the end when we are gone.
+        start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"{Name} exited during start-up:\n{RecentOutput}"));
+    }
+
+    public string Name { get; }
+    public int Id => _process.Id;
+
+    /// <summary>The server's background JIT, to wait until it is quiet before measuring.</summary>
+    public JitWatch Jit { get; private set; } = new(0);
+    public string ReplyEndpoint { get; private set; } = "";
+    public string PublishEndpoint { get; private set; } = "";
+    public string RecentOutput => string.Join('\n', _lastLines);
+
+    /// <summary>CPU time the server has used so far, all its threads together.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public static ServerProcess Start(string name, ProcessStartInfo start, string? dataDirectory = null)
+    {
+        var server = new ServerProcess(name, start, dataDirectory);
+        Running[server] = 0;
+        try
+        {
+            server._process.Start();
+            server.Jit = new JitWatch(server._process.Id);
+            server._process.BeginOutputReadLine();
+            server._process.BeginErrorReadLine();
+            // Blocking is fine here: the benchmark's main thread does nothing else while a server starts.
+            (server.ReplyEndpoint, server.PublishEndpoint) = server._ready.Task.WaitAsync(StartTimeout).GetAwaiter().GetResult();
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Running.TryRemove(this, out _);
+        Kill();
+        _process.Dispose();
+        if (_dataDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the system's temp cleanup; not worth failing a benchmark over.
+            }
+        }
+    }
+
+    private static void KillAll()
+    {
+        foreach (var server in Running.Keys)
+            server.Kill();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // No graceful stop: the data is throw-away and a drain would only slow the run down.
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        _lastLines.Enqueue(line);
+        while (_lastLines.Count > 40)
+            _lastLines.TryDequeue(out _);
+        if (EndpointsLine().Match(line) is { Success: true } match)
+            _ready.TrySetResult((match.Groups[1].Value, match.Groups[2].Value));
+    }
+
+    [GeneratedRegex(@"answering on (tcp://\S+), publishing on (tcp://\S+)")]
+    private static partial Regex EndpointsLine();
+}
