@@ -1,10 +1,12 @@
 using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using NetMQ;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.ListenOnDefaultUrlsUnlessConfigured();
 
 // Core: the fan-out path, the durable store and the application service every door calls.
 // Order matters: hosted services start in this order and stop in reverse.

@@ -14,15 +14,13 @@ internal sealed partial class LocalUpdateFanout(
     IOptions<FanoutOptions> options,
     ILogger<LocalUpdateFanout> logger) : IUpdateFanout, IHostedService
 {
-    private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity))];
+    private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity,
+        dropped => Log.SinkOverflow(logger, sink.Name, dropped.Subject, dropped.Sequence)))];
 
     public void Publish(SubjectUpdate update)
     {
         foreach (var queue in _queues)
-        {
-            if (!queue.Channel.Writer.TryWrite(update))
-                Log.SinkOverflow(logger, queue.Sink.Name, update.Subject, update.Sequence);
-        }
+            queue.Channel.Writer.TryWrite(update);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -54,19 +52,20 @@ internal sealed partial class LocalUpdateFanout(
         }
     }
 
-    private sealed class SinkQueue(IUpdateSink sink, int capacity)
+    private sealed class SinkQueue(IUpdateSink sink, int capacity, Action<SubjectUpdate> onDropped)
     {
         public IUpdateSink Sink { get; } = sink;
 
-        public Channel<SubjectUpdate> Channel { get; } = System.Threading.Channels.Channel.CreateBounded<SubjectUpdate>(
-            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Oldest first: for whole-content publications the newest update matters most.
+        public Channel<SubjectUpdate> Channel { get; } = System.Threading.Channels.Channel.CreateBounded(
+            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest }, onDropped);
 
         public Task Loop { get; set; } = Task.CompletedTask;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; update {Subject}#{Sequence} was not delivered to it")]
+        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; its oldest pending update {Subject}#{Sequence} was dropped")]
         public static partial void SinkOverflow(ILogger logger, string sink, string subject, long sequence);
 
         [LoggerMessage(2001, LogLevel.Error, "Sink {Sink} failed to deliver update {Subject}#{Sequence}")]

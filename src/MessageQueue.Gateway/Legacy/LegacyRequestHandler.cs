@@ -67,7 +67,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     {
         var result = await subjects.RegisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
         return result.Error is { } error
-            ? SubscribeReply(error.Kind == SubjectErrorKind.SubjectNotFound ? NotExist(request.Subject) : AsSentence(error), "Fail")
+            ? SubscribeReply(PlainError(error, request.Subject), "Fail")
             : SubscribeReply(result.Value!.Content, Success);
     }
 
@@ -90,8 +90,10 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     private static byte[] Refuse(string? type, string problem) =>
         type == "2" ? SubscribeReply(AsSentence(problem), "Fail") : Encode(type is "3" or "4" ? AsSentence(problem) : InvalidRequest);
 
+    // The original answered "Not exist subject" for any name it did not know, well-formed or not.
     private static string PlainError(SubjectError error, string? subject) =>
-        error.Kind == SubjectErrorKind.SubjectNotFound ? NotExist(subject) : AsSentence(error);
+        error.Kind == SubjectErrorKind.SubjectNotFound || (error.Field == "subject" && !string.IsNullOrEmpty(subject))
+            ? NotExist(subject) : AsSentence(error);
 
     private static string NotExist(string? subject) => $"Not exist subject - {subject}. Try again!";
 

@@ -14,7 +14,7 @@ internal sealed partial class ZmqDoor(
     ZmqOutbox outbox,
     ZmqEndpoints endpoints,
     IOptions<ZmqOptions> options,
-    ILogger<ZmqDoor> logger) : IHostedService, IDisposable
+    ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
     private const int MaxFramesPerRequest = 64;
     private const int RequestsPerWakeup = 256;
@@ -27,6 +27,9 @@ internal sealed partial class ZmqDoor(
     private NetMQPoller? _poller;
     private int _inFlight;
     private bool _draining;
+    private readonly Lock _stopGate = new();
+    private Task? _drain;
+    private Task? _close;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -51,12 +54,28 @@ internal sealed partial class ZmqDoor(
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>First of the doors to stop: read no more requests and answer the ones in flight.</summary>
+    /// <remarks>
+    /// A host may be stopped twice at once (a test host stops it while its entry point does too): both callers
+    /// share one drain and one close, so neither goes on to dispose the sockets under the other.
+    /// </remarks>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+            return _drain ??= DrainAsync(cancellationToken);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+            return _close ??= CloseAsync();
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
     {
         if (_poller is null)
             return;
 
-        // Stop reading requests, let the ones in flight be answered, then close with a bounded linger.
         // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
         await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
         try
@@ -67,9 +86,26 @@ internal sealed partial class ZmqDoor(
         {
             Log.StoppedWithRequestsInFlight(logger, Volatile.Read(ref _inFlight));
         }
+    }
+
+    /// <summary>
+    /// After every service has stopped, the store writer and the fan-out included: publish what they handed over
+    /// last, then close the sockets with a bounded linger.
+    /// </summary>
+    private async Task CloseAsync()
+    {
+        if (_poller is null)
+            return;
+        await Task.Factory.StartNew(SendQueued, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
         outbox.Close();
         _poller.Stop();
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {
@@ -105,7 +141,7 @@ internal sealed partial class ZmqDoor(
             catch (Exception ex)
             {
                 Log.HandlerFailed(logger, ex);
-                pending = new(LegacyRequestHandler.ServerError(null));
+                pending = new(LegacyRequestHandler.ServerError(LegacyRequest.PeekType(body)));
             }
 
             if (pending.IsCompletedSuccessfully)
@@ -115,12 +151,12 @@ internal sealed partial class ZmqDoor(
             else
             {
                 _inFlight++;
-                _ = ReplyWhenDoneAsync(envelope, pending);
+                _ = ReplyWhenDoneAsync(envelope, body, pending);
             }
         }
     }
 
-    private async Task ReplyWhenDoneAsync(byte[][] envelope, ValueTask<byte[]> pending)
+    private async Task ReplyWhenDoneAsync(byte[][] envelope, byte[] request, ValueTask<byte[]> pending)
     {
         byte[] reply;
         try
@@ -131,14 +167,16 @@ internal sealed partial class ZmqDoor(
         catch (Exception ex)
         {
             Log.HandlerFailed(logger, ex);
-            reply = LegacyRequestHandler.ServerError(null);
+            reply = LegacyRequestHandler.ServerError(LegacyRequest.PeekType(request));
         }
         outbox.Reply(envelope, reply);
     }
 
-    private void OnOutgoing(object? sender, NetMQQueueEventArgs<OutgoingFrame> e)
+    private void OnOutgoing(object? sender, NetMQQueueEventArgs<OutgoingFrame> e) => SendQueued();
+
+    private void SendQueued()
     {
-        while (e.Queue.TryDequeue(out var outgoing, TimeSpan.Zero))
+        while (outbox.Queue.TryDequeue(out var outgoing, TimeSpan.Zero))
         {
             if (outgoing.IsPublication)
             {

@@ -30,7 +30,7 @@ internal sealed partial class StoreWriter(
     {
         if (!_queue.Writer.TryWrite(command))
         {
-            command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The gateway is busy or stopping. Try again."));
+            command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The gateway is busy or stopping."));
         }
         return command.Completion;
     }
@@ -47,10 +47,29 @@ internal sealed partial class StoreWriter(
     {
         // The doors have stopped taking requests by now (they stop first); commit what is queued, then end.
         _queue.Writer.TryComplete();
-        return _thread is null ? Task.CompletedTask : Task.Run(() => _thread.Join(), cancellationToken);
+        return _thread is null ? Task.CompletedTask : Task.Run(() => _thread.Join(), CancellationToken.None).WaitAsync(cancellationToken);
     }
 
     private void Run()
+    {
+        try
+        {
+            CommitUntilStopped();
+        }
+        catch (Exception ex)
+        {
+            // The store cannot be used at all (it would not open, say): refuse every change rather than leave callers waiting.
+            Log.WriterFailed(logger, ex);
+            var reader = _queue.Reader;
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (reader.TryRead(out var command))
+                    command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The store is unavailable."));
+            }
+        }
+    }
+
+    private void CommitUntilStopped()
     {
         // One context and one open connection for the writer's whole life, its change tracker cleared per batch.
         using var db = contextFactory.CreateDbContext();
@@ -74,7 +93,7 @@ internal sealed partial class StoreWriter(
             {
                 Log.CommitFailed(logger, batch.Count, ex);
                 foreach (var command in batch)
-                    command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored. Try again."));
+                    command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored."));
             }
             finally
             {
@@ -116,5 +135,8 @@ internal sealed partial class StoreWriter(
     {
         [LoggerMessage(1001, LogLevel.Error, "Committing {Count} queued changes failed; every one was refused")]
         public static partial void CommitFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(1002, LogLevel.Critical, "The store writer cannot work; every change is refused until restart")]
+        public static partial void WriterFailed(ILogger logger, Exception exception);
     }
 }

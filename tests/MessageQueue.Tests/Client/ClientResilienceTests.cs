@@ -18,7 +18,8 @@ public sealed class ClientResilienceTests
 
         Assert.Equal(3, result.ExitCode);
         Assert.Equal($"mq: no reply from {server} within 1s", result.Error);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(6), $"took {stopwatch.Elapsed}");
+        // Generous: it includes starting a .NET process on a loaded 2-core machine.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class ClientResilienceTests
         menu.SendLine("q");
 
         Assert.Equal(0, await menu.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"took {stopwatch.Elapsed}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(6), $"took {stopwatch.Elapsed}");
         Assert.Contains($"Could not unsubscribe {email} from React: no reply from", menu.Output, StringComparison.Ordinal);
     }
 

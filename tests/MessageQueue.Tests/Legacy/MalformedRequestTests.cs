@@ -35,7 +35,7 @@ public sealed class MalformedRequestTests : IClassFixture<GatewayFactory>, IDisp
         { "{\"type\":\"2\",\"subject\":\"React\",\"email\":\"not-an-address\"}", "{\"data\": \"'not-an-address' is not a valid email address. Try again!\", \"isValid\": \"Fail\"}" },
         { "{\"type\":\"2\",\"subject\":\"React\",\"email\":\"Bob <bob@example.com>\"}", "{\"data\": \"'Bob <bob@example.com>' is not a valid email address. Try again!\", \"isValid\": \"Fail\"}" },
         { "{\"type\":\"2\",\"subject\":\"React\",\"email\":42}", "{\"data\": \"'email' must be a string. Try again!\", \"isValid\": \"Fail\"}" },
-        { "{\"type\":\"2\",\"subject\":\"Re act\",\"email\":\"a@b.com\"}", "{\"data\": \"A subject name starts with a letter or digit and uses only letters, digits, '.', '_' and '-'. Try again!\", \"isValid\": \"Fail\"}" },
+        { "{\"type\":\"2\",\"subject\":\"Re act\",\"email\":\"a@b.com\"}", "{\"data\": \"Not exist subject - Re act. Try again!\", \"isValid\": \"Fail\"}" },
         { "{\"type\":\"3\",\"subject\":\"React\"}", "An update needs some text. Try again!" },
         { "{\"type\":\"3\",\"subject\":\"React\",\"updateMessage\":\"   \"}", "An update needs some text. Try again!" },
         { "{\"type\":\"3\",\"subject\":\"Nope\",\"updateMessage\":\"x\"}", "Not exist subject - Nope. Try again!" },
