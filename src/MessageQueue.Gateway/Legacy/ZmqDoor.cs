@@ -213,9 +213,10 @@ internal sealed partial class ZmqDoor(
                 tooManyFrames = true;
         }
 
-        var delimiter = _frames.FindIndex(1, f => f.Length == 0);
+        var delimiter = _frames.FindIndex(1, static f => f.Length == 0);
         var envelopeLength = delimiter < 0 ? 1 : delimiter + 1;
-        envelope = [.. _frames.Take(envelopeLength)];
+        envelope = new byte[envelopeLength][];
+        _frames.CopyTo(0, envelope, 0, envelopeLength);
         if (!tooManyFrames && _frames.Count == envelopeLength + 1)
             body = _frames[^1];
         return true;
