@@ -22,12 +22,12 @@ internal sealed partial class ZmqDoor(
     private readonly ZmqOptions _options = options.Value;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<byte[]> _frames = [];
+    private readonly Lock _stopGate = new();
     private RouterSocket? _router;
     private PublisherSocket? _publisher;
     private NetMQPoller? _poller;
     private int _inFlight;
     private bool _draining;
-    private readonly Lock _stopGate = new();
     private Task? _drain;
     private Task? _close;
 
