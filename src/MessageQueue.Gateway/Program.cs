@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
@@ -16,11 +17,14 @@ builder.AddSubjects();
 
 // Doors.
 builder.AddLegacyZmqDoor();
+builder.AddHttpApi();
 
 var app = builder.Build();
 
+app.UseProblemDetailsForErrors();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.MapHttpApi();
 
 app.Run();
 

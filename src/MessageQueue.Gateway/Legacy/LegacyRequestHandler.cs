@@ -68,7 +68,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
         var result = await subjects.RegisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
         return result.Error is { } error
             ? SubscribeReply(PlainError(error, request.Subject), "Fail")
-            : SubscribeReply(result.Value!.Content, Success);
+            : SubscribeReply(result.Value!.Subject.Content, Success);
     }
 
     private async Task<byte[]> AddContentAsync(LegacyRequest request)

@@ -13,25 +13,39 @@ internal sealed class BatchState(
     UpdateAppender appender,
     IReadOnlyDictionary<string, int> subjectIds,
     SubjectCatalog catalog,
+    SubjectValidator validator,
     DateTimeOffset now) : IDisposable
 {
-    private readonly Dictionary<string, SubjectSnapshot> _snapshots = new(StringComparer.Ordinal);
+    // Ordered: subjects created in this batch are listed in the order they were created.
+    private readonly OrderedDictionary<string, SubjectSnapshot> _snapshots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _createdIds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, SubjectUpdate> _lastAppended = [];
     private readonly IDbContextTransaction _transaction = db.Database.BeginTransaction();
 
     public List<SubjectUpdate> Updates { get; } = [];
 
     public IEnumerable<SubjectSnapshot> Snapshots => _snapshots.Values;
 
-    public bool Exists(string subject) => subjectIds.ContainsKey(subject) && catalog.TryGet(subject, out _);
+    /// <summary>Subjects deleted by this batch (a name deleted and created again is in both lists).</summary>
+    public IReadOnlyCollection<string> Deleted => _deleted;
+
+    /// <summary>Subjects created by this batch and the ids the store gave them.</summary>
+    public IReadOnlyDictionary<string, int> Created => _createdIds;
+
+    public bool Exists(string subject) =>
+        _createdIds.ContainsKey(subject) || (!_deleted.Contains(subject) && subjectIds.ContainsKey(subject) && catalog.TryGet(subject, out _));
 
     public Action Append(AppendUpdateCommand command)
     {
         var current = Current(command.Subject);
         var sequence = current.LastSequence + 1;
-        appender.Append(_transaction, subjectIds[command.Subject], sequence, command.Text, now, command.Door);
+        var subjectId = IdOf(command.Subject);
+        appender.Append(_transaction, subjectId, sequence, command.Text, now, command.Door);
 
         // The legacy content rule: content = content + "\n" + text.
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, current.Content + "\n" + command.Text, now, command.Door);
+        _lastAppended[subjectId] = update;
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
         Updates.Add(update);
         return () => command.Complete(update);
@@ -40,9 +54,10 @@ internal sealed class BatchState(
     public Action Register(RegisterEmailCommand command)
     {
         var current = Current(command.Subject);
-        var subjectId = subjectIds[command.Subject];
+        var subjectId = IdOf(command.Subject);
         var normalized = SubjectValidator.NormalizeEmail(command.Email);
-        if (Find(subjectId, normalized) is null)
+        var isNew = Find(subjectId, normalized) is null;
+        if (isNew)
         {
             db.Subscriptions.Add(new SubscriptionEntity
             {
@@ -53,13 +68,14 @@ internal sealed class BatchState(
             });
             current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount + 1 };
         }
-        return () => command.Complete(current);
+        var registration = new EmailRegistration(current, command.Email, isNew);
+        return () => command.Complete(registration);
     }
 
     public Action Unregister(UnregisterEmailCommand command)
     {
         var current = Current(command.Subject);
-        var existing = Find(subjectIds[command.Subject], SubjectValidator.NormalizeEmail(command.Email));
+        var existing = Find(IdOf(command.Subject), SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
         {
             var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
@@ -70,12 +86,44 @@ internal sealed class BatchState(
         return () => command.Complete(current);
     }
 
+    public Action Create(CreateSubjectCommand command)
+    {
+        if (validator.CheckNewName(command.Subject, [.. LiveNames()]) is { } refusal)
+            return () => command.Fail(refusal);
+
+        var entity = new SubjectEntity { Name = command.Subject, InitialContent = command.Content, CreatedAt = now };
+        db.Subjects.Add(entity);
+        db.SaveChanges(); // inside the batch's transaction: assigns the id later changes in this batch need
+        _createdIds[command.Subject] = entity.Id;
+        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, command.Content, 0, null, 0);
+        return () => command.Complete(snapshot);
+    }
+
+    public Action Delete(DeleteSubjectCommand command)
+    {
+        var last = Current(command.Subject);
+        var subjectId = IdOf(command.Subject);
+
+        // Flush what this batch tracked so far, then forget it: the rows below go without the change tracker.
+        db.SaveChanges();
+        db.ChangeTracker.Clear();
+        db.Updates.Where(u => u.SubjectId == subjectId).ExecuteDelete();
+        db.Subscriptions.Where(s => s.SubjectId == subjectId).ExecuteDelete();
+        db.Subjects.Where(s => s.Id == subjectId).ExecuteDelete();
+
+        // Updates accepted earlier in this batch still fan out: they were acknowledged before the deletion.
+        _lastAppended.Remove(subjectId);
+        _createdIds.Remove(command.Subject);
+        _deleted.Add(command.Subject);
+        _snapshots.Remove(command.Subject);
+        return () => command.Complete(last);
+    }
+
     /// <summary>Writes what EF Core tracks and each touched subject's newest sequence, then commits: one disk flush.</summary>
     public void Commit()
     {
-        var appended = Updates.GroupBy(u => u.Subject).Select(g => g.Last());
-        foreach (var last in appended)
-            appender.TouchSubject(_transaction, subjectIds[last.Subject], last.Sequence, last.Timestamp);
+        foreach (var (subjectId, last) in _lastAppended)
+            appender.TouchSubject(_transaction, subjectId, last.Sequence, last.Timestamp);
         db.ChangeTracker.DetectChanges();
         if (db.ChangeTracker.HasChanges())
             db.SaveChanges(acceptAllChangesOnSuccess: true);
@@ -83,6 +131,11 @@ internal sealed class BatchState(
     }
 
     public void Dispose() => _transaction.Dispose();
+
+    private int IdOf(string subject) => _createdIds.TryGetValue(subject, out var id) ? id : subjectIds[subject];
+
+    private IEnumerable<string> LiveNames() =>
+        catalog.Names.Where(n => !_deleted.Contains(n)).Concat(_createdIds.Keys).Distinct(StringComparer.Ordinal);
 
     private SubjectSnapshot Current(string name) =>
         _snapshots.TryGetValue(name, out var staged) ? staged

@@ -27,7 +27,7 @@ internal sealed class AppendUpdateCommand(string subject, string text, Door door
     public Door Door { get; } = door;
 }
 
-internal sealed class RegisterEmailCommand(string subject, string email) : StoreCommand<SubjectSnapshot>(subject)
+internal sealed class RegisterEmailCommand(string subject, string email) : StoreCommand<EmailRegistration>(subject)
 {
     public string Email { get; } = email;
 }
@@ -36,3 +36,11 @@ internal sealed class UnregisterEmailCommand(string subject, string email) : Sto
 {
     public string Email { get; } = email;
 }
+
+internal sealed class CreateSubjectCommand(string subject, string content) : StoreCommand<SubjectSnapshot>(subject)
+{
+    public string Content { get; } = content;
+}
+
+/// <summary>Removes a subject with its history and registrations; completes with its last state.</summary>
+internal sealed class DeleteSubjectCommand(string subject) : StoreCommand<SubjectSnapshot>(subject);

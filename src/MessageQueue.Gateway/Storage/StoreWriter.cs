@@ -15,6 +15,7 @@ namespace MessageQueue.Gateway.Storage;
 internal sealed partial class StoreWriter(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
     SubjectCatalog catalog,
+    SubjectValidator validator,
     IUpdateFanout fanout,
     TimeProvider clock,
     IOptions<StoreOptions> options,
@@ -86,8 +87,8 @@ internal sealed partial class StoreWriter(
                 batch.Add(command);
             try
             {
-                using var staged = new BatchState(db, appender, subjectIds, catalog, clock.GetUtcNow());
-                Commit(batch, staged);
+                using var staged = new BatchState(db, appender, subjectIds, catalog, validator, clock.GetUtcNow());
+                Commit(batch, staged, subjectIds);
             }
             catch (Exception ex)
             {
@@ -103,11 +104,16 @@ internal sealed partial class StoreWriter(
         }
     }
 
-    private void Commit(List<StoreCommand> batch, BatchState staged)
+    private void Commit(List<StoreCommand> batch, BatchState staged, Dictionary<string, int> subjectIds)
     {
         var completions = new List<Action>(batch.Count);
         foreach (var command in batch)
         {
+            if (command is CreateSubjectCommand create)
+            {
+                completions.Add(staged.Create(create));
+                continue;
+            }
             if (!staged.Exists(command.Subject))
             {
                 command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
@@ -118,13 +124,17 @@ internal sealed partial class StoreWriter(
                 AppendUpdateCommand append => staged.Append(append),
                 RegisterEmailCommand register => staged.Register(register),
                 UnregisterEmailCommand unregister => staged.Unregister(unregister),
+                DeleteSubjectCommand delete => staged.Delete(delete),
                 _ => throw new InvalidOperationException($"Unknown store command {command.GetType().Name}."),
             });
         }
         staged.Commit();
 
-        foreach (var snapshot in staged.Snapshots)
-            catalog.Set(snapshot);
+        foreach (var name in staged.Deleted)
+            subjectIds.Remove(name);
+        foreach (var (name, id) in staged.Created)
+            subjectIds[name] = id;
+        catalog.Apply(staged.Deleted, staged.Snapshots);
         foreach (var update in staged.Updates)
             fanout.Publish(update);
         foreach (var complete in completions)

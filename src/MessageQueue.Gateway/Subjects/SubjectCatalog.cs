@@ -12,7 +12,10 @@ public sealed class SubjectCatalog
     private readonly ConcurrentDictionary<string, SubjectSnapshot> _subjects = new(StringComparer.Ordinal);
     private ImmutableArray<string> _names = [];
 
-    /// <summary>Subject names in creation order.</summary>
+    /// <summary>Raised after a subject was deleted, on the store writer's thread: handlers must return at once.</summary>
+    public event Action<string>? Removed;
+
+    /// <summary>Subject names in creation order; a new array whenever the set changes.</summary>
     public ImmutableArray<string> Names => _names;
 
     public bool TryGet(string name, out SubjectSnapshot snapshot) => _subjects.TryGetValue(name, out snapshot!);
@@ -34,5 +37,26 @@ public sealed class SubjectCatalog
         _names = [.. subjects.Select(s => s.Name)];
     }
 
-    internal void Set(SubjectSnapshot snapshot) => _subjects[snapshot.Name] = snapshot;
+    /// <summary>Applies one commit: deletions first, then new and changed subjects (new names go last).</summary>
+    internal void Apply(IReadOnlyCollection<string> removed, IEnumerable<SubjectSnapshot> changed)
+    {
+        var names = _names;
+        foreach (var name in removed)
+        {
+            if (_subjects.TryRemove(name, out _))
+                names = names.Remove(name, StringComparer.Ordinal);
+        }
+        foreach (var snapshot in changed)
+        {
+            if (!_subjects.ContainsKey(snapshot.Name))
+                names = names.Add(snapshot.Name);
+            _subjects[snapshot.Name] = snapshot;
+        }
+        _names = names;
+        foreach (var name in removed)
+        {
+            if (!_subjects.ContainsKey(name))
+                Removed?.Invoke(name);
+        }
+    }
 }

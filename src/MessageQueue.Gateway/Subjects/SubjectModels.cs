@@ -15,7 +15,19 @@ public enum Door
 /// <param name="Content">The subject's whole content after this update (what legacy subscribers receive).</param>
 /// <param name="Timestamp">When the gateway accepted it.</param>
 /// <param name="Door">Where it came in.</param>
-public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door);
+public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door)
+{
+    public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Door);
+}
 
 /// <summary>A subject's current state.</summary>
 public sealed record SubjectSnapshot(string Name, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount);
+
+/// <summary>A stored update as history keeps it (the content it produced is not stored per update).</summary>
+public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Timestamp, Door Door);
+
+/// <summary>A page of a subject's history, oldest first, with the subject's state when it was read.</summary>
+public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates);
+
+/// <summary>The outcome of registering an email: the subject's state and whether the registration is new.</summary>
+public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew);

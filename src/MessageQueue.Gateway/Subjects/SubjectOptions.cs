@@ -14,4 +14,12 @@ public sealed class SubjectOptions
     /// <summary>Largest update text, in UTF-8 bytes.</summary>
     [Range(1, 16 * 1024 * 1024)]
     public int MaxUpdateBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most subjects that may exist at once (every legacy list reply names them all).</summary>
+    [Range(1, 100_000)]
+    public int MaxSubjects { get; set; } = 1000;
+
+    /// <summary>Most updates in one page of history.</summary>
+    [Range(1, 10_000)]
+    public int MaxPageSize { get; set; } = 1000;
 }

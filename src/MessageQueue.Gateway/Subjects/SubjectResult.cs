@@ -5,11 +5,17 @@ public enum SubjectErrorKind
     /// <summary>The input broke a validation rule; <see cref="SubjectError.Field"/> names it.</summary>
     Invalid,
 
+    /// <summary>The input is larger than the configured limit; <see cref="SubjectError.Field"/> names it.</summary>
+    TooLarge,
+
     /// <summary>The subject does not exist.</summary>
     SubjectNotFound,
 
     /// <summary>The email is not registered on the subject.</summary>
     EmailNotRegistered,
+
+    /// <summary>The change contradicts the current state: the subject exists already, say.</summary>
+    Conflict,
 
     /// <summary>The store could not take the change; nothing was applied.</summary>
     Unavailable,

@@ -4,19 +4,21 @@ using MessageQueue.Gateway.Storage;
 namespace MessageQueue.Gateway.Subjects;
 
 /// <summary>
-/// The application service every door calls: validation, then reads from the catalog or changes through the
-/// store writer. Doors only decode their input, call this and encode the result.
+/// The application service every door calls: validation, then reads from the catalog or the history, or changes
+/// through the store writer. Doors only decode their input, call this and encode the result.
 /// </summary>
 public sealed class SubjectService
 {
     private readonly SubjectCatalog _catalog;
     private readonly StoreWriter _writer;
+    private readonly SubjectHistory _history;
     private readonly SubjectValidator _validator;
 
-    internal SubjectService(SubjectCatalog catalog, StoreWriter writer, SubjectValidator validator)
+    internal SubjectService(SubjectCatalog catalog, StoreWriter writer, SubjectHistory history, SubjectValidator validator)
     {
         _catalog = catalog;
         _writer = writer;
+        _history = history;
         _validator = validator;
     }
 
@@ -31,11 +33,27 @@ public sealed class SubjectService
         return error is not null ? error : _catalog.TryGet(subject!, out var snapshot) ? snapshot : NotFound(subject!);
     }
 
-    /// <summary>Registers an email on a subject (again is harmless) and returns the subject's current state.</summary>
-    public Task<SubjectResult<SubjectSnapshot>> RegisterEmailAsync(string? subject, string? email)
+    /// <summary>Creates a subject with an optional initial content. Its name may not start another subject's name or vice versa.</summary>
+    public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string? name, string? content)
+    {
+        var error = _validator.CheckNewName(name, _catalog.Names) ?? _validator.CheckInitialContent(content);
+        return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
+            : _writer.Submit(new CreateSubjectCommand(name!, content ?? ""));
+    }
+
+    /// <summary>Deletes a subject with its history and registrations; completes with its last state.</summary>
+    public Task<SubjectResult<SubjectSnapshot>> DeleteSubjectAsync(string? subject)
+    {
+        var error = CheckExisting(subject);
+        return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
+            : _writer.Submit(new DeleteSubjectCommand(subject!));
+    }
+
+    /// <summary>Registers an email on a subject (again is harmless: the result says whether it is new).</summary>
+    public Task<SubjectResult<EmailRegistration>> RegisterEmailAsync(string? subject, string? email)
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
-        return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
+        return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
             : _writer.Submit(new RegisterEmailCommand(subject!, email!));
     }
 
@@ -52,6 +70,17 @@ public sealed class SubjectService
         var error = CheckExisting(subject) ?? _validator.CheckUpdateText(text);
         return error is not null ? Task.FromResult<SubjectResult<SubjectUpdate>>(error)
             : _writer.Submit(new AppendUpdateCommand(subject!, text!, door));
+    }
+
+    /// <summary>Up to <paramref name="limit"/> stored updates after sequence number <paramref name="after"/>, oldest first.</summary>
+    public async Task<SubjectResult<HistoryPage>> ReadHistoryAsync(string? subject, long after, int limit, CancellationToken cancellationToken)
+    {
+        if ((CheckExisting(subject) ?? _validator.CheckPage(after, limit)) is { } error)
+            return error;
+        var updates = await _history.ReadAsync(subject!, after, limit, cancellationToken).ConfigureAwait(false);
+
+        // The state is read after the page, so its last sequence number is never behind the page.
+        return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
     }
 
     private SubjectError? CheckExisting(string? subject) =>

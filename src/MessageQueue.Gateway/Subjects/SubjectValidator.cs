@@ -33,6 +33,25 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
         return null;
     }
 
+    /// <summary>
+    /// A name for a new subject among <paramref name="existing"/> ones. Legacy subscribers filter by byte prefix, so a
+    /// name that starts another (React and ReactNative) would leak one subject's updates to the other's subscribers.
+    /// </summary>
+    public SubjectError? CheckNewName(string? name, IReadOnlyCollection<string> existing)
+    {
+        if (CheckName(name) is { } invalid)
+            return invalid with { Field = "name" };
+        if (existing.Count >= _options.MaxSubjects)
+            return new(SubjectErrorKind.Conflict, $"There are already {_options.MaxSubjects} subjects, the most allowed.", "name");
+        if (existing.FirstOrDefault(other => other.StartsWith(name!, StringComparison.Ordinal) || name!.StartsWith(other, StringComparison.Ordinal)) is { } clash)
+        {
+            return clash == name
+                ? new(SubjectErrorKind.Conflict, $"Subject '{name}' already exists.", "name")
+                : new(SubjectErrorKind.Conflict, $"'{name}' and the existing subject '{clash}' start alike: ZeroMQ subscribers of the shorter one would also receive the longer one's updates.", "name");
+        }
+        return null;
+    }
+
     /// <summary>Accepts a bare RFC 5322 address with a dotted domain, as MimeKit parses it in strict mode.</summary>
     public SubjectError? CheckEmail(string? email)
     {
@@ -56,7 +75,23 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
         if (string.IsNullOrWhiteSpace(text))
             return Invalid("text", "An update needs some text.");
         if (Encoding.UTF8.GetByteCount(text) > _options.MaxUpdateBytes)
-            return Invalid("text", $"An update has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.");
+            return TooLarge("text", $"An update has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.");
+        return null;
+    }
+
+    /// <summary>A new subject's initial content: optional, within the same byte limit as an update.</summary>
+    public SubjectError? CheckInitialContent(string? content) =>
+        content is not null && Encoding.UTF8.GetByteCount(content) > _options.MaxUpdateBytes
+            ? TooLarge("content", $"A subject's initial content has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.")
+            : null;
+
+    /// <summary>A page of history: after a sequence number (0 for the start), at most <see cref="SubjectOptions.MaxPageSize"/> updates.</summary>
+    public SubjectError? CheckPage(long after, int limit)
+    {
+        if (after < 0)
+            return Invalid("after", "'after' is a sequence number, 0 or more.");
+        if (limit < 1 || limit > _options.MaxPageSize)
+            return Invalid("limit", $"'limit' is between 1 and {_options.MaxPageSize}.");
         return null;
     }
 
@@ -64,4 +99,6 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
     public static string NormalizeEmail(string email) => email.ToLowerInvariant();
 
     private static SubjectError Invalid(string field, string message) => new(SubjectErrorKind.Invalid, message, field);
+
+    private static SubjectError TooLarge(string field, string message) => new(SubjectErrorKind.TooLarge, message, field);
 }

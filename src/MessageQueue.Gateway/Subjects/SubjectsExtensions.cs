@@ -12,9 +12,11 @@ public static class SubjectsExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SubjectValidator>();
         builder.Services.AddSingleton<SubjectCatalog>();
+        builder.Services.AddSingleton<SubjectHistory>();
         builder.Services.AddSingleton(sp => new SubjectService(
             sp.GetRequiredService<SubjectCatalog>(),
             sp.GetRequiredService<StoreWriter>(),
+            sp.GetRequiredService<SubjectHistory>(),
             sp.GetRequiredService<SubjectValidator>()));
         return builder;
     }

@@ -1,0 +1,76 @@
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Gateway.Api;
+
+/// <summary>A new subject.</summary>
+public sealed record CreateSubjectRequest
+{
+    /// <summary>A letter or digit, then letters, digits, '.', '_' or '-'; it may not start another subject's name or vice versa.</summary>
+    /// <example>Rust</example>
+    public string? Name { get; init; }
+
+    /// <summary>The subject's initial content (optional); updates are appended to it line by line.</summary>
+    /// <example>Rust is a language empowering everyone to build reliable and efficient software.</example>
+    public string? Content { get; init; }
+}
+
+/// <summary>An update to append to a subject.</summary>
+public sealed record PostUpdateRequest
+{
+    /// <summary>The text to append, at most Subjects:MaxUpdateBytes (32 KiB by default) of UTF-8.</summary>
+    /// <example>React 20 is out.</example>
+    public string? Text { get; init; }
+}
+
+/// <summary>An email address to notify when a subject changes.</summary>
+public sealed record RegisterEmailRequest
+{
+    /// <summary>One bare address, such as ada@example.com.</summary>
+    /// <example>ada@example.com</example>
+    public string? Email { get; init; }
+}
+
+/// <summary>A subject in the list: its state without its content.</summary>
+/// <param name="Name">The subject's name.</param>
+/// <param name="LastSequence">Sequence number of its newest update; 0 before the first.</param>
+/// <param name="LastUpdatedAt">When its newest update was accepted; null before the first.</param>
+/// <param name="EmailCount">How many email addresses are registered on it.</param>
+public sealed record SubjectSummary(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount)
+{
+    internal static SubjectSummary From(SubjectSnapshot s) => new(s.Name, s.LastSequence, s.LastUpdatedAt, s.EmailCount);
+}
+
+/// <summary>A subject with its whole current content.</summary>
+/// <param name="Name">The subject's name.</param>
+/// <param name="Content">The initial content followed by every update's text, one per line.</param>
+/// <param name="LastSequence">Sequence number of its newest update; 0 before the first.</param>
+/// <param name="LastUpdatedAt">When its newest update was accepted; null before the first.</param>
+/// <param name="EmailCount">How many email addresses are registered on it.</param>
+public sealed record SubjectDetails(string Name, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount)
+{
+    internal static SubjectDetails From(SubjectSnapshot s) => new(s.Name, s.Content, s.LastSequence, s.LastUpdatedAt, s.EmailCount);
+}
+
+/// <summary>A stored update.</summary>
+/// <param name="Subject">The subject it belongs to.</param>
+/// <param name="Sequence">Its per-subject sequence number, from 1; also its id on the event stream.</param>
+/// <param name="Text">The text it appended.</param>
+/// <param name="Timestamp">When the gateway accepted it.</param>
+/// <param name="Door">Where it came in: zmq, rest or hub.</param>
+public sealed record UpdateResource(string Subject, long Sequence, string Text, DateTimeOffset Timestamp, Door Door)
+{
+    internal static UpdateResource From(string subject, UpdateEntry u) => new(subject, u.Sequence, u.Text, u.Timestamp, u.Door);
+}
+
+/// <summary>A page of a subject's history, oldest first.</summary>
+/// <param name="Subject">The subject's name.</param>
+/// <param name="LastSequence">The subject's newest sequence number when the page was read.</param>
+/// <param name="Updates">The updates of this page.</param>
+/// <param name="Next">The next page's URL, or null when this page reaches the newest update.</param>
+public sealed record HistoryPageResource(string Subject, long LastSequence, IReadOnlyList<UpdateResource> Updates, string? Next);
+
+/// <summary>An email address registered on a subject.</summary>
+/// <param name="Subject">The subject's name.</param>
+/// <param name="Email">The address as registered.</param>
+/// <param name="EmailCount">How many addresses the subject has now.</param>
+public sealed record SubscriptionResource(string Subject, string Email, int EmailCount);

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace MessageQueue.Gateway.Api;
+
+/// <summary>
+/// Requests the framework could not bind (malformed or mistyped JSON, no body, a body too large, the wrong media type)
+/// become problem details that say what was wrong and where, like the application service's own refusals.
+/// </summary>
+internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest)
+            return false;
+
+        var problem = badRequest.InnerException is JsonException json
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [FieldOf(json.Path)] = [json.Message] })
+            {
+                Title = "The request body is not valid JSON for this operation.",
+                Detail = json.Message,
+            }
+            : new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Title = badRequest.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "The request is too large.",
+                    StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+                    _ => "The request is not valid.",
+                },
+                Detail = badRequest.Message,
+            };
+        problem.Status = badRequest.StatusCode;
+        httpContext.Response.StatusCode = badRequest.StatusCode;
+        return await problems.TryWriteAsync(new() { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    // "$.text" names the field "text"; "$" (the body as a whole) names it "body".
+    private static string FieldOf(string? path) => path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using MessageQueue.Gateway.Subjects;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Api;
+
+// The XML comments here become the OpenAPI document: they describe what a caller sends (route, query, header, body),
+// not the services the framework injects.
+#pragma warning disable CS1573
+
+/// <summary>The REST door: decodes HTTP, calls <see cref="SubjectService"/>, encodes the result or a problem.</summary>
+public static class SubjectsApi
+{
+    public static RouteGroupBuilder MapSubjectsApi(this IEndpointRouteBuilder app)
+    {
+        var subjects = app.MapGroup("/api/subjects").WithTags("Subjects");
+
+        subjects.MapGet("/", ListSubjects).WithName(nameof(ListSubjects));
+        subjects.MapPost("/", CreateSubject).WithName(nameof(CreateSubject))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        subjects.MapGet("/{subject}", GetSubject).WithName(nameof(GetSubject))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapDelete("/{subject}", DeleteSubject).WithName(nameof(DeleteSubject))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+        subjects.MapGet("/{subject}/updates", ListUpdates).WithName(nameof(ListUpdates))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapGet("/{subject}/updates/{sequence:long}", GetUpdate).WithName(nameof(GetUpdate))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+        subjects.MapGet("/{subject}/events", StreamEvents).WithName(nameof(StreamEvents))
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        return subjects;
+    }
+
+    /// <summary>Lists every subject.</summary>
+    /// <remarks>Each subject with its newest sequence number, the time of its newest update and how many emails are registered, in creation order.</remarks>
+    internal static Ok<SubjectSummary[]> ListSubjects(SubjectService subjects) =>
+        TypedResults.Ok(subjects.ListSubjects().Select(SubjectSummary.From).ToArray());
+
+    /// <summary>Creates a subject.</summary>
+    /// <remarks>
+    /// The new subject is listed at once by every door, the legacy "1" request included. A name that starts another
+    /// subject's name, or that another name starts, is refused (409): legacy ZeroMQ subscribers filter by prefix.
+    /// </remarks>
+    /// <response code="201">Created; Location is the subject's URL.</response>
+    internal static async Task<Results<Created<SubjectDetails>, ProblemHttpResult>> CreateSubject(CreateSubjectRequest request, SubjectService subjects)
+    {
+        var result = await subjects.CreateSubjectAsync(request.Name, request.Content);
+        return result.Value is { } created
+            ? TypedResults.Created(SubjectPath(created.Name), SubjectDetails.From(created))
+            : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Gets one subject with its whole current content.</summary>
+    /// <param name="subject">The subject's name.</param>
+    internal static Results<Ok<SubjectDetails>, ProblemHttpResult> GetSubject(string subject, SubjectService subjects)
+    {
+        var result = subjects.GetSubject(subject);
+        return result.Value is { } found ? TypedResults.Ok(SubjectDetails.From(found)) : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Deletes a subject with its history and registered emails.</summary>
+    /// <remarks>Open event streams on it receive a final "deleted" event and end.</remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <response code="204">Deleted.</response>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteSubject(string subject, SubjectService subjects)
+    {
+        var result = await subjects.DeleteSubjectAsync(subject);
+        return result.Succeeded ? TypedResults.NoContent() : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Reads a subject's history, oldest first, one page at a time.</summary>
+    /// <remarks>Follow <c>next</c> until it is null to read everything; pass the last sequence number you hold as <c>after</c> to read only what is new.</remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <param name="after">Return updates with a sequence number above this; 0 (the default) starts at the first.</param>
+    /// <param name="limit">Most updates in the page: 1 to Subjects:MaxPageSize (1000); 100 by default.</param>
+    internal static async Task<Results<Ok<HistoryPageResource>, ProblemHttpResult>> ListUpdates(
+        string subject, string? after, string? limit, SubjectService subjects, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        var afterNumber = ParseNumber(after, nameof(after), whenAbsent: 0);
+        var limitNumber = ParseNumber(limit, nameof(limit), whenAbsent: options.Value.DefaultPageSize);
+        if ((afterNumber.Error ?? limitNumber.Error) is { } invalid)
+            return ApiProblems.From(invalid);
+        var afterSequence = afterNumber.Value;
+        var pageSize = (int)Math.Min(limitNumber.Value, int.MaxValue);
+
+        var result = await subjects.ReadHistoryAsync(subject, afterSequence, pageSize, cancellationToken);
+        if (result.Value is not { } page)
+            return ApiProblems.From(result.Error!);
+        var updates = page.Updates.Select(u => UpdateResource.From(subject, u)).ToArray();
+        var last = updates.Length > 0 ? updates[^1].Sequence : afterSequence;
+        var next = updates.Length == pageSize && last < page.Subject.LastSequence
+            ? $"{SubjectPath(subject)}/updates?after={last}&limit={pageSize}" : null;
+        return TypedResults.Ok(new HistoryPageResource(subject, page.Subject.LastSequence, updates, next));
+    }
+
+    /// <summary>Gets one stored update by its sequence number.</summary>
+    /// <param name="subject">The subject's name.</param>
+    /// <param name="sequence">The update's sequence number.</param>
+    internal static async Task<Results<Ok<UpdateResource>, ProblemHttpResult>> GetUpdate(
+        string subject, long sequence, SubjectService subjects, CancellationToken cancellationToken)
+    {
+        var result = await subjects.ReadHistoryAsync(subject, Math.Max(sequence - 1, 0), 1, cancellationToken);
+        if (result.Value is not { } page)
+            return ApiProblems.From(result.Error!);
+        return page.Updates is [var update] && update.Sequence == sequence
+            ? TypedResults.Ok(UpdateResource.From(subject, update))
+            : ApiProblems.From(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{subject}' has no update {sequence}.", "sequence"));
+    }
+
+    /// <summary>Appends an update to a subject.</summary>
+    /// <remarks>
+    /// Answers once the update is stored. It is then published exactly as a legacy "3" would be: on the ZeroMQ PUB
+    /// socket as "&lt;subject&gt; &lt;whole content&gt;", on the subject's event streams, and to every other door.
+    /// </remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <response code="201">Stored; Location is the update's URL.</response>
+    /// <response code="503">The gateway is overloaded or stopping; nothing was stored.</response>
+    internal static async Task<Results<Created<UpdateResource>, ProblemHttpResult>> PostUpdate(
+        string subject, PostUpdateRequest request, SubjectService subjects)
+    {
+        var result = await subjects.PostUpdateAsync(subject, request.Text, Door.Rest);
+        return result.Value is { } update
+            ? TypedResults.Created($"{SubjectPath(subject)}/updates/{update.Sequence}", UpdateResource.From(subject, update.ToEntry()))
+            : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Registers an email address on a subject, to be notified of its updates.</summary>
+    /// <remarks>Registering an address again is harmless (addresses compare case-insensitively) and answers 200.</remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <response code="201">Registered; Location is the registration's URL (DELETE it to unregister).</response>
+    /// <response code="200">The address was registered already.</response>
+    internal static async Task<Results<Created<SubscriptionResource>, Ok<SubscriptionResource>, ProblemHttpResult>> RegisterEmail(
+        string subject, RegisterEmailRequest request, SubjectService subjects)
+    {
+        var result = await subjects.RegisterEmailAsync(subject, request.Email);
+        if (result.Value is not { } registration)
+            return ApiProblems.From(result.Error!);
+        var resource = new SubscriptionResource(subject, registration.Email, registration.Subject.EmailCount);
+        return registration.IsNew
+            ? TypedResults.Created($"{SubjectPath(subject)}/subscriptions/{Uri.EscapeDataString(registration.Email)}", resource)
+            : TypedResults.Ok(resource);
+    }
+
+    /// <summary>Removes an email address from a subject.</summary>
+    /// <param name="subject">The subject's name.</param>
+    /// <param name="email">The registered address (any case), URL-encoded.</param>
+    /// <response code="204">Removed.</response>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> UnregisterEmail(string subject, string email, SubjectService subjects)
+    {
+        var result = await subjects.UnregisterEmailAsync(subject, email);
+        return result.Succeeded ? TypedResults.NoContent() : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Streams a subject's updates as server-sent events (text/event-stream).</summary>
+    /// <remarks>
+    /// A long-lived response, not JSON: each update is an event with <c>id:</c> its sequence number, <c>event: update</c>
+    /// and <c>data:</c> one line of JSON shaped like UpdateResource. Without a position the stream starts with the next
+    /// update. With <c>Last-Event-ID</c> (sent by EventSource when it reconnects) or <c>after</c>, it first sends every
+    /// stored update after that sequence number, then live ones: no gap, no duplicate. Idle streams get a
+    /// <c>: keep-alive</c> comment every 15 s. When the subject is deleted the stream sends <c>event: deleted</c> and ends.
+    /// Watch one with <c>curl -N http://127.0.0.1:5080/api/subjects/React/events</c>. Swagger UI cannot show a stream
+    /// that never ends; use curl or EventSource.
+    /// </remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <param name="lastEventId">The last sequence number the client holds; outranks <paramref name="after"/>.</param>
+    /// <param name="after">The same as a query parameter, for clients that cannot set headers.</param>
+    /// <response code="200">The event stream.</response>
+    internal static Results<EventStreamResult, ProblemHttpResult> StreamEvents(
+        string subject,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        string? after,
+        SubjectService subjects,
+        LiveUpdateFeed feed,
+        IOptions<ApiOptions> options,
+        IHostApplicationLifetime lifetime)
+    {
+        var position = lastEventId is null ? ParseNumber(after, nameof(after), whenAbsent: -1) : ParseNumber(lastEventId, "Last-Event-ID", whenAbsent: -1);
+        if (position.Error is { } invalid)
+            return ApiProblems.From(invalid);
+        if (subjects.GetSubject(subject).Error is { } error)
+            return ApiProblems.From(error);
+
+        // Listen first, then read where the subject stands: an update committed in between arrives live and is
+        // skipped as already known, or arrives live with a gap that the stream fills from the store.
+        var listener = feed.Listen(subject);
+        var current = subjects.GetSubject(subject);
+        if (current.Value is not { } snapshot)
+        {
+            listener.Dispose();
+            return ApiProblems.From(current.Error!);
+        }
+        var start = position.Value < 0 ? snapshot.LastSequence : position.Value;
+
+        // A position past the subject's newest update belongs to an earlier subject of that name: start over.
+        if (start > snapshot.LastSequence)
+            start = 0;
+        return new EventStreamResult(listener, start, subjects, options.Value, lifetime.ApplicationStopping);
+    }
+
+    private static string SubjectPath(string subject) => $"/api/subjects/{subject}";
+
+    /// <summary>A non-negative whole number from the query or a header, or <paramref name="whenAbsent"/> when there is none.</summary>
+    private static SubjectResult<long> ParseNumber(string? value, string field, long whenAbsent) =>
+        value is null ? whenAbsent
+        : long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+        : new SubjectError(SubjectErrorKind.Invalid, $"'{field}' must be a whole number, 0 or more.", field);
+}
