@@ -20,6 +20,7 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     private readonly ConcurrentDictionary<string, ImmutableArray<Listener>> _listeners = new(StringComparer.Ordinal);
     private readonly SubjectCatalog _catalog;
     private readonly int _capacity;
+    private long _dropped;
 
     public LiveUpdateFeed(SubjectCatalog catalog, IOptions<ApiOptions> options)
     {
@@ -30,6 +31,9 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
 
     public string Name => "event-streams";
 
+    /// <summary>Events dropped from slow streams' queues so far (each such stream then caught up from the store).</summary>
+    public long DroppedEvents => Interlocked.Read(ref _dropped);
+
     /// <summary>Open streams per subject (for presence and metrics).</summary>
     public int CountListeners(string subject) => _listeners.TryGetValue(subject, out var list) ? list.Length : 0;
 
@@ -37,7 +41,8 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     public Listener Listen(string subject)
     {
         var listener = new Listener(this, subject, Channel.CreateBounded<LiveEvent>(
-            new BoundedChannelOptions(_capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest }));
+            new BoundedChannelOptions(_capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
+            _ => Interlocked.Increment(ref _dropped)));
         _listeners.AddOrUpdate(subject, static (_, l) => [l], static (_, list, l) => list.Add(l), listener);
         return listener;
     }

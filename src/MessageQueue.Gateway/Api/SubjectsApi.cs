@@ -17,31 +17,20 @@ public static class SubjectsApi
     {
         var subjects = app.MapGroup("/api/subjects").WithTags("Subjects");
 
+        // Every refusal is a problem document; 400 also names the offending fields.
         subjects.MapGet("/", ListSubjects).WithName(nameof(ListSubjects));
-        subjects.MapPost("/", CreateSubject).WithName(nameof(CreateSubject))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        subjects.MapGet("/{subject}", GetSubject).WithName(nameof(GetSubject))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        subjects.MapDelete("/{subject}", DeleteSubject).WithName(nameof(DeleteSubject))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapPost("/", CreateSubject).WithName(nameof(CreateSubject)).RefusesWith(400, 409, 413, 415, 503);
+        subjects.MapGet("/{subject}", GetSubject).WithName(nameof(GetSubject)).RefusesWith(400, 404);
+        subjects.MapDelete("/{subject}", DeleteSubject).WithName(nameof(DeleteSubject)).RefusesWith(400, 404, 503);
 
-        subjects.MapGet("/{subject}/updates", ListUpdates).WithName(nameof(ListUpdates))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        subjects.MapGet("/{subject}/updates/{sequence:long}", GetUpdate).WithName(nameof(GetUpdate))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        subjects.MapGet("/{subject}/updates", ListUpdates).WithName(nameof(ListUpdates)).RefusesWith(400, 404);
+        subjects.MapGet("/{subject}/updates/{sequence:long}", GetUpdate).WithName(nameof(GetUpdate)).RefusesWith(400, 404);
+        subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate)).RefusesWith(400, 404, 413, 415, 503);
 
-        subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail)).RefusesWith(400, 404, 413, 415, 503);
+        subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail)).RefusesWith(400, 404, 503);
 
-        subjects.MapGet("/{subject}/events", StreamEvents).WithName(nameof(StreamEvents))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        subjects.MapGet("/{subject}/events", StreamEvents).WithName(nameof(StreamEvents)).RefusesWith(400, 404);
         return subjects;
     }
 
@@ -128,7 +117,6 @@ public static class SubjectsApi
     /// </remarks>
     /// <param name="subject">The subject's name.</param>
     /// <response code="201">Stored; Location is the update's URL.</response>
-    /// <response code="503">The gateway is overloaded or stopping; nothing was stored.</response>
     internal static async Task<Results<Created<UpdateResource>, ProblemHttpResult>> PostUpdate(
         string subject, PostUpdateRequest request, SubjectService subjects)
     {
@@ -209,6 +197,18 @@ public static class SubjectsApi
         if (start > snapshot.LastSequence)
             start = 0;
         return new EventStreamResult(listener, start, subjects, options.Value, lifetime.ApplicationStopping);
+    }
+
+    private static RouteHandlerBuilder RefusesWith(this RouteHandlerBuilder endpoint, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            if (status == StatusCodes.Status400BadRequest)
+                endpoint.ProducesValidationProblem();
+            else
+                endpoint.ProducesProblem(status);
+        }
+        return endpoint;
     }
 
     private static string SubjectPath(string subject) => $"/api/subjects/{subject}";

@@ -7,13 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MessageQueue.Tests.Infrastructure;
 
 /// <summary>
-/// The gateway in this process, with its own SQLite file and ZeroMQ sockets on free loopback ports,
+/// The gateway in this process on real sockets: Kestrel and ZeroMQ on free loopback ports, its own SQLite file,
 /// reading the repository's real appsettings.json underneath the test's overrides.
 /// </summary>
 public class GatewayFactory : WebApplicationFactory<Program>
 {
     private readonly TempDirectory? _ownedData;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IWebHostBuilder>? _configure;
 
     public GatewayFactory()
         : this(null)
@@ -22,8 +23,10 @@ public class GatewayFactory : WebApplicationFactory<Program>
 
     /// <param name="dataDirectory">Share one to restart a gateway on the same store; by default each factory gets its own.</param>
     /// <param name="settings">Extra configuration, e.g. smaller limits.</param>
-    internal GatewayFactory(string? dataDirectory, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">Anything else a test needs of the host, e.g. socket options.</param>
+    internal GatewayFactory(string? dataDirectory, IDictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null)
     {
+        _configure = configure;
         if (dataDirectory is null)
         {
             _ownedData = new TempDirectory();
@@ -39,19 +42,25 @@ public class GatewayFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
 
-        // Start now: building the host lazily is not thread safe, and tests reach it from many threads.
+        // A real listener (streams, browsers and other processes need one); started now, because building the
+        // host lazily is not thread safe and tests reach it from many threads.
+        UseKestrel(0);
         StartServer();
     }
 
     public string DataDirectory { get; }
 
-    /// <summary>The bound endpoints; starts the gateway on first use.</summary>
+    /// <summary>The bound ZeroMQ endpoints.</summary>
     public ZmqEndpoints Zmq => Services.GetRequiredService<ZmqEndpoints>();
+
+    /// <summary>The HTTP listener, e.g. http://127.0.0.1:40123/.</summary>
+    public Uri HttpAddress => ClientOptions.BaseAddress;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepositoryPaths.Root);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        _configure?.Invoke(builder);
     }
 
     protected override void Dispose(bool disposing)
