@@ -71,6 +71,19 @@ public sealed class EventStreamClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads lines until a comment arrives and returns it; fails the test if an event or nothing comes first.</summary>
+    public async Task<string> NextCommentAsync(TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? Timeout);
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(cancel.Token) ?? throw new EndOfStreamException("The event stream ended.");
+            if (line.StartsWith(':'))
+                return line[1..].Trim();
+            Assert.True(line.Length == 0, $"Expected a comment, got '{line}'.");
+        }
+    }
+
     /// <summary>True when the server ended the stream: no more lines arrive.</summary>
     public async Task<bool> EndsAsync(TimeSpan? timeout = null)
     {
