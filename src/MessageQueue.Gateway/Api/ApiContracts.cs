@@ -1,12 +1,17 @@
+using System.ComponentModel.DataAnnotations;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Api;
+
+// Request fields are nullable so a missing one reaches the application service, which names it in its refusal;
+// [Required] only tells the OpenAPI document that callers must send it.
 
 /// <summary>A new subject.</summary>
 public sealed record CreateSubjectRequest
 {
     /// <summary>A letter or digit, then letters, digits, '.', '_' or '-'; it may not start another subject's name or vice versa.</summary>
     /// <example>Rust</example>
+    [Required]
     public string? Name { get; init; }
 
     /// <summary>The subject's initial content (optional); updates are appended to it line by line.</summary>
@@ -19,6 +24,7 @@ public sealed record PostUpdateRequest
 {
     /// <summary>The text to append, at most Subjects:MaxUpdateBytes (32 KiB by default) of UTF-8.</summary>
     /// <example>React 20 is out.</example>
+    [Required]
     public string? Text { get; init; }
 }
 
@@ -27,6 +33,7 @@ public sealed record RegisterEmailRequest
 {
     /// <summary>One bare address, such as ada@example.com.</summary>
     /// <example>ada@example.com</example>
+    [Required]
     public string? Email { get; init; }
 }
 
