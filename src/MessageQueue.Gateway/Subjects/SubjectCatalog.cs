@@ -53,10 +53,10 @@ public sealed class SubjectCatalog
             _subjects[snapshot.Name] = snapshot;
         }
         _names = names;
+
+        // Also for a name deleted and created again in one commit: what listened to the old subject must not take
+        // the new one's updates (their sequence numbers start over) for its own.
         foreach (var name in removed)
-        {
-            if (!_subjects.ContainsKey(name))
-                Removed?.Invoke(name);
-        }
+            Removed?.Invoke(name);
     }
 }
