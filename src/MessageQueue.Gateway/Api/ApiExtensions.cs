@@ -1,5 +1,6 @@
 using MessageQueue.Gateway.Fanout;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace MessageQueue.Gateway.Api;
@@ -57,7 +58,7 @@ public static class ApiExtensions
     {
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.DocumentTitle = "MessageQueue API");
-        var maxBody = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        var maxBody = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
         app.MapSubjectsApi().WithMetadata(new RequestSizeLimitAttribute(maxBody));
         return app;
     }

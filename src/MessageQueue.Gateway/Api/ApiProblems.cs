@@ -12,7 +12,7 @@ internal static class ApiProblems
         {
             SubjectErrorKind.Invalid => StatusCodes.Status400BadRequest,
             SubjectErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
-            SubjectErrorKind.SubjectNotFound or SubjectErrorKind.EmailNotRegistered => StatusCodes.Status404NotFound,
+            SubjectErrorKind.SubjectNotFound or SubjectErrorKind.UpdateNotFound or SubjectErrorKind.EmailNotRegistered => StatusCodes.Status404NotFound,
             SubjectErrorKind.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status503ServiceUnavailable,
         };
@@ -30,6 +30,7 @@ internal static class ApiProblems
         SubjectErrorKind.Invalid => "The request is not valid.",
         SubjectErrorKind.TooLarge => "The request is too large.",
         SubjectErrorKind.SubjectNotFound => "The subject does not exist.",
+        SubjectErrorKind.UpdateNotFound => "The update does not exist.",
         SubjectErrorKind.EmailNotRegistered => "The email is not registered on the subject.",
         SubjectErrorKind.Conflict => "The request conflicts with the current state.",
         _ => "The gateway cannot take the change now.",

@@ -20,13 +20,19 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
                 Title = "The request body is not valid JSON for this operation.",
                 Detail = json.Message,
             }
+            : badRequest.StatusCode == StatusCodes.Status400BadRequest
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [badRequest.Message] })
+            {
+                Title = "The request is not valid.",
+                Detail = badRequest.Message,
+            }
             : new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
                 Title = badRequest.StatusCode switch
                 {
                     StatusCodes.Status413PayloadTooLarge => "The request is too large.",
                     StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
-                    _ => "The request is not valid.",
+                    _ => "The request could not be read.",
                 },
                 Detail = badRequest.Message,
             };

@@ -12,15 +12,17 @@ namespace MessageQueue.Gateway.Api;
 /// each exactly once and in order. A live update that is not the next one (the client's queue overflowed, or it was
 /// published before the stream's history read finished) is preceded by the missing ones read from the store.
 /// </summary>
-internal sealed class EventStreamResult(
+internal sealed partial class EventStreamResult(
     LiveUpdateFeed.Listener listener,
+    SubjectSnapshot subject,
     long afterSequence,
     SubjectService subjects,
     ApiOptions options,
+    ILogger logger,
     CancellationToken stopping) : IResult, IEndpointMetadataProvider
 {
     private const int CatchUpPageSize = 500;
-    private readonly string _subject = listener.Subject;
+    private readonly string _subject = subject.Name;
     private long _position = afterSequence;
 
     public async Task ExecuteAsync(HttpContext httpContext)
@@ -36,6 +38,8 @@ internal sealed class EventStreamResult(
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var cancellationToken = ending.Token;
         var body = response.BodyWriter;
+        Log.StreamOpened(logger, _subject, _position);
+        var endingReason = "the client left or the gateway stopped";
         try
         {
             body.Write(ServerSentEvents.Opening(_subject, _position, options.EventStreamRetryMilliseconds));
@@ -44,6 +48,7 @@ internal sealed class EventStreamResult(
             await body.FlushAsync(cancellationToken);
             if (await RelayLiveAsync(body, cancellationToken))
             {
+                endingReason = "the subject was deleted";
                 body.Write(ServerSentEvents.Deleted(_subject));
                 await body.FlushAsync(cancellationToken);
             }
@@ -52,6 +57,7 @@ internal sealed class EventStreamResult(
         {
             // The client left or the gateway is stopping: nothing to answer.
         }
+        Log.StreamEnded(logger, _subject, _position, endingReason);
     }
 
     /// <summary>Relays live events until the stream is cancelled; true when the subject was deleted.</summary>
@@ -79,8 +85,8 @@ internal sealed class EventStreamResult(
 
             while (reader.TryRead(out var live))
             {
-                if (live.Sequence <= _position)
-                    continue; // already sent from the store
+                if (live.SubjectId != subject.Id || live.Sequence <= _position)
+                    continue; // an earlier subject of the same name, still in the fan-out; or already sent from the store
                 if (live.Sequence > _position + 1)
                     await CatchUpAsync(body, live.Sequence - 1, cancellationToken);
                 body.Write(live.Encoded);
@@ -109,6 +115,15 @@ internal sealed class EventStreamResult(
                 return;
             await body.FlushAsync(cancellationToken);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3000, LogLevel.Debug, "Event stream on {Subject} opened after sequence {Sequence}")]
+        public static partial void StreamOpened(ILogger logger, string subject, long sequence);
+
+        [LoggerMessage(3001, LogLevel.Debug, "Event stream on {Subject} ended at sequence {Sequence}: {Reason}")]
+        public static partial void StreamEnded(ILogger logger, string subject, long sequence, string reason);
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace MessageQueue.Gateway.Api;
 
 /// <summary>An update encoded once as a server-sent event, shared by every stream of its subject.</summary>
-internal sealed record LiveEvent(long Sequence, byte[] Encoded);
+internal sealed record LiveEvent(int SubjectId, long Sequence, byte[] Encoded);
 
 /// <summary>
 /// The fan-out sink of the event streams. Each stream listens with its own small queue; when a stream's client reads
@@ -51,7 +51,7 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     {
         if (_listeners.TryGetValue(update.Subject, out var listeners) && !listeners.IsEmpty)
         {
-            var live = new LiveEvent(update.Sequence, ServerSentEvents.Update(UpdateResource.From(update.Subject, update.ToEntry())));
+            var live = new LiveEvent(update.SubjectId, update.Sequence, ServerSentEvents.Update(UpdateResource.From(update.Subject, update.ToEntry())));
             foreach (var listener in listeners)
                 listener.Channel.Writer.TryWrite(live);
         }

@@ -54,6 +54,7 @@ public static class SubjectsApi
     }
 
     /// <summary>Gets one subject with its whole current content.</summary>
+    /// <remarks>The content is what legacy subscribers receive: the initial content, then every update's text on its own line.</remarks>
     /// <param name="subject">The subject's name.</param>
     internal static Results<Ok<SubjectDetails>, ProblemHttpResult> GetSubject(string subject, SubjectService subjects)
     {
@@ -97,17 +98,14 @@ public static class SubjectsApi
     }
 
     /// <summary>Gets one stored update by its sequence number.</summary>
+    /// <remarks>The URL a successful post answers with in Location. Sequence numbers start at 1 and have no gaps.</remarks>
     /// <param name="subject">The subject's name.</param>
     /// <param name="sequence">The update's sequence number.</param>
     internal static async Task<Results<Ok<UpdateResource>, ProblemHttpResult>> GetUpdate(
         string subject, long sequence, SubjectService subjects, CancellationToken cancellationToken)
     {
-        var result = await subjects.ReadHistoryAsync(subject, Math.Max(sequence - 1, 0), 1, cancellationToken);
-        if (result.Value is not { } page)
-            return ApiProblems.From(result.Error!);
-        return page.Updates is [var update] && update.Sequence == sequence
-            ? TypedResults.Ok(UpdateResource.From(subject, update))
-            : ApiProblems.From(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{subject}' has no update {sequence}.", "sequence"));
+        var result = await subjects.GetUpdateAsync(subject, sequence, cancellationToken);
+        return result.Value is { } update ? TypedResults.Ok(UpdateResource.From(subject, update)) : ApiProblems.From(result.Error!);
     }
 
     /// <summary>Appends an update to a subject.</summary>
@@ -144,12 +142,14 @@ public static class SubjectsApi
     }
 
     /// <summary>Removes an email address from a subject.</summary>
+    /// <remarks>The address compares case-insensitively, as when it was registered. Encode it as a path segment (@ as %40, / as %2F).</remarks>
     /// <param name="subject">The subject's name.</param>
     /// <param name="email">The registered address (any case), URL-encoded.</param>
     /// <response code="204">Removed.</response>
     internal static async Task<Results<NoContent, ProblemHttpResult>> UnregisterEmail(string subject, string email, SubjectService subjects)
     {
-        var result = await subjects.UnregisterEmailAsync(subject, email);
+        // Kestrel decodes every escape in a path except %2F, which would split the segment; '/' is legal in an address.
+        var result = await subjects.UnregisterEmailAsync(subject, email.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
         return result.Succeeded ? TypedResults.NoContent() : ApiProblems.From(result.Error!);
     }
 
@@ -174,9 +174,10 @@ public static class SubjectsApi
         SubjectService subjects,
         LiveUpdateFeed feed,
         IOptions<ApiOptions> options,
+        ILogger<EventStreamResult> logger,
         IHostApplicationLifetime lifetime)
     {
-        var position = lastEventId is null ? ParseNumber(after, nameof(after), whenAbsent: -1) : ParseNumber(lastEventId, "Last-Event-ID", whenAbsent: -1);
+        var position = string.IsNullOrEmpty(lastEventId) ? ParseNumber(after, nameof(after), whenAbsent: -1) : ParseNumber(lastEventId, "Last-Event-ID", whenAbsent: -1);
         if (position.Error is { } invalid)
             return ApiProblems.From(invalid);
         if (subjects.GetSubject(subject).Error is { } error)
@@ -196,7 +197,7 @@ public static class SubjectsApi
         // A position past the subject's newest update belongs to an earlier subject of that name: start over.
         if (start > snapshot.LastSequence)
             start = 0;
-        return new EventStreamResult(listener, start, subjects, options.Value, lifetime.ApplicationStopping);
+        return new EventStreamResult(listener, snapshot, start, subjects, options.Value, logger, lifetime.ApplicationStopping);
     }
 
     private static RouteHandlerBuilder RefusesWith(this RouteHandlerBuilder endpoint, params int[] statuses)

@@ -44,7 +44,7 @@ internal sealed class BatchState(
         appender.Append(_transaction, subjectId, sequence, command.Text, now, command.Door);
 
         // The legacy content rule: content = content + "\n" + text.
-        var update = new SubjectUpdate(command.Subject, sequence, command.Text, current.Content + "\n" + command.Text, now, command.Door);
+        var update = new SubjectUpdate(command.Subject, sequence, command.Text, current.Content + "\n" + command.Text, now, command.Door, subjectId);
         _lastAppended[subjectId] = update;
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
         Updates.Add(update);
@@ -56,8 +56,8 @@ internal sealed class BatchState(
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
         var normalized = SubjectValidator.NormalizeEmail(command.Email);
-        var isNew = Find(subjectId, normalized) is null;
-        if (isNew)
+        var existing = Find(subjectId, normalized);
+        if (existing is null)
         {
             db.Subscriptions.Add(new SubscriptionEntity
             {
@@ -68,7 +68,7 @@ internal sealed class BatchState(
             });
             current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount + 1 };
         }
-        var registration = new EmailRegistration(current, command.Email, isNew);
+        var registration = new EmailRegistration(current, existing?.Email ?? command.Email, IsNew: existing is null);
         return () => command.Complete(registration);
     }
 
@@ -95,7 +95,7 @@ internal sealed class BatchState(
         db.Subjects.Add(entity);
         db.SaveChanges(); // inside the batch's transaction: assigns the id later changes in this batch need
         _createdIds[command.Subject] = entity.Id;
-        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, command.Content, 0, null, 0);
+        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, command.Content, 0, null, 0, entity.Id);
         return () => command.Complete(snapshot);
     }
 

@@ -43,7 +43,7 @@ internal sealed partial class StoreInitializer(
             contents[update.SubjectId].Append('\n').Append(update.Text);
 
         return [.. subjects.Select(s => new SubjectSnapshot(
-            s.Name, contents[s.Id].ToString(), s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id)))];
+            s.Name, contents[s.Id].ToString(), s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id), s.Id))];
     }
 
     private static void EnsureSqliteDirectory(string? connectionString)

@@ -15,13 +15,20 @@ public enum Door
 /// <param name="Content">The subject's whole content after this update (what legacy subscribers receive).</param>
 /// <param name="Timestamp">When the gateway accepted it.</param>
 /// <param name="Door">Where it came in.</param>
-public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door)
+/// <param name="SubjectId">The subject's store id, which tells a subject from an earlier one of the same name.</param>
+public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door, int SubjectId)
 {
     public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Door);
 }
 
 /// <summary>A subject's current state.</summary>
-public sealed record SubjectSnapshot(string Name, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount);
+/// <param name="Name">The subject's name.</param>
+/// <param name="Content">The initial content followed by every update's text, one per line.</param>
+/// <param name="LastSequence">Sequence number of the newest update; 0 before the first.</param>
+/// <param name="LastUpdatedAt">When the newest update was accepted; null before the first.</param>
+/// <param name="EmailCount">How many email addresses are registered on it.</param>
+/// <param name="Id">The store's id: a subject deleted and created again under the same name gets a new one.</param>
+public sealed record SubjectSnapshot(string Name, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Id);
 
 /// <summary>A stored update as history keeps it (the content it produced is not stored per update).</summary>
 public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Timestamp, Door Door);

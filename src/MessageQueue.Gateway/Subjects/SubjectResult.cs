@@ -11,6 +11,9 @@ public enum SubjectErrorKind
     /// <summary>The subject does not exist.</summary>
     SubjectNotFound,
 
+    /// <summary>The subject has no update with that sequence number.</summary>
+    UpdateNotFound,
+
     /// <summary>The email is not registered on the subject.</summary>
     EmailNotRegistered,
 

@@ -83,6 +83,17 @@ public sealed class SubjectService
         return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
     }
 
+    /// <summary>One stored update by its sequence number.</summary>
+    public async Task<SubjectResult<UpdateEntry>> GetUpdateAsync(string? subject, long sequence, CancellationToken cancellationToken)
+    {
+        if ((CheckExisting(subject) ?? _validator.CheckSequence(sequence)) is { } error)
+            return error;
+        var found = await _history.ReadAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
+        return found is [var update] && update.Sequence == sequence
+            ? update
+            : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{subject}' has no update {sequence}.", "sequence");
+    }
+
     private SubjectError? CheckExisting(string? subject) =>
         _validator.CheckName(subject) ?? (_catalog.TryGet(subject!, out _) ? null : NotFound(subject!));
 

@@ -85,6 +85,9 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
             ? TooLarge("content", $"A subject's initial content has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.")
             : null;
 
+    public SubjectError? CheckSequence(long sequence) =>
+        sequence < 1 ? Invalid("sequence", "A sequence number is 1 or more.") : null;
+
     /// <summary>A page of history: after a sequence number (0 for the start), at most <see cref="SubjectOptions.MaxPageSize"/> updates.</summary>
     public SubjectError? CheckPage(long after, int limit)
     {

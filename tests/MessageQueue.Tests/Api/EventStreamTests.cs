@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Subjects;
 using MessageQueue.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MessageQueue.Tests.Api;
 
@@ -103,6 +106,41 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
         Assert.Equal("deleted", last.Event);
         Assert.Equal(name, last.Json.GetProperty("subject").GetString());
         Assert.True(await stream.EndsAsync());
+    }
+
+    [Fact]
+    public async Task AStreamOnASubjectCreatedAgainIgnoresTheEarlierSubjectsLateUpdates()
+    {
+        var name = await NewSubjectAsync();
+        for (var i = 1; i <= 3; i++)
+            await PostAsync(name, $"old {i}");
+        Assert.True(gateway.Services.GetRequiredService<SubjectCatalog>().TryGet(name, out var earlier));
+        Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync($"/api/subjects/{name}")).StatusCode);
+        await ApiAssert.Json(await _http.PostAsJsonAsync("/api/subjects", new { name }), HttpStatusCode.Created);
+        await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events");
+
+        // An update of the deleted subject that the fan-out delivers only now, as it may under load.
+        var late = new SubjectUpdate(name, 3, "old 3", "", DateTimeOffset.UtcNow, Door.Rest, earlier.Id);
+        await gateway.Services.GetRequiredService<LiveUpdateFeed>().DeliverAsync(late, CancellationToken.None);
+        for (var i = 1; i <= 4; i++)
+            await PostAsync(name, $"new {i}");
+
+        var texts = new List<string>();
+        for (var i = 0; i < 4; i++)
+            texts.Add((await stream.NextAsync()).Json.GetProperty("text").GetString()!);
+        Assert.Equal(["new 1", "new 2", "new 3", "new 4"], texts);
+    }
+
+    [Fact]
+    public async Task AnEmptyLastEventIdCountsAsNone()
+    {
+        var name = await NewSubjectAsync();
+        await PostAsync(name, "before");
+
+        await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events", lastEventId: "");
+        await PostAsync(name, "after");
+
+        Assert.Equal("after", (await stream.NextAsync()).Json.GetProperty("text").GetString());
     }
 
     [Fact]

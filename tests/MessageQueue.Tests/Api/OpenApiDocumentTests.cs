@@ -31,6 +31,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
 
         var operation = document.GetProperty("paths").GetProperty(path).GetProperty(method);
         Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("description").GetString()));
         var documented = operation.GetProperty("responses").EnumerateObject().Select(r => int.Parse(r.Name, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(statuses, documented.Order());
         foreach (var error in statuses.Where(s => s >= 400))

@@ -22,6 +22,7 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
         Assert.Equal(1, created.GetProperty("emailCount").GetInt32());
         var repeated = await ApiAssert.Json(again, HttpStatusCode.OK);
         Assert.Equal(1, repeated.GetProperty("emailCount").GetInt32());
+        Assert.Equal("Ada@Example.com", repeated.GetProperty("email").GetString()); // as registered first
         var subject = await ApiAssert.Json(await _http.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
         Assert.Equal(1, subject.GetProperty("emailCount").GetInt32());
     }
@@ -36,6 +37,23 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
 
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         await ApiAssert.Problem(await _http.DeleteAsync($"/api/subjects/{name}/subscriptions/bob%2Bnews%40example.org"), HttpStatusCode.NotFound, "email");
+        var subject = await ApiAssert.Json(await _http.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+        Assert.Equal(0, subject.GetProperty("emailCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("a/b@example.com")]
+    [InlineData("a+b@example.com")]
+    [InlineData("a%b@example.com")]
+    [InlineData("a?b#c@example.com")]
+    public async Task AnAddressNeedingEscapesCanBeRemovedThroughItsLocation(string email)
+    {
+        var name = await NewSubjectAsync();
+        var created = await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email });
+        await ApiAssert.Json(created, HttpStatusCode.Created);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync(created.Headers.Location)).StatusCode);
+
         var subject = await ApiAssert.Json(await _http.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
         Assert.Equal(0, subject.GetProperty("emailCount").GetInt32());
     }

@@ -139,12 +139,19 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     }
 
     [Fact]
-    public async Task AnUpdateThatDoesNotExistIsNotFound()
+    public async Task AnUpdateThatDoesNotExistIsNotFoundAndSequenceZeroIsInvalid()
     {
         var name = await NewSubjectAsync();
 
-        await ApiAssert.Problem(await _http.GetAsync($"/api/subjects/{name}/updates/1"), HttpStatusCode.NotFound, "sequence");
-        await ApiAssert.Problem(await _http.GetAsync($"/api/subjects/{name}/updates/0"), HttpStatusCode.NotFound, "sequence");
+        var missing = await ApiAssert.Problem(await _http.GetAsync($"/api/subjects/{name}/updates/1"), HttpStatusCode.NotFound, "sequence");
+        Assert.Equal("The update does not exist.", missing.GetProperty("title").GetString());
+        await ApiAssert.Problem(await _http.GetAsync($"/api/subjects/{name}/updates/0"), HttpStatusCode.BadRequest, "sequence");
+    }
+
+    [Fact]
+    public async Task AJsonNullBodyIsRefusedWithTheBodyNamed()
+    {
+        await ApiAssert.Problem(await PostRawAsync("/api/subjects/React/updates", "null"), HttpStatusCode.BadRequest, "body");
     }
 
     [Fact]
