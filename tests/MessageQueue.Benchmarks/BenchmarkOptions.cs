@@ -7,15 +7,18 @@ internal sealed record BenchmarkOptions
 {
     public const string Usage = """
         Usage: dotnet tests/MessageQueue.Benchmarks/bin/Release/net10.0/MessageQueue.Benchmarks.dll [options]
-          --quick                a short smoke run (about 35 s): 1 s per measurement, list with 1 and 16 clients,
-                                 updates with 16, 1 and 100 subscribers, fewer fan-out updates
+          --quick                a short smoke run (about 60 s, 30 s of it legacy): 1 s per measurement, list and
+                                 REST list with 1 and 16 clients, updates and REST updates with 16, fan-out to 1
+                                 and 100 subscribers, fewer fan-out and delivery updates
           --duration <seconds>   length of each measured window of the request scenarios (default 5, quick 1)
           --warmup <seconds>     unmeasured load before each measured window (default 2, quick 0.3)
           --settle <seconds>     longest load on a freshly started server before it is measured, which otherwise
                                  lasts until the server's JIT is quiet (default 25, quick 2)
-          --updates <count>      measured updates per fan-out scenario (default 300, quick 60)
+          --updates <count>      measured updates per fan-out scenario and per door of rest-latency (default 300, quick 60)
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
-          --only <list,update,fanout>  run only these scenario groups (comma separated; targets of the others are not measured)
+          --only <groups>        run only these scenario groups, comma separated (targets of the others are not
+                                 measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
+                                 a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
                                  (for example Store__MaxBatchSize=64); may be repeated
           --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
@@ -38,12 +41,15 @@ internal sealed record BenchmarkOptions
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(["list", "update", "fanout"], StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } =
+        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency"], StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
+    public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
 
     /// <summary>Each level of the update scenario needs freshly started servers, so a quick run measures fewer.</summary>
     public IReadOnlyList<int> UpdateClientCounts { get; init; } = [1, 4, 16];
+    public IReadOnlyList<int> RestUpdateClientCounts { get; init; } = [1, 16];
     public IReadOnlyList<int> SubscriberCounts { get; init; } = [1, 10, 100];
 
     public static bool TryParse(string[] args, out BenchmarkOptions options, out string? problem)
@@ -61,6 +67,7 @@ internal sealed record BenchmarkOptions
                 FanoutWarmupUpdates = 10,
                 ClientCounts = [1, 16],
                 UpdateClientCounts = [16],
+                RestUpdateClientCounts = [16],
                 SubscriberCounts = [1, 100],
             }
             : new BenchmarkOptions();

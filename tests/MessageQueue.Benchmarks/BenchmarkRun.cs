@@ -13,7 +13,7 @@ namespace MessageQueue.Benchmarks;
 internal static class BenchmarkRun
 {
     // Enough concurrent clients to settle a server shared by several scenarios.
-    private const int SettlingClients = 4;
+    public const int SettlingClients = 4;
 
     public static int Run(BenchmarkOptions options)
     {
@@ -37,10 +37,15 @@ internal static class BenchmarkRun
                 foreach (var clients in options.ClientCounts)
                     report.Add(RequestKind.List, clients, servers.ToDictionary(s => s, s => byServer[s][clients]));
             }
+            var gatewayUpdates = new Dictionary<int, LoadResult>();
             if (options.Groups.Contains("update"))
             {
                 foreach (var clients in options.UpdateClientCounts)
-                    report.Add(RequestKind.Update, clients, servers.ToDictionary(s => s, s => MeasureUpdates(s, clients, options)));
+                {
+                    var results = servers.ToDictionary(s => s, s => MeasureUpdates(s, clients, options));
+                    gatewayUpdates[clients] = results[ServerKind.Gateway];
+                    report.Add(RequestKind.Update, clients, results);
+                }
             }
             if (options.Groups.Contains("fanout"))
             {
@@ -48,8 +53,9 @@ internal static class BenchmarkRun
                 foreach (var subscribers in options.SubscriberCounts)
                     report.Add(subscribers, servers.ToDictionary(s => s, s => byServer[s][subscribers]));
             }
+            RestScenarios.Run(options, report, gatewayUpdates);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException)
         {
             Console.Error.WriteLine($"The benchmark could not finish: {ex}");
             return 3;
@@ -65,15 +71,15 @@ internal static class BenchmarkRun
     private static Dictionary<int, LoadResult> MeasureList(ServerKind server, BenchmarkOptions options)
     {
         using var process = ServerLauncher.Start(server, options);
-        RequestLoad.Settle(process, Workloads.List, SettlingClients, options);
+        RequestLoad.Settle(process, LoadChannels.Legacy(process, Workloads.List), SettlingClients, options);
         return options.ClientCounts.ToDictionary(c => c, c => Logged(process, RequestKind.List, c, RequestLoad.Run(process, RequestKind.List, c, options)));
     }
 
-    private static LoadResult MeasureUpdates(ServerKind server, int clients, BenchmarkOptions options)
+    public static LoadResult MeasureUpdates(ServerKind server, int clients, BenchmarkOptions options)
     {
         using var process = ServerLauncher.Start(server, options);
         // Not with updates: their number in a timed settle would differ between servers, and so would the content.
-        RequestLoad.Settle(process, Workloads.EmailChurn, clients, options);
+        RequestLoad.Settle(process, LoadChannels.Legacy(process, Workloads.EmailChurn), clients, options);
         return Logged(process, RequestKind.Update, clients, RequestLoad.Run(process, RequestKind.Update, clients, options));
     }
 
@@ -89,7 +95,7 @@ internal static class BenchmarkRun
         });
     }
 
-    private static LoadResult Logged(ServerProcess process, RequestKind kind, int clients, LoadResult result)
+    public static LoadResult Logged(ServerProcess process, RequestKind kind, int clients, LoadResult result)
     {
         Console.WriteLine(Invariant($"  {FigureNames.Load(kind, clients),-36} {process.Name,-8} {result.RequestsPerSecond,9:N0} req/s  p50 {result.Latency.P50Ms:0.000} ms  p99 {result.Latency.P99Ms:0.000} ms  server {result.ServerCpuMicrosPerRequest:0.0} µs CPU/req"));
         return result;
@@ -97,7 +103,7 @@ internal static class BenchmarkRun
 
     private static void WriteSetup(BenchmarkOptions options, IReadOnlyList<ServerKind> servers)
     {
-        Console.WriteLine("# MessageQueue legacy ZeroMQ benchmark");
+        Console.WriteLine("# MessageQueue gateway benchmark");
         Console.WriteLine();
         Console.WriteLine(Invariant($"- machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {BenchmarkPaths.Configuration} build"));
         Console.WriteLine($"- servers: {string.Join("; ", servers.Select(Describe))}");
@@ -114,6 +120,8 @@ internal static class BenchmarkRun
         Console.WriteLine(Invariant($"- updates: text \"{Workloads.UpdateText}\", each client going round the {LegacyFrames.Subjects.Count} subjects; fresh servers for every update measurement, so content starts equal"));
         Console.WriteLine(Invariant($"- fan-out: SUB sockets on '{SubscriberLatency.Subject}', probe updates until each has one (slow joiner), {options.FanoutWarmupUpdates} warm-up then {options.FanoutUpdates} measured updates, one at a time, text \"m<n>\" as the match marker"));
         Console.WriteLine("- the minimal server keeps each subject's accumulated content in memory (no disk) so its publications are the same size as the gateway's (the whole content)");
+        if (RestScenarios.AnySelected(options))
+            RestScenarios.WriteSetup(options);
         Console.WriteLine();
     }
 

@@ -14,6 +14,12 @@ internal sealed record Figure(string Name, FigureUnit Unit, IReadOnlyDictionary<
     public double Ratio => Values[ServerKind.Gateway] / Values[ServerKind.Minimal];
 }
 
+/// <summary>A figure of the gateway against another of its own from the same run: another door, or another reader.</summary>
+internal sealed record Comparison(string Name, FigureUnit Unit, double Value, string Baseline, double BaselineValue)
+{
+    public double Ratio => Value / BaselineValue;
+}
+
 /// <summary>A target checked on the ratio of one figure.</summary>
 internal sealed record Target(string Description, string FigureName, double Limit, bool AtLeast)
 {
@@ -23,8 +29,13 @@ internal sealed record Target(string Description, string FigureName, double Limi
 /// <summary>The names of figures, in one place so that targets can point at them.</summary>
 internal static class FigureNames
 {
-    public static string Load(RequestKind kind, int clients) =>
-        $"{(kind == RequestKind.List ? "list (type 1)" : "durable update (type 3)")}, {clients} client{(clients == 1 ? "" : "s")}";
+    public static string Load(RequestKind kind, int clients) => $"{kind switch
+    {
+        RequestKind.List => "list (type 1)",
+        RequestKind.Update => "durable update (type 3)",
+        RequestKind.RestList => "REST list (GET)",
+        _ => "REST durable update (POST)",
+    }}, {clients} client{(clients == 1 ? "" : "s")}";
 
     public static string Fanout(int subscribers) => $"update to {subscribers} subscriber{(subscribers == 1 ? "" : "s")}";
 
@@ -33,6 +44,8 @@ internal static class FigureNames
     public static string P50(string scenario) => $"{scenario}: p50 latency (ms)";
 
     public static string P99(string scenario) => $"{scenario}: p99 latency (ms)";
+
+    public static string Max(string scenario) => $"{scenario}: max latency (ms)";
 
     public static string CpuPerRequest(string scenario) => $"{scenario}: server CPU per request (µs)";
 }

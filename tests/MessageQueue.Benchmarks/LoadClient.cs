@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using NetMQ;
-using NetMQ.Sockets;
 
 namespace MessageQueue.Benchmarks;
 
@@ -20,14 +17,11 @@ internal sealed class LoadPhase
 }
 
 /// <summary>
-/// One legacy REQ client on its own thread and socket (NetMQ sockets are not thread safe), sending its
-/// exchanges in turn, back to back, and timing each round trip.
+/// One load client on its own thread and its own connection (NetMQ sockets are not thread safe; an HTTP client
+/// here holds one keep-alive connection), sending its requests in turn, back to back, and timing each round trip.
 /// </summary>
-internal sealed class LoadClient(string name, string endpoint, IReadOnlyList<Exchange> exchanges, LoadPhase phase)
+internal sealed class LoadClient(string name, Func<IRequestChannel> connect, LoadPhase phase)
 {
-    // A REQ socket without a reply waits forever; a server that stops answering must fail the run instead.
-    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(15);
-
     private readonly List<long> _samples = new(capacity: 64 * 1024);
     private Thread? _thread;
 
@@ -52,26 +46,21 @@ internal sealed class LoadClient(string name, string endpoint, IReadOnlyList<Exc
     {
         try
         {
-            using var socket = new RequestSocket();
-            socket.Options.Linger = TimeSpan.Zero;
-            socket.Connect(endpoint);
-            for (var next = 0; ; next = (next + 1) % exchanges.Count)
+            using var channel = connect();
+            while (true)
             {
                 var phaseAtSend = phase.Current;
                 if (phaseAtSend == LoadPhase.Stopped)
                     return;
 
-                var exchange = exchanges[next];
                 var sentAt = Stopwatch.GetTimestamp();
-                socket.SendFrame(exchange.Request);
-                if (!socket.TryReceiveFrameBytes(ReplyTimeout, out var reply))
-                    throw new TimeoutException($"No reply within {ReplyTimeout.TotalSeconds} s.");
+                var wrongReply = channel.RoundTrip();
                 var elapsed = Stopwatch.GetTimestamp() - sentAt;
 
-                if (!exchange.Accepts(reply))
+                if (wrongReply is not null)
                 {
                     WrongReplies++;
-                    FirstWrongReply ??= Encoding.UTF8.GetString(reply);
+                    FirstWrongReply ??= wrongReply;
                     continue;
                 }
                 Answered++;

@@ -24,12 +24,7 @@ internal static class MinimalServer
         router.Bind("tcp://127.0.0.1:0");
         publisher.Bind("tcp://127.0.0.1:0");
 
-        // The parent holds our standard input open for as long as it wants us: when it exits, so do we.
-        new Thread(() =>
-        {
-            Console.In.ReadToEnd();
-            Environment.Exit(0);
-        }) { IsBackground = true, Name = "parent-watch" }.Start();
+        ExitWithParent();
         Console.WriteLine($"Minimal NetMQ server answering on {router.Options.LastEndpoint}, publishing on {publisher.Options.LastEndpoint}");
 
         var contents = DefaultSubjects.All.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
@@ -48,6 +43,14 @@ internal static class MinimalServer
             router.SendFrame(reply);
         }
     }
+
+    /// <summary>The parent holds our standard input open for as long as it wants us: when it exits, so do we.</summary>
+    public static void ExitWithParent() =>
+        new Thread(() =>
+        {
+            Console.In.ReadToEnd();
+            Environment.Exit(0);
+        }) { IsBackground = true, Name = "parent-watch" }.Start();
 
     private static byte[] Answer(byte[] body, Dictionary<string, string> contents, PublisherSocket publisher)
     {

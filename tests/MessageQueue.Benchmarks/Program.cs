@@ -1,6 +1,9 @@
 using MessageQueue.Benchmarks;
 
-// The same executable is the load generator and, started by it as a child process, the minimal NetMQ server.
+// The same executable is the load generator and, started by it as a child process, the minimal NetMQ server
+// or (for the REST scenarios) the minimal HTTP server.
+if (args is [MinimalServer.Command, MinimalHttpServer.Mode])
+    return MinimalHttpServer.Run();
 if (args is [MinimalServer.Command, ..])
     return MinimalServer.Run();
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MessageQueue.Benchmarks;
 
 /// <summary>Collects every figure and prints them as Markdown tables, ready for the README, with the targets.</summary>
-internal sealed class Report(IReadOnlyList<ServerKind> servers)
+internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
 {
     private static readonly Target[] Targets =
     [
@@ -19,10 +19,12 @@ internal sealed class Report(IReadOnlyList<ServerKind> servers)
     private readonly List<Figure> _cpuFigures = [];
     private readonly List<string> _cpuDetails = [];
     private readonly List<string> _fanoutDetails = [];
+    private bool _hasRestFigures;
 
     public void Add(RequestKind kind, int clients, IReadOnlyDictionary<ServerKind, LoadResult> results)
     {
         var scenario = FigureNames.Load(kind, clients);
+        _hasRestFigures |= kind is RequestKind.RestList or RequestKind.RestUpdate;
         _figures.Add(new(FigureNames.Throughput(scenario), FigureUnit.RequestsPerSecond, Values(results, r => r.RequestsPerSecond)));
         _figures.Add(new(FigureNames.P50(scenario), FigureUnit.Milliseconds, Values(results, r => r.Latency.P50Ms)));
         _figures.Add(new(FigureNames.P99(scenario), FigureUnit.Milliseconds, Values(results, r => r.Latency.P99Ms)));
@@ -47,14 +49,17 @@ internal sealed class Report(IReadOnlyList<ServerKind> servers)
     public void Write(TextWriter output)
     {
         output.WriteLine("Ratio = gateway / minimal: above 1 is better for requests/s, below 1 is better for latency and CPU.");
+        if (_hasRestFigures)
+            output.WriteLine("In the REST rows, minimal is the minimal ASP.NET Core app (same routes and JSON shapes, fixed answers, nothing stored).");
         output.WriteLine();
         WriteTable(output, _figures);
         output.WriteLine();
+        WriteComparisons(output);
         output.WriteLine("CPU cost (all server threads, during the measured window):");
         output.WriteLine();
         WriteTable(output, _cpuFigures);
         output.WriteLine();
-        foreach (var line in _cpuDetails.Concat(_fanoutDetails))
+        foreach (var line in _cpuDetails.Concat(_fanoutDetails).Concat(_comparisonDetails))
             output.WriteLine($"- {line}");
         output.WriteLine();
         output.WriteLine("Targets:");

@@ -1,6 +1,6 @@
 namespace MessageQueue.Benchmarks;
 
-/// <summary>Which legacy request the clients send.</summary>
+/// <summary>Which request the clients send.</summary>
 internal enum RequestKind
 {
     /// <summary>Type "1": answered from memory on every server.</summary>
@@ -8,6 +8,12 @@ internal enum RequestKind
 
     /// <summary>Type "3": durable on the gateway (committed to SQLite, then published), in memory on the others.</summary>
     Update,
+
+    /// <summary>GET /api/subjects: from memory on the gateway, a fixed answer on the minimal HTTP server.</summary>
+    RestList,
+
+    /// <summary>POST /api/subjects/{subject}/updates: durable and published on the gateway, stored nowhere on the minimal HTTP server.</summary>
+    RestUpdate,
 }
 
 /// <summary>One closed-loop measurement: its throughput, latency and what it cost in CPU.</summary>
@@ -20,7 +26,7 @@ internal sealed record LoadResult(int Requests, Latency Latency, CpuWindow Cpu, 
 }
 
 /// <summary>
-/// Closed-loop request load: N REQ clients, each on its own thread with its own socket, each sending its next
+/// Closed-loop request load: N clients, each on its own thread with its own socket or connection, each sending its next
 /// request as soon as the previous reply arrives. Unmeasured warm-up first, then a measured window.
 /// </summary>
 internal static class RequestLoad
@@ -31,10 +37,10 @@ internal static class RequestLoad
     /// NetMQ loop), so the load goes on until the server's JIT is quiet. Nothing is measured; pick a workload
     /// that leaves the measured content as it is.
     /// </summary>
-    public static void Settle(ServerProcess server, Func<int, IReadOnlyList<Exchange>> workload, int clientCount, BenchmarkOptions options)
+    public static void Settle(ServerProcess server, Func<int, IRequestChannel> channels, int clientCount, BenchmarkOptions options)
     {
         var phase = new LoadPhase();
-        var clients = StartClients(server, clientCount, phase, workload);
+        var clients = StartClients(clientCount, phase, channels);
         var (elapsed, quiet) = server.Jit.WaitUntilQuiet(options.SettleMinimum, options.SettleMaximum);
         phase.Begin(LoadPhase.Stopped);
         Finish(server, clients);
@@ -45,7 +51,7 @@ internal static class RequestLoad
     public static LoadResult Run(ServerProcess server, RequestKind kind, int clientCount, BenchmarkOptions options)
     {
         var phase = new LoadPhase();
-        var clients = StartClients(server, clientCount, phase, Workloads.For(kind));
+        var clients = StartClients(clientCount, phase, LoadChannels.For(server, kind));
 
         // A scenario's own path may still have methods to tier: the warm-up goes on while the JIT is busy.
         server.Jit.WaitUntilQuiet(options.Warmup, options.Warmup + options.Warmup);
@@ -63,10 +69,10 @@ internal static class RequestLoad
         return new LoadResult(samples.Length, Latency.FromTicks(samples), cpu, jitCpu, clients.Sum(c => c.Answered));
     }
 
-    private static LoadClient[] StartClients(ServerProcess server, int count, LoadPhase phase, Func<int, IReadOnlyList<Exchange>> exchanges)
+    private static LoadClient[] StartClients(int count, LoadPhase phase, Func<int, IRequestChannel> channels)
     {
         var clients = Enumerable.Range(0, count)
-            .Select(i => new LoadClient($"req-client-{i}", server.ReplyEndpoint, exchanges(i), phase))
+            .Select(i => new LoadClient($"load-client-{i}", () => channels(i), phase))
             .ToArray();
         foreach (var client in clients)
             client.Start();

@@ -17,6 +17,17 @@ internal enum ServerKind
     PyZmq,
 }
 
+/// <summary>The listeners a server opens, each announced by a line of its output.</summary>
+[Flags]
+internal enum ServerDoors
+{
+    /// <summary>"... answering on tcp://..., publishing on tcp://...".</summary>
+    Zmq = 1,
+
+    /// <summary>"... listening on: http://..." (Kestrel's own line, or the minimal HTTP server's).</summary>
+    Http = 2,
+}
+
 /// <summary>How each kind of server is started: fresh data, free loopback ports, the same runtime switches.</summary>
 internal static class ServerLauncher
 {
@@ -32,9 +43,22 @@ internal static class ServerLauncher
     public static ServerProcess Start(ServerKind kind, BenchmarkOptions options) => kind switch
     {
         ServerKind.Gateway => StartGateway(options),
-        ServerKind.Minimal => ServerProcess.Start(Label(kind), DotnetStart(options.InlineCompletions, BenchmarkPaths.BenchmarkDll, MinimalServer.Command)),
-        _ => ServerProcess.Start(Label(kind), new ProcessStartInfo(Python, [BenchmarkPaths.PyZmqScript, InitialContentsJson()])),
+        ServerKind.Minimal => ServerProcess.Start(Label(kind), DotnetStart(options.InlineCompletions, BenchmarkPaths.BenchmarkDll, MinimalServer.Command), ServerDoors.Zmq),
+        _ => ServerProcess.Start(Label(kind), new ProcessStartInfo(Python, [BenchmarkPaths.PyZmqScript, InitialContentsJson()]), ServerDoors.Zmq),
     };
+
+    /// <summary>A server for the REST scenarios: the gateway, or the minimal server in its HTTP mode.</summary>
+    public static ServerProcess StartHttp(ServerKind kind, BenchmarkOptions options)
+    {
+        if (kind == ServerKind.Gateway)
+            return StartGateway(options);
+        if (kind != ServerKind.Minimal)
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the gateway and the minimal server speak HTTP.");
+        var start = DotnetStart(options.InlineCompletions, BenchmarkPaths.BenchmarkDll, MinimalServer.Command, MinimalHttpServer.Mode);
+        // The gateway is a Web SDK app and so runs the server GC; the minimal HTTP server runs it too.
+        start.Environment["DOTNET_gcServer"] = "1";
+        return ServerProcess.Start(Label(kind), start, ServerDoors.Http);
+    }
 
     private static ServerProcess StartGateway(BenchmarkOptions options)
     {
@@ -48,7 +72,8 @@ internal static class ServerLauncher
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in options.GatewayEnvironment)
             start.Environment[key] = value;
-        return ServerProcess.Start(Label(ServerKind.Gateway), start, dataDirectory);
+        // Kestrel logs the port it bound ("Now listening on: http://127.0.0.1:...") at start-up.
+        return ServerProcess.Start(Label(ServerKind.Gateway), start, ServerDoors.Zmq | ServerDoors.Http, dataDirectory);
     }
 
     private static ProcessStartInfo DotnetStart(bool inlineCompletions, params string[] arguments)

@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 namespace MessageQueue.Benchmarks;
 
 /// <summary>
-/// One server under test as its own process. It is ready once it prints the line naming its bound endpoints
-/// ("... answering on tcp://..., publishing on tcp://..."); it is killed when disposed, and its data directory removed.
+/// One server under test as its own process. It is ready once it has printed the line of each door it must open
+/// (see <see cref="ServerDoors"/>); it is killed when disposed, and its data directory removed.
 /// </summary>
 internal sealed partial class ServerProcess : IDisposable
 {
@@ -18,7 +18,10 @@ internal sealed partial class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly string? _dataDirectory;
     private readonly ConcurrentQueue<string> _lastLines = new();
-    private readonly TaskCompletionSource<(string Reply, string Publish)> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ServerDoors _doors;
+    private readonly Lock _openedLock = new();
+    private ServerDoors _opened;
 
     static ServerProcess()
     {
@@ -26,9 +29,10 @@ internal sealed partial class ServerProcess : IDisposable
         Console.CancelKeyPress += (_, _) => KillAll();
     }
 
-    private ServerProcess(string name, ProcessStartInfo start, string? dataDirectory)
+    private ServerProcess(string name, ProcessStartInfo start, ServerDoors doors, string? dataDirectory)
     {
         Name = name;
+        _doors = doors;
         _dataDirectory = dataDirectory;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -48,6 +52,7 @@ internal sealed partial class ServerProcess : IDisposable
     public JitWatch Jit { get; private set; } = new(0);
     public string ReplyEndpoint { get; private set; } = "";
     public string PublishEndpoint { get; private set; } = "";
+    public Uri HttpAddress { get; private set; } = new("http://127.0.0.1/");
     public string RecentOutput => string.Join('\n', _lastLines);
 
     /// <summary>CPU time the server has used so far, all its threads together.</summary>
@@ -60,9 +65,9 @@ internal sealed partial class ServerProcess : IDisposable
         }
     }
 
-    public static ServerProcess Start(string name, ProcessStartInfo start, string? dataDirectory = null)
+    public static ServerProcess Start(string name, ProcessStartInfo start, ServerDoors doors, string? dataDirectory = null)
     {
-        var server = new ServerProcess(name, start, dataDirectory);
+        var server = new ServerProcess(name, start, doors, dataDirectory);
         Running[server] = 0;
         try
         {
@@ -71,7 +76,7 @@ internal sealed partial class ServerProcess : IDisposable
             server._process.BeginOutputReadLine();
             server._process.BeginErrorReadLine();
             // Blocking is fine here: the benchmark's main thread does nothing else while a server starts.
-            (server.ReplyEndpoint, server.PublishEndpoint) = server._ready.Task.WaitAsync(StartTimeout).GetAwaiter().GetResult();
+            server._ready.Task.WaitAsync(StartTimeout).GetAwaiter().GetResult();
             return server;
         }
         catch
@@ -129,10 +134,33 @@ internal sealed partial class ServerProcess : IDisposable
         _lastLines.Enqueue(line);
         while (_lastLines.Count > 40)
             _lastLines.TryDequeue(out _);
-        if (EndpointsLine().Match(line) is { Success: true } match)
-            _ready.TrySetResult((match.Groups[1].Value, match.Groups[2].Value));
+        if (EndpointsLine().Match(line) is { Success: true } zmq)
+        {
+            ReplyEndpoint = zmq.Groups[1].Value;
+            PublishEndpoint = zmq.Groups[2].Value;
+            Opened(ServerDoors.Zmq);
+        }
+        else if (HttpLine().Match(line) is { Success: true } http)
+        {
+            HttpAddress = new Uri(http.Groups[1].Value);
+            Opened(ServerDoors.Http);
+        }
+    }
+
+    // Standard output and standard error are read on different threads.
+    private void Opened(ServerDoors door)
+    {
+        lock (_openedLock)
+        {
+            _opened |= door;
+            if ((_opened & _doors) == _doors)
+                _ready.TrySetResult();
+        }
     }
 
     [GeneratedRegex(@"answering on (tcp://\S+), publishing on (tcp://\S+)")]
     private static partial Regex EndpointsLine();
+
+    [GeneratedRegex(@"listening on:? (http://\S+)")]
+    private static partial Regex HttpLine();
 }

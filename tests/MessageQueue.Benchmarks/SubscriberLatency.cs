@@ -32,7 +32,7 @@ internal static class SubscriberLatency
     public static void Settle(ServerProcess server, int clientCount, BenchmarkOptions options)
     {
         using var listeners = new SubscriberGroup(server.PublishEndpoint, subject: "", count: 10);
-        RequestLoad.Settle(server, Workloads.Updates([.. LegacyFrames.Subjects.Where(s => s != Subject)]), clientCount, options);
+        RequestLoad.Settle(server, LoadChannels.Legacy(server, Workloads.Updates([.. LegacyFrames.Subjects.Where(s => s != Subject)])), clientCount, options);
     }
 
     public static FanoutResult Run(ServerProcess server, int subscriberCount, BenchmarkOptions options)
@@ -79,7 +79,8 @@ internal static class SubscriberLatency
     private static void Post(RequestSocket requester, string text, ServerProcess server) =>
         Send(requester, LegacyFrames.UpdateRequest(Subject, text), server);
 
-    private static void Send(RequestSocket requester, byte[] request, ServerProcess server)
+    /// <summary>Sends one legacy update and checks its reply.</summary>
+    public static void Send(RequestSocket requester, byte[] request, ServerProcess server)
     {
         requester.SendFrame(request);
         if (!requester.TryReceiveFrameBytes(Timeout, out var reply))

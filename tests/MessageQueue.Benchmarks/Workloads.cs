@@ -23,9 +23,14 @@ internal static class Workloads
             LegacyFrames.Unregister(subject, $"bench{client}@example.com"),
         })];
 
-    public static Func<int, IReadOnlyList<Exchange>> For(RequestKind kind) =>
-        kind == RequestKind.List ? List : Updates(LegacyFrames.Subjects);
+    public static Func<int, IReadOnlyList<Exchange>> For(RequestKind kind) => kind switch
+    {
+        RequestKind.List => List,
+        RequestKind.Update => Updates(LegacyFrames.Subjects),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a legacy request."),
+    };
 
-    private static IEnumerable<string> RoundFrom(IReadOnlyList<string> subjects, int client) =>
+    /// <summary>Every subject once, starting at the client's index.</summary>
+    public static IEnumerable<string> RoundFrom(IReadOnlyList<string> subjects, int client) =>
         Enumerable.Range(0, subjects.Count).Select(k => subjects[(client + k) % subjects.Count]);
 }
