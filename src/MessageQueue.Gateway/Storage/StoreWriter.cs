@@ -87,7 +87,7 @@ internal sealed partial class StoreWriter(
                 batch.Add(command);
             try
             {
-                using var staged = new BatchState(db, appender, subjectIds, catalog, validator, clock.GetUtcNow());
+                using var staged = new BatchState(db, appender, subjectIds, catalog, validator, StoredPrecision(clock.GetUtcNow()));
                 Commit(batch, staged, subjectIds);
             }
             catch (Exception ex)
@@ -140,6 +140,12 @@ internal sealed partial class StoreWriter(
         foreach (var complete in completions)
             complete();
     }
+
+    /// <summary>
+    /// Whole milliseconds: finer than the store keeps a DateTimeOffset (SQLite's binary form holds about 0.1 ms), so
+    /// what the doors show at once is what they show from the store later, after a restart too.
+    /// </summary>
+    private static DateTimeOffset StoredPrecision(DateTimeOffset time) => time.AddTicks(-(time.Ticks % TimeSpan.TicksPerMillisecond));
 
     private static partial class Log
     {

@@ -15,7 +15,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task AStreamWithoutPositionStartsWithTheNextUpdate()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await PostAsync(name, "before");
         await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events");
 
@@ -34,7 +34,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task AClientReconnectingWithLastEventIdGetsExactlyWhatItMissed()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         long lastSeen;
         await using (var first = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events"))
         {
@@ -57,9 +57,22 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task ALiveEventIsTheUpdateAsStoredAndAsThePostAnsweredIt()
+    {
+        var name = await ApiAssert.NewSubjectAsync(_http);
+        await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events");
+
+        var posted = await _http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "same everywhere" });
+
+        var live = await stream.NextAsync();
+        Assert.Equal(live.Data, await posted.Content.ReadAsStringAsync());
+        Assert.Equal(live.Data, await _http.GetStringAsync(posted.Headers.Location));
+    }
+
+    [Fact]
     public async Task AfterInTheQueryReplaysLikeLastEventId()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await PostAsync(name, "u1");
         await PostAsync(name, "u2");
 
@@ -72,7 +85,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task UpdatesPostedWhileAClientResumesArriveOnceEachInOrder()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         for (var i = 1; i <= 50; i++)
             await PostAsync(name, $"u{i}");
 
@@ -97,7 +110,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task AStreamOfADeletedSubjectSaysSoAndEnds()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events");
 
         Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync($"/api/subjects/{name}")).StatusCode);
@@ -111,7 +124,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task AStreamOnASubjectCreatedAgainIgnoresTheEarlierSubjectsLateUpdates()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         for (var i = 1; i <= 3; i++)
             await PostAsync(name, $"old {i}");
         Assert.True(gateway.Services.GetRequiredService<SubjectCatalog>().TryGet(name, out var earlier));
@@ -134,7 +147,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     [Fact]
     public async Task AnEmptyLastEventIdCountsAsNone()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await PostAsync(name, "before");
 
         await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events", lastEventId: "");
@@ -177,12 +190,5 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
     {
         var update = await ApiAssert.Json(await _http.PostAsJsonAsync($"/api/subjects/{subject}/updates", new { text }), HttpStatusCode.Created);
         return update.GetProperty("sequence").GetInt64();
-    }
-
-    private async Task<string> NewSubjectAsync()
-    {
-        var name = ApiAssert.NewSubjectName();
-        await ApiAssert.Json(await _http.PostAsJsonAsync("/api/subjects", new { name }), HttpStatusCode.Created);
-        return name;
     }
 }

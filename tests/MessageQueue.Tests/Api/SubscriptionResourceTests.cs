@@ -12,7 +12,7 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
     [Fact]
     public async Task RegisteringIsCreatedOnceThenHarmless()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
 
         var first = await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "Ada@Example.com" });
         var again = await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "ada@example.com" });
@@ -30,7 +30,7 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
     [Fact]
     public async Task RemovingIsNoContentThenNotFound()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await ApiAssert.Json(await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "bob+news@example.org" }), HttpStatusCode.Created);
 
         var removed = await _http.DeleteAsync($"/api/subjects/{name}/subscriptions/{Uri.EscapeDataString("BOB+news@example.org")}");
@@ -48,7 +48,7 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
     [InlineData("a?b#c@example.com")]
     public async Task AnAddressNeedingEscapesCanBeRemovedThroughItsLocation(string email)
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         var created = await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email });
         await ApiAssert.Json(created, HttpStatusCode.Created);
 
@@ -61,7 +61,7 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
     [Fact]
     public async Task ARegistrationOverRestIsOneTheLegacyDoorCanRemove()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         await ApiAssert.Json(await _http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "carol@example.com" }), HttpStatusCode.Created);
         using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
 
@@ -93,12 +93,5 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
     public async Task RegisteringOnAnUnknownSubjectIsNotFound()
     {
         await ApiAssert.Problem(await _http.PostAsJsonAsync("/api/subjects/Vue/subscriptions", new { email = "a@b.com" }), HttpStatusCode.NotFound, "subject");
-    }
-
-    private async Task<string> NewSubjectAsync()
-    {
-        var name = ApiAssert.NewSubjectName();
-        await ApiAssert.Json(await _http.PostAsJsonAsync("/api/subjects", new { name }), HttpStatusCode.Created);
-        return name;
     }
 }

@@ -13,7 +13,7 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     [Fact]
     public async Task PostedUpdateIsStoredWithItsSequenceAndLocation()
     {
-        var name = await NewSubjectAsync("Initial.");
+        var name = await ApiAssert.NewSubjectAsync(_http, "Initial.");
 
         var response = await _http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "First news" });
 
@@ -65,7 +65,7 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     [Fact]
     public async Task TextOverTheLegacyLimitIsTooLargeAndNothingIsStored()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         var text = new string('é', 16 * 1024 + 1); // 32 KiB + 2 bytes of UTF-8, fewer characters than the limit
 
         await ApiAssert.Problem(await _http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text }), HttpStatusCode.RequestEntityTooLarge, "text");
@@ -93,7 +93,7 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     [Fact]
     public async Task HistoryIsPagedOldestFirstWithANextLinkUntilTheEnd()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         for (var i = 1; i <= 5; i++)
             await ApiAssert.Json(await _http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" }), HttpStatusCode.Created);
 
@@ -116,7 +116,7 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     [Fact]
     public async Task HistoryAfterASequenceHasOnlyWhatCameLater()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
         for (var i = 1; i <= 4; i++)
             await _http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" });
 
@@ -141,7 +141,7 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     [Fact]
     public async Task AnUpdateThatDoesNotExistIsNotFoundAndSequenceZeroIsInvalid()
     {
-        var name = await NewSubjectAsync();
+        var name = await ApiAssert.NewSubjectAsync(_http);
 
         var missing = await ApiAssert.Problem(await _http.GetAsync($"/api/subjects/{name}/updates/1"), HttpStatusCode.NotFound, "sequence");
         Assert.Equal("The update does not exist.", missing.GetProperty("title").GetString());
@@ -159,13 +159,6 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
     {
         await ApiAssert.Problem(await _http.GetAsync("/api/nothing-here"), HttpStatusCode.NotFound);
         await ApiAssert.Problem(await _http.PutAsJsonAsync("/api/subjects/React", new { }), HttpStatusCode.MethodNotAllowed);
-    }
-
-    private async Task<string> NewSubjectAsync(string content = "")
-    {
-        var name = ApiAssert.NewSubjectName();
-        await ApiAssert.Json(await _http.PostAsJsonAsync("/api/subjects", new { name, content }), HttpStatusCode.Created);
-        return name;
     }
 
     private async Task<HttpResponseMessage> PostRawAsync(string path, string json)

@@ -30,6 +30,14 @@ public static class ApiAssert
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Creates a subject with a fresh name and returns the name.</summary>
+    public static async Task<string> NewSubjectAsync(HttpClient http, string content = "")
+    {
+        var name = NewSubjectName();
+        await Json(await http.PostAsJsonAsync("/api/subjects", new { name, content }), HttpStatusCode.Created);
+        return name;
+    }
+
     /// <summary>A fresh subject name: fixed length, lower-case start, so it neither starts nor is started by any other.</summary>
     public static string NewSubjectName() => "t" + Guid.NewGuid().ToString("N")[..12];
 }
