@@ -4,12 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The independent ZeroMQ peer: Debian's pyzmq for Debian's interpreter.
-if ! /usr/bin/python3 -c 'import zmq' 2>/dev/null; then
-    echo "Installing python3-zmq..."
+# Independent peers for Debian's interpreter: pyzmq (the legacy ZeroMQ door) and aiosmtpd (a real SMTP server).
+if ! /usr/bin/python3 -c 'import zmq, aiosmtpd' 2>/dev/null; then
+    echo "Installing python3-zmq and python3-aiosmtpd..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq python3-zmq >/dev/null
+    apt-get install -y -qq python3-zmq python3-aiosmtpd >/dev/null
 fi
 
 configuration="${CONFIGURATION:-Release}"

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
@@ -19,12 +20,16 @@ builder.AddSubjects();
 builder.AddLegacyZmqDoor();
 builder.AddHttpApi();
 
+// Email notifications, drained from the outbox in the background.
+builder.AddEmail();
+
 var app = builder.Build();
 
 app.UseProblemDetailsForErrors();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHttpApi();
+app.MapEmailApi();
 
 app.Run();
 

@@ -66,6 +66,8 @@ internal static class ServerLauncher
         var start = DotnetStart(options.InlineCompletions, options.GatewayDll);
         start.WorkingDirectory = BenchmarkPaths.Root;
         start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "mq.db")}";
+        start.Environment["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail");
+        start.Environment["Email__KeysDirectory"] = Path.Combine(dataDirectory, "keys");
         start.Environment["Zmq__ReplyEndpoint"] = "tcp://127.0.0.1:0";
         start.Environment["Zmq__PublishEndpoint"] = "tcp://127.0.0.1:0";
         start.Environment["Urls"] = "http://127.0.0.1:0";

@@ -80,4 +80,5 @@ public sealed record HistoryPageResource(string Subject, long LastSequence, IRea
 /// <param name="Subject">The subject's name.</param>
 /// <param name="Email">The address as registered.</param>
 /// <param name="EmailCount">How many addresses the subject has now.</param>
-public sealed record SubscriptionResource(string Subject, string Email, int EmailCount);
+/// <param name="Confirmed">False until the address follows the link in its confirmation mail (Email:ConfirmSubscriptions); only confirmed addresses get updates.</param>
+public sealed record SubscriptionResource(string Subject, string Email, int EmailCount, bool Confirmed);

@@ -6,10 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Api;
 
-// The XML comments here become the OpenAPI document: they describe what a caller sends (route, query, header, body),
-// not the services the framework injects.
-#pragma warning disable CS1573
-
 /// <summary>The REST door: decodes HTTP, calls <see cref="SubjectService"/>, encodes the result or a problem.</summary>
 public static class SubjectsApi
 {
@@ -125,7 +121,11 @@ public static class SubjectsApi
     }
 
     /// <summary>Registers an email address on a subject, to be notified of its updates.</summary>
-    /// <remarks>Registering an address again is harmless (addresses compare case-insensitively) and answers 200.</remarks>
+    /// <remarks>
+    /// With Email:ConfirmSubscriptions (the default) the address first gets a mail with a confirmation link and
+    /// receives updates only once it has followed it; <c>confirmed</c> says which. Registering an address again is
+    /// harmless (addresses compare case-insensitively), answers 200, and sends an unconfirmed address a new link.
+    /// </remarks>
     /// <param name="subject">The subject's name.</param>
     /// <response code="201">Registered; Location is the registration's URL (DELETE it to unregister).</response>
     /// <response code="200">The address was registered already.</response>
@@ -135,7 +135,7 @@ public static class SubjectsApi
         var result = await subjects.RegisterEmailAsync(subject, request.Email);
         if (result.Value is not { } registration)
             return ApiProblems.From(result.Error!);
-        var resource = new SubscriptionResource(subject, registration.Email, registration.Subject.EmailCount);
+        var resource = new SubscriptionResource(subject, registration.Email, registration.Subject.EmailCount, registration.Confirmed);
         return registration.IsNew
             ? TypedResults.Created($"{SubjectPath(subject)}/subscriptions/{Uri.EscapeDataString(registration.Email)}", resource)
             : TypedResults.Ok(resource);

@@ -8,9 +8,11 @@ namespace MessageQueue.Gateway.Storage;
 /// One group commit: its changes staged in arrival order inside one transaction, with each subject's state as it
 /// will be once they commit. Each method returns how to complete its caller after the commit.
 /// </summary>
-internal sealed class BatchState(
+internal sealed partial class BatchState(
     MessageQueueDbContext db,
     UpdateAppender appender,
+    OutboxStatements outbox,
+    bool confirmSubscriptions,
     IReadOnlyDictionary<string, int> subjectIds,
     SubjectCatalog catalog,
     SubjectValidator validator,
@@ -24,6 +26,9 @@ internal sealed class BatchState(
     private readonly IDbContextTransaction _transaction = db.Database.BeginTransaction();
 
     public List<SubjectUpdate> Updates { get; } = [];
+
+    /// <summary>True when this batch recorded mail for the sender to send.</summary>
+    public bool RecordedNotifications { get; private set; }
 
     public IEnumerable<SubjectSnapshot> Snapshots => _snapshots.Values;
 
@@ -46,6 +51,12 @@ internal sealed class BatchState(
         // The legacy content rule: content = content + "\n" + text.
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, current.Content + "\n" + command.Text, now, command.Door, subjectId);
         _lastAppended[subjectId] = update;
+        if (current.EmailCount > 0)
+        {
+            // One outbox row whatever the number of addresses; the sender expands it.
+            outbox.RecordUpdate(_transaction, subjectId, sequence, now);
+            RecordedNotifications = true;
+        }
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
         Updates.Add(update);
         return () => command.Complete(update);
@@ -57,19 +68,39 @@ internal sealed class BatchState(
         var subjectId = IdOf(command.Subject);
         var normalized = SubjectValidator.NormalizeEmail(command.Email);
         var existing = Find(subjectId, normalized);
+        var registration = existing ?? new SubscriptionEntity
+        {
+            SubjectId = subjectId,
+            Email = command.Email,
+            NormalizedEmail = normalized,
+            CreatedAt = now,
+            ConfirmedAt = confirmSubscriptions ? null : now,
+        };
         if (existing is null)
         {
-            db.Subscriptions.Add(new SubscriptionEntity
-            {
-                SubjectId = subjectId,
-                Email = command.Email,
-                NormalizedEmail = normalized,
-                CreatedAt = now,
-            });
+            db.Subscriptions.Add(registration);
             current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount + 1 };
         }
-        var registration = new EmailRegistration(current, existing?.Email ?? command.Email, IsNew: existing is null);
-        return () => command.Complete(registration);
+
+        // A new registration, or one registering again before confirming, gets a (new) confirmation mail.
+        if (registration.ConfirmedAt is null)
+            RecordConfirmation(subjectId, registration.Email);
+        var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null);
+        return () => command.Complete(result);
+    }
+
+    public Action Confirm(ConfirmEmailCommand command)
+    {
+        var current = Current(command.Subject);
+        var existing = Find(IdOf(command.Subject), SubjectValidator.NormalizeEmail(command.Email));
+        if (existing is null)
+        {
+            var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
+            return () => command.Fail(error);
+        }
+        existing.ConfirmedAt ??= now;
+        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true);
+        return () => command.Complete(result);
     }
 
     public Action Unregister(UnregisterEmailCommand command)

@@ -35,4 +35,60 @@ public sealed class SubscriptionEntity
     public required string NormalizedEmail { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the address confirmed it wants mail (double opt-in); null while it has not.</summary>
+    public DateTimeOffset? ConfirmedAt { get; set; }
+}
+
+public enum NotificationKind
+{
+    /// <summary>A subject changed: mail every address confirmed on it by then.</summary>
+    Update,
+
+    /// <summary>A new registration: mail that one address a confirmation link.</summary>
+    Confirmation,
+}
+
+/// <summary>
+/// The email outbox: one row per update (or per registration to confirm), written in the same transaction as the
+/// change itself, so an accepted change never loses its mail. The sender expands it to one delivery per recipient.
+/// </summary>
+public sealed class NotificationEntity
+{
+    public long Id { get; set; }
+    public NotificationKind Kind { get; set; }
+    public int SubjectId { get; set; }
+
+    /// <summary>The update's sequence number (Update only).</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>The address to confirm (Confirmation only).</summary>
+    public string? Email { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When its deliveries were created; null while it waits for the sender.</summary>
+    public DateTimeOffset? ExpandedAt { get; set; }
+}
+
+public enum DeliveryState
+{
+    Pending,
+    Sent,
+
+    /// <summary>Given up on after a permanent failure or too many attempts; <see cref="DeliveryEntity.LastError"/> says why.</summary>
+    Parked,
+}
+
+/// <summary>One mail to one recipient, tracked until it is sent or parked.</summary>
+public sealed class DeliveryEntity
+{
+    public long Id { get; set; }
+    public long NotificationId { get; set; }
+    public required string Email { get; set; }
+    public DeliveryState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
 }

@@ -9,6 +9,8 @@ public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext
     public DbSet<SubjectEntity> Subjects => Set<SubjectEntity>();
     public DbSet<UpdateEntity> Updates => Set<UpdateEntity>();
     public DbSet<SubscriptionEntity> Subscriptions => Set<SubscriptionEntity>();
+    public DbSet<NotificationEntity> Notifications => Set<NotificationEntity>();
+    public DbSet<DeliveryEntity> Deliveries => Set<DeliveryEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -48,6 +50,25 @@ public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext
             subscription.Property(s => s.Email).HasMaxLength(254);
             subscription.Property(s => s.NormalizedEmail).HasMaxLength(254);
             subscription.HasOne<SubjectEntity>().WithMany().HasForeignKey(s => s.SubjectId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<NotificationEntity>(notification =>
+        {
+            notification.ToTable("Notifications");
+            notification.Property(n => n.Kind).HasConversion<string>().HasMaxLength(16);
+            notification.Property(n => n.Email).HasMaxLength(254);
+            notification.HasIndex(n => n.ExpandedAt);
+            notification.HasOne<SubjectEntity>().WithMany().HasForeignKey(n => n.SubjectId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeliveryEntity>(delivery =>
+        {
+            delivery.ToTable("Deliveries");
+            delivery.Property(d => d.Email).HasMaxLength(254);
+            delivery.Property(d => d.State).HasConversion<string>().HasMaxLength(16);
+            delivery.Property(d => d.LastError).HasMaxLength(1000);
+            delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
+            delivery.HasOne<NotificationEntity>().WithMany().HasForeignKey(d => d.NotificationId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -22,6 +22,7 @@ public static class StorageExtensions
         // Registered first so the store is migrated and the catalog loaded before any door opens,
         // and the writer drains last at shutdown.
         builder.Services.AddHostedService<StoreInitializer>();
+        builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<StoreWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         return builder;

@@ -44,3 +44,26 @@ internal sealed class CreateSubjectCommand(string subject, string content) : Sto
 
 /// <summary>Removes a subject with its history and registrations; completes with its last state.</summary>
 internal sealed class DeleteSubjectCommand(string subject) : StoreCommand<SubjectSnapshot>(subject);
+
+/// <summary>Marks a registration confirmed (double opt-in); completes with it, or refuses if it does not exist.</summary>
+internal sealed class ConfirmEmailCommand(string subject, string email) : StoreCommand<EmailRegistration>(subject)
+{
+    public string Email { get; } = email;
+}
+
+/// <summary>A change to the email outbox itself, not to a subject.</summary>
+internal abstract class OutboxCommand<T>() : StoreCommand<T>("");
+
+/// <summary>Turns up to <see cref="MaxNotifications"/> recorded notifications into deliveries; completes with how many deliveries.</summary>
+internal sealed class ExpandNotificationsCommand(int maxNotifications) : OutboxCommand<int>
+{
+    public int MaxNotifications { get; } = maxNotifications;
+}
+
+/// <summary>What became of one attempt to send a delivery.</summary>
+internal sealed record DeliveryOutcome(long DeliveryId, DeliveryState State, int Attempts, DateTimeOffset NextAttemptAt, string? Error, DateTimeOffset? SentAt);
+
+internal sealed class RecordDeliveryCommand(DeliveryOutcome outcome) : OutboxCommand<DeliveryOutcome>
+{
+    public DeliveryOutcome Outcome { get; } = outcome;
+}

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,10 @@ internal sealed partial class StoreWriter(
     SubjectCatalog catalog,
     SubjectValidator validator,
     IUpdateFanout fanout,
+    OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<StoreOptions> options,
+    IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
     private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
@@ -77,6 +80,8 @@ internal sealed partial class StoreWriter(
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.Database.OpenConnection();
         using var appender = new UpdateAppender(db);
+        using var outbox = new OutboxStatements(db);
+        var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
         var subjectIds = db.Subjects.AsNoTracking().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
 
         var batch = new List<StoreCommand>(_maxBatch);
@@ -87,7 +92,7 @@ internal sealed partial class StoreWriter(
                 batch.Add(command);
             try
             {
-                using var staged = new BatchState(db, appender, subjectIds, catalog, validator, StoredPrecision(clock.GetUtcNow()));
+                using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, StoredPrecision(clock.GetUtcNow()));
                 Commit(batch, staged, subjectIds);
             }
             catch (Exception ex)
@@ -109,10 +114,17 @@ internal sealed partial class StoreWriter(
         var completions = new List<Action>(batch.Count);
         foreach (var command in batch)
         {
-            if (command is CreateSubjectCommand create)
+            switch (command)
             {
-                completions.Add(staged.Create(create));
-                continue;
+                case CreateSubjectCommand create:
+                    completions.Add(staged.Create(create));
+                    continue;
+                case ExpandNotificationsCommand expand:
+                    completions.Add(staged.Expand(expand));
+                    continue;
+                case RecordDeliveryCommand record:
+                    completions.Add(staged.Record(record));
+                    continue;
             }
             if (!staged.Exists(command.Subject))
             {
@@ -125,6 +137,7 @@ internal sealed partial class StoreWriter(
                 RegisterEmailCommand register => staged.Register(register),
                 UnregisterEmailCommand unregister => staged.Unregister(unregister),
                 DeleteSubjectCommand delete => staged.Delete(delete),
+                ConfirmEmailCommand confirm => staged.Confirm(confirm),
                 _ => throw new InvalidOperationException($"Unknown store command {command.GetType().Name}."),
             });
         }
@@ -137,6 +150,8 @@ internal sealed partial class StoreWriter(
         catalog.Apply(staged.Deleted, staged.Snapshots);
         foreach (var update in staged.Updates)
             fanout.Publish(update);
+        if (staged.RecordedNotifications)
+            outboxSignal.Notify();
         foreach (var complete in completions)
             complete();
     }

@@ -36,5 +36,5 @@ public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Time
 /// <summary>A page of a subject's history, oldest first, with the subject's state when it was read.</summary>
 public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates);
 
-/// <summary>The outcome of registering an email: the subject's state and whether the registration is new.</summary>
-public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew);
+/// <summary>The outcome of registering an email: the subject's state, whether the registration is new and whether it is confirmed.</summary>
+public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed);

@@ -57,6 +57,14 @@ public sealed class SubjectService
             : _writer.Submit(new RegisterEmailCommand(subject!, email!));
     }
 
+    /// <summary>Confirms a registration (double opt-in): from then on the address receives the subject's updates.</summary>
+    public Task<SubjectResult<EmailRegistration>> ConfirmEmailAsync(string? subject, string? email)
+    {
+        var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
+        return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
+            : _writer.Submit(new ConfirmEmailCommand(subject!, email!));
+    }
+
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string? subject, string? email)
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);

@@ -21,6 +21,10 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
         { "post", "/api/subjects/{subject}/subscriptions", [200, 201, 400, 404, 413, 415, 503] },
         { "delete", "/api/subjects/{subject}/subscriptions/{email}", [204, 400, 404, 503] },
         { "get", "/api/subjects/{subject}/events", [200, 400, 404] },
+        { "get", "/api/email/confirm", [200, 400, 404] },
+        { "get", "/api/email/unsubscribe", [200, 400] },
+        { "post", "/api/email/unsubscribe", [200, 400, 503] },
+        { "get", "/api/email/outbox", [200] },
     };
 
     [Theory]
@@ -34,10 +38,12 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
         Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("description").GetString()));
         var documented = operation.GetProperty("responses").EnumerateObject().Select(r => int.Parse(r.Name, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(statuses, documented.Order());
+        // The email links answer people with HTML pages; everything else answers errors as problem details.
+        var errorType = path.StartsWith("/api/email/", StringComparison.Ordinal) && path != "/api/email/outbox" ? "text/html" : "application/problem+json";
         foreach (var error in statuses.Where(s => s >= 400))
         {
             var content = operation.GetProperty("responses").GetProperty($"{error}").GetProperty("content");
-            Assert.True(content.TryGetProperty("application/problem+json", out _), $"{method} {path} {error} is not a problem");
+            Assert.True(content.TryGetProperty(errorType, out _), $"{method} {path} {error} is not {errorType}");
         }
     }
 

@@ -36,6 +36,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}",
+            ["Email:PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
+            ["Email:KeysDirectory"] = Path.Combine(dataDirectory, "keys"),
             ["Zmq:ReplyEndpoint"] = "tcp://127.0.0.1:0",
             ["Zmq:PublishEndpoint"] = "tcp://127.0.0.1:0",
         };

@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MessageQueue.Gateway.Email;
+
+/// <summary>What mail the gateway sends and how hard it tries.</summary>
+public sealed class EmailOptions
+{
+    public const string SectionName = "Email";
+
+    /// <summary>Double opt-in: a new address gets a confirmation mail and no notification until it confirms.</summary>
+    public bool ConfirmSubscriptions { get; set; } = true;
+
+    /// <summary>The gateway's address as readers reach it, for the links in mails.</summary>
+    [Required, Url]
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Without Smtp:Host, each mail is written here as an .eml file (relative to the content root).</summary>
+    [Required]
+    public string PickupDirectory { get; set; } = "data/mail";
+
+    /// <summary>Where the keys that sign confirmation and unsubscribe links are kept (relative to the content root).</summary>
+    [Required]
+    public string KeysDirectory { get; set; } = "data/keys";
+
+    /// <summary>Attempts before a mail is parked with its last error.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>The first retry waits about this long; each later one twice as long, with jitter.</summary>
+    [Range(0.01, 3600)]
+    public double RetryBaseSeconds { get; set; } = 2;
+
+    /// <summary>Longest wait between two attempts.</summary>
+    [Range(0.01, 86_400)]
+    public double RetryMaxSeconds { get; set; } = 600;
+
+    /// <summary>Mails sent at once, each sender with its own reused SMTP connection.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Deliveries read from the outbox per round.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 200;
+}
+
+public enum SmtpSecurity
+{
+    None,
+    StartTls,
+    SslOnConnect,
+    Auto,
+}
+
+/// <summary>The SMTP server. Without <see cref="Host"/> mail goes to Email:PickupDirectory instead.</summary>
+public sealed class SmtpOptions
+{
+    public const string SectionName = "Smtp";
+
+    public string? Host { get; set; }
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 587;
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    [Required]
+    public string From { get; set; } = "MessageQueue <messagequeue@localhost>";
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    /// <summary>Seconds to wait for the server on each step.</summary>
+    [Range(1, 600)]
+    public int TimeoutSeconds { get; set; } = 30;
+}

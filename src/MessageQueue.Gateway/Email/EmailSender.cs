@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using MessageQueue.Gateway.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Email;
+
+/// <summary>
+/// Drains the email outbox, never in the publish path: expands recorded notifications into deliveries, sends what is
+/// due over reused connections with bounded concurrency, retries transient failures with exponential backoff and
+/// jitter, and parks a mail after a permanent failure or too many attempts. Each outcome is committed as soon as the
+/// server answers, so a crash between the server's acceptance and that commit is the only way to send a mail twice.
+/// </summary>
+internal sealed partial class EmailSender(
+    IDbContextFactory<MessageQueueDbContext> contextFactory,
+    StoreWriter writer,
+    OutboxSignal signal,
+    NotificationMail mail,
+    MailContent content,
+    Func<IMailTransport> createTransport,
+    TimeProvider clock,
+    IOptions<EmailOptions> options,
+    ILogger<EmailSender> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+    private readonly EmailOptions _options = options.Value;
+    private readonly ConcurrentBag<IMailTransport> _transports = [];
+
+    // On the thread pool: the caller of StartAsync may have a synchronization context (a test runner's) that this
+    // loop must not capture, or stopping the host from that context would wait on itself.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => SendUntilStoppedAsync(stoppingToken), CancellationToken.None);
+
+    private async Task SendUntilStoppedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (!await RunRoundAsync(stoppingToken))
+                        await signal.WaitAsync(IdlePoll, stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The store refused (busy, stopping) or read failed: try again shortly, never give up the loop.
+                    Log.RoundFailed(logger, ex);
+                    await signal.WaitAsync(IdlePoll, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: whatever was not recorded as sent stays pending in the store for the next start.
+        }
+        finally
+        {
+            while (_transports.TryTake(out var transport))
+                await transport.DisposeAsync();
+        }
+    }
+
+    /// <summary>One round: expand, then send what is due. False when there was nothing to do.</summary>
+    private async Task<bool> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        var expanded = await writer.Submit(new ExpandNotificationsCommand(maxNotifications: 100));
+        if (expanded.Error is { } refused)
+            throw new InvalidOperationException(refused.Message);
+
+        var due = await ReadDueAsync(cancellationToken);
+        if (due.Count == 0)
+            return expanded.Value > 0;
+
+        var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
+        var outcomes = new ConcurrentBag<Task>();
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+            async (work, token) =>
+            {
+                var outcome = await SendAsync(work, bodies, token);
+                outcomes.Add(writer.Submit(new RecordDeliveryCommand(outcome))); // committed with others, not awaited one by one
+            });
+        await Task.WhenAll(outcomes);
+        return true;
+    }
+
+    private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<long, Task<(string, string)>> bodies, CancellationToken cancellationToken)
+    {
+        if (!_transports.TryTake(out var transport))
+            transport = createTransport();
+        var attempts = work.Attempts + 1;
+        try
+        {
+            var message = work.Kind == NotificationKind.Confirmation
+                ? mail.Confirmation(work)
+                : await BuildUpdateAsync(work, bodies, cancellationToken);
+            await transport.SendAsync(message, cancellationToken);
+            Log.Sent(logger, work.DeliveryId, work.Subject);
+            return new DeliveryOutcome(work.DeliveryId, DeliveryState.Sent, attempts, clock.GetUtcNow(), null, clock.GetUtcNow());
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var error = $"{ex.GetType().Name}: {ex.Message}";
+            if (ex is PermanentMailException || attempts >= _options.MaxAttempts)
+            {
+                Log.Parked(logger, work.DeliveryId, work.Subject, attempts, error);
+                return new DeliveryOutcome(work.DeliveryId, DeliveryState.Parked, attempts, clock.GetUtcNow(), Truncate(error), null);
+            }
+            var retryAt = clock.GetUtcNow() + Backoff(attempts);
+            Log.WillRetry(logger, work.DeliveryId, work.Subject, attempts, retryAt, error);
+            return new DeliveryOutcome(work.DeliveryId, DeliveryState.Pending, attempts, retryAt, Truncate(error), null);
+        }
+        finally
+        {
+            _transports.Add(transport);
+        }
+    }
+
+    private async Task<MimeKit.MimeMessage> BuildUpdateAsync(DeliveryWork work, ConcurrentDictionary<long, Task<(string, string)>> bodies, CancellationToken cancellationToken)
+    {
+        // Every recipient of one update gets the same text and content: read them once per round.
+        var (text, whole) = await bodies.GetOrAdd(work.NotificationId, _ => content.ReadAsync(work.SubjectId, work.Subject, work.Sequence, cancellationToken));
+        return mail.Update(work, text, whole);
+    }
+
+    /// <summary>Exponential with full jitter around it (0.5x to 1.5x), capped.</summary>
+    private TimeSpan Backoff(int attempts)
+    {
+        var seconds = Math.Min(_options.RetryBaseSeconds * Math.Pow(2, attempts - 1), _options.RetryMaxSeconds);
+        return TimeSpan.FromSeconds(seconds * (0.5 + Random.Shared.NextDouble()));
+    }
+
+    private async Task<List<DeliveryWork>> ReadDueAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        return await (
+            from delivery in db.Deliveries.AsNoTracking()
+            where delivery.State == DeliveryState.Pending && delivery.NextAttemptAt <= now
+            join notification in db.Notifications on delivery.NotificationId equals notification.Id
+            join subject in db.Subjects on notification.SubjectId equals subject.Id
+            orderby delivery.Id
+            select new DeliveryWork(delivery.Id, notification.Id, notification.Kind, subject.Id, subject.Name, notification.Sequence, delivery.Email, delivery.Attempts))
+            .Take(_options.BatchSize)
+            .ToListAsync(cancellationToken);
+    }
+
+    private static string Truncate(string error) => error.Length <= 1000 ? error : error[..1000];
+
+    private static partial class Log
+    {
+        [LoggerMessage(4000, LogLevel.Debug, "Mail {DeliveryId} for {Subject} sent")]
+        public static partial void Sent(ILogger logger, long deliveryId, string subject);
+
+        [LoggerMessage(4001, LogLevel.Warning, "Mail {DeliveryId} for {Subject} failed (attempt {Attempts}); retrying at {RetryAt:O}: {Error}")]
+        public static partial void WillRetry(ILogger logger, long deliveryId, string subject, int attempts, DateTimeOffset retryAt, string error);
+
+        [LoggerMessage(4002, LogLevel.Error, "Mail {DeliveryId} for {Subject} parked after {Attempts} attempts: {Error}")]
+        public static partial void Parked(ILogger logger, long deliveryId, string subject, int attempts, string error);
+
+        [LoggerMessage(4003, LogLevel.Error, "The email sender's round failed; trying again shortly")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,93 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace MessageQueue.Gateway.Email;
+
+/// <summary>Where mail goes: an SMTP server, or a folder of .eml files. One instance serves one sender at a time.</summary>
+internal interface IMailTransport : IAsyncDisposable
+{
+    /// <summary>Hands one message over. Throws <see cref="PermanentMailException"/> when retrying cannot help.</summary>
+    Task SendAsync(MimeMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>The server refused the mail for good (a 5xx reply): retrying would be refused again.</summary>
+internal sealed class PermanentMailException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>One SMTP connection, opened on first use and kept for the next mails; reopened after a failure.</summary>
+internal sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
+{
+    private SmtpClient? _client;
+
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var client = await ConnectedAsync(cancellationToken);
+            await client.SendAsync(message, cancellationToken);
+        }
+        catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
+        {
+            await ResetAsync();
+            throw new PermanentMailException($"{(int)ex.StatusCode} {ex.Message}", ex);
+        }
+        catch
+        {
+            await ResetAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(ResetAsync());
+
+    private async Task<SmtpClient> ConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { IsConnected: true })
+            return _client;
+        await ResetAsync();
+        var client = new SmtpClient { Timeout = options.TimeoutSeconds * 1000 };
+        _client = client;
+        await client.ConnectAsync(options.Host!, options.Port, options.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.Auto,
+        }, cancellationToken);
+        if (!string.IsNullOrEmpty(options.Username))
+            await client.AuthenticateAsync(options.Username, options.Password ?? "", cancellationToken);
+        return client;
+    }
+
+    private async Task ResetAsync()
+    {
+        if (_client is null)
+            return;
+        try
+        {
+            if (_client.IsConnected)
+                await _client.DisconnectAsync(quit: true);
+        }
+        catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+        {
+            // The connection is being dropped anyway.
+        }
+        _client.Dispose();
+        _client = null;
+    }
+}
+
+/// <summary>The embedded default: each mail as an .eml file named after its Message-Id, so a retry overwrites rather than doubles.</summary>
+internal sealed class PickupDirectoryTransport(string directory) : IMailTransport
+{
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{message.MessageId}.eml");
+        var partial = path + ".partial";
+        await message.WriteToAsync(partial, cancellationToken);
+        File.Move(partial, path, overwrite: true); // readers never see half a mail
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>The email outbox's part of a group commit.</summary>
+internal sealed partial class BatchState
+{
+    public Action Expand(ExpandNotificationsCommand command)
+    {
+        var deliveries = 0;
+        var waiting = db.Notifications.AsNoTracking().Where(n => n.ExpandedAt == null)
+            .OrderBy(n => n.Id).Take(command.MaxNotifications).ToList();
+        foreach (var notification in waiting)
+            deliveries += outbox.Expand(_transaction, notification, now);
+        return () => command.Complete(deliveries);
+    }
+
+    public Action Record(RecordDeliveryCommand command)
+    {
+        var outcome = command.Outcome;
+        db.Deliveries.Where(d => d.Id == outcome.DeliveryId).ExecuteUpdate(set => set
+            .SetProperty(d => d.State, outcome.State)
+            .SetProperty(d => d.Attempts, outcome.Attempts)
+            .SetProperty(d => d.NextAttemptAt, outcome.NextAttemptAt)
+            .SetProperty(d => d.LastError, outcome.Error)
+            .SetProperty(d => d.SentAt, outcome.SentAt));
+        return () => command.Complete(outcome);
+    }
+
+    private void RecordConfirmation(int subjectId, string email)
+    {
+        db.Notifications.Add(new NotificationEntity { Kind = NotificationKind.Confirmation, SubjectId = subjectId, Email = email, CreatedAt = now });
+        RecordedNotifications = true;
+    }
+}

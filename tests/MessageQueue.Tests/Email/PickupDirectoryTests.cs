@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using MessageQueue.Tests.Infrastructure;
+using MimeKit;
+
+namespace MessageQueue.Tests.Email;
+
+/// <summary>With no SMTP server configured, every mail lands as an .eml file in the pickup folder: the embedded default.</summary>
+public sealed class PickupDirectoryTests : IDisposable
+{
+    private readonly GatewayFactory _gateway = new(null, new Dictionary<string, string?> { ["Email:ConfirmSubscriptions"] = "false" });
+
+    [Fact]
+    public async Task AnUpdateIsMailedToEveryRegisteredAddressAsFilesInThePickupFolder()
+    {
+        using var http = _gateway.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http, "Initial content.");
+        foreach (var email in new[] { "ada@example.com", "bob@example.org" })
+            await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email }), HttpStatusCode.Created);
+
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "Fresh news" }), HttpStatusCode.Created);
+
+        var mails = await WaitForFilesAsync(Path.Combine(_gateway.DataDirectory, "mail"), 2);
+        Assert.Equal(["ada@example.com", "bob@example.org"], mails.Select(m => m.To.Mailboxes.Single().Address).Order());
+        foreach (var mail in mails)
+        {
+            Assert.Equal($"Pub-Sub System update content - {name}", mail.Subject);
+            Assert.Contains($"Update your subscribe subject!\nSubject : [{name}]\nInitial content.\nFresh news", mail.TextBody!.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            Assert.NotNull(mail.Headers["List-Unsubscribe"]);
+        }
+    }
+
+    private static async Task<List<MimeMessage>> WaitForFilesAsync(string directory, int count)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!Directory.Exists(directory) || Directory.GetFiles(directory, "*.eml").Length < count)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "The mails never reached the pickup folder.");
+            await poll.WaitForNextTickAsync();
+        }
+        return [.. Directory.GetFiles(directory, "*.eml").Select(f => MimeMessage.Load(f))];
+    }
+
+    public void Dispose() => _gateway.Dispose();
+}

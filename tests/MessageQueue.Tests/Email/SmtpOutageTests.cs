@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using MessageQueue.Tests.Infrastructure;
+
+namespace MessageQueue.Tests.Email;
+
+/// <summary>Publishing never waits for SMTP: with the server down updates succeed, and their mails go out once it is back.</summary>
+public sealed class SmtpOutageTests
+{
+    [Fact]
+    public async Task UpdatesSucceedWhileTheServerIsDownAndTheirMailsArriveWhenItComesBack()
+    {
+        var port = SmtpSink.FreePort();
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = $"{port}",
+            ["Smtp:Security"] = "None",
+            ["Email:ConfirmSubscriptions"] = "false",
+            ["Email:RetryBaseSeconds"] = "0.05",
+            ["Email:RetryMaxSeconds"] = "0.5",
+            ["Email:MaxAttempts"] = "100",
+        });
+        using var http = gateway.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "dan@example.com" }), HttpStatusCode.Created);
+
+        for (var i = 1; i <= 3; i++)
+            await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"while down {i}" }), HttpStatusCode.Created);
+        await WaitUntilAsync(async () => (await OutboxAsync(http)).GetProperty("retrying").GetInt32() == 3);
+
+        using var smtp = await SmtpSink.StartAsync(port);
+
+        var mails = await smtp.WaitForAsync(3);
+        Assert.Equal(3, mails.Count);
+        Assert.All(mails, m => Assert.Equal(["dan@example.com"], MailAssert.EnvelopeRecipients(m)));
+        await WaitUntilAsync(async () => (await OutboxAsync(http)).GetProperty("sent").GetInt32() == 3);
+        var outbox = await OutboxAsync(http);
+        Assert.Equal(0, outbox.GetProperty("pending").GetInt32());
+        Assert.Equal(0, outbox.GetProperty("parked").GetInt32());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> OutboxAsync(HttpClient http) =>
+        await ApiAssert.Json(await http.GetAsync("/api/email/outbox"), HttpStatusCode.OK);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "The outbox never reached the expected state.");
+            await poll.WaitForNextTickAsync();
+        }
+    }
+}
