@@ -72,14 +72,14 @@ internal sealed partial class EmailSender(
             return expanded.Value > 0;
 
         var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
-        var outcomes = new ConcurrentBag<Task>();
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
             async (work, token) =>
             {
+                // Recorded before this sender takes its next mail (the senders' records share group commits), so
+                // a crash can leave at most one accepted but unrecorded mail per sender.
                 var outcome = await SendAsync(work, bodies, token);
-                outcomes.Add(writer.Submit(new RecordDeliveryCommand(outcome))); // committed with others, not awaited one by one
+                await writer.Submit(new RecordDeliveryCommand(outcome));
             });
-        await Task.WhenAll(outcomes);
         return true;
     }
 

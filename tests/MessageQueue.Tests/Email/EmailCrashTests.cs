@@ -1,0 +1,64 @@
+using MessageQueue.Tests.Infrastructure;
+
+namespace MessageQueue.Tests.Email;
+
+/// <summary>The outbox survives a crash in the middle of a large fan-out.</summary>
+public sealed class EmailCrashTests
+{
+    private const int Addresses = 1000;
+    private const int MaxConcurrency = 4;
+
+    [Fact]
+    public async Task AfterSigkillInTheMiddleOfAFanOutEveryMailArrivesAndOnlyTheOnesInFlightTwice()
+    {
+        using var data = new TempDirectory();
+        using var smtp = await SmtpSink.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Smtp__Host"] = "127.0.0.1",
+            ["Smtp__Port"] = $"{smtp.Port}",
+            ["Smtp__Security"] = "None",
+            ["Email__ConfirmSubscriptions"] = "false",
+            ["Email__MaxConcurrency"] = $"{MaxConcurrency}",
+        };
+        var addresses = Enumerable.Range(0, Addresses).Select(i => $"reader{i}@example.com").ToHashSet();
+
+        await using (var doomed = await GatewayProcess.StartAsync(data.Path, environment))
+        {
+            using var peer = new LegacyPeer(doomed.ReplyEndpoint);
+            foreach (var email in addresses)
+                Assert.EndsWith("\"isSuccess\"}", peer.Request(new { type = "2", email, subject = "React" }), StringComparison.Ordinal);
+            Assert.Equal("isSuccess", peer.Request(new { type = "3", subject = "React", updateMessage = "to everyone" }));
+
+            await smtp.WaitForAsync(Addresses / 10);
+            // Leaving the block kills the process tree at once: no graceful shutdown, mails in flight.
+        }
+        var beforeRestart = smtp.Messages().Count;
+        Assert.True(beforeRestart < Addresses, "The fan-out finished before the kill; the test proves nothing.");
+
+        await using var revived = await GatewayProcess.StartAsync(data.Path, environment);
+        var mails = await WaitForEveryRecipientAsync(smtp, addresses);
+
+        Assert.Equal(addresses.Order(), mails.SelectMany(MailAssert.EnvelopeRecipients).Distinct().Order());
+        Assert.All(mails, m => Assert.Equal("Pub-Sub System update content - React", m.Subject));
+        // The only mails sent twice are those the server had accepted when the process died, before their
+        // "sent" was committed: at most one per sender in flight, and each again under its own Message-Id.
+        var twice = mails.GroupBy(m => m.MessageId).Where(g => g.Count() > 1).ToList();
+        Assert.True(twice.Count <= MaxConcurrency, $"{twice.Count} mails were sent twice (killed after {beforeRestart}).");
+        Assert.Equal(mails.Count - twice.Count, mails.Select(m => m.MessageId).Distinct().Count());
+    }
+
+    private static async Task<List<MimeKit.MimeMessage>> WaitForEveryRecipientAsync(SmtpSink smtp, HashSet<string> addresses)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (true)
+        {
+            var mails = smtp.Messages();
+            if (mails.SelectMany(MailAssert.EnvelopeRecipients).Distinct().Count() >= addresses.Count)
+                return mails;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), $"Only {mails.Count} mails arrived after the restart.");
+            await poll.WaitForNextTickAsync();
+        }
+    }
+}
