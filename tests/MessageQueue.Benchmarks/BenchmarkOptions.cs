@@ -18,7 +18,9 @@ internal sealed record BenchmarkOptions
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
           --only <groups>        run only these scenario groups, comma separated (targets of the others are not
                                  measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
-                                 a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE)
+                                 a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE);
+                                 email (update replies with 0 against 10,000 addresses, mails/s to a local SMTP sink
+                                 against a MailKit loop; quick: 1,000 addresses)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
                                  (for example Store__MaxBatchSize=64); may be repeated
           --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
@@ -34,6 +36,7 @@ internal sealed record BenchmarkOptions
     public TimeSpan SettleMaximum { get; init; } = TimeSpan.FromSeconds(25);
     public int FanoutUpdates { get; init; } = 300;
     public int FanoutWarmupUpdates { get; init; } = 50;
+    public int EmailAddresses { get; init; } = 10_000;
     public bool InlineCompletions { get; init; }
     public bool IncludePython { get; init; }
     public bool ShowHelp { get; init; }
@@ -42,7 +45,7 @@ internal sealed record BenchmarkOptions
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
     public static IReadOnlySet<string> AllGroups { get; } =
-        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency"], StringComparer.Ordinal);
+        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency", "email"], StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -69,6 +72,7 @@ internal sealed record BenchmarkOptions
                 UpdateClientCounts = [16],
                 RestUpdateClientCounts = [16],
                 SubscriberCounts = [1, 100],
+                EmailAddresses = 1_000,
             }
             : new BenchmarkOptions();
         problem = null;

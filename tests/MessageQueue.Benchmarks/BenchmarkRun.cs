@@ -54,6 +54,8 @@ internal static class BenchmarkRun
                     report.Add(subscribers, servers.ToDictionary(s => s, s => byServer[s][subscribers]));
             }
             RestScenarios.Run(options, report, gatewayUpdates);
+            if (options.Groups.Contains("email"))
+                report.Add(EmailScenarios.Run(options));
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException)
         {
@@ -122,6 +124,8 @@ internal static class BenchmarkRun
         Console.WriteLine("- the minimal server keeps each subject's accumulated content in memory (no disk) so its publications are the same size as the gateway's (the whole content)");
         if (RestScenarios.AnySelected(options))
             RestScenarios.WriteSetup(options);
+        if (options.Groups.Contains("email"))
+            EmailScenarios.WriteSetup(options);
         Console.WriteLine();
     }
 

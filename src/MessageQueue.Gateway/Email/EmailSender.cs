@@ -63,13 +63,17 @@ internal sealed partial class EmailSender(
     /// <summary>One round: expand, then send what is due. False when there was nothing to do.</summary>
     private async Task<bool> RunRoundAsync(CancellationToken cancellationToken)
     {
-        var expanded = await writer.Submit(new ExpandNotificationsCommand(maxNotifications: 100));
-        if (expanded.Error is { } refused)
-            throw new InvalidOperationException(refused.Message);
-
         var due = await ReadDueAsync(cancellationToken);
-        if (due.Count == 0)
-            return expanded.Value > 0;
+        if (due.Count < _options.BatchSize)
+        {
+            // Expand one notification at a time, and only once the deliveries already made are nearly sent: the
+            // pending list stays short, and no single commit of the store writer grows with a backlog.
+            var expanded = await writer.Submit(new ExpandNotificationsCommand(maxNotifications: 1));
+            if (expanded.Error is { } refused)
+                throw new InvalidOperationException(refused.Message);
+            if (due.Count == 0)
+                return expanded.Value > 0;
+        }
 
         var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },

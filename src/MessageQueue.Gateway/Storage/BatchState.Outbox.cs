@@ -17,14 +17,8 @@ internal sealed partial class BatchState
 
     public Action Record(RecordDeliveryCommand command)
     {
-        var outcome = command.Outcome;
-        db.Deliveries.Where(d => d.Id == outcome.DeliveryId).ExecuteUpdate(set => set
-            .SetProperty(d => d.State, outcome.State)
-            .SetProperty(d => d.Attempts, outcome.Attempts)
-            .SetProperty(d => d.NextAttemptAt, outcome.NextAttemptAt)
-            .SetProperty(d => d.LastError, outcome.Error)
-            .SetProperty(d => d.SentAt, outcome.SentAt));
-        return () => command.Complete(outcome);
+        outbox.Record(_transaction, command.Outcome);
+        return () => command.Complete(command.Outcome);
     }
 
     private void RecordConfirmation(int subjectId, string email)

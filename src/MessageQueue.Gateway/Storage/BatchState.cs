@@ -138,6 +138,8 @@ internal sealed partial class BatchState(
         // Flush what this batch tracked so far, then forget it: the rows below go without the change tracker.
         db.SaveChanges();
         db.ChangeTracker.Clear();
+        db.Deliveries.Where(d => db.Notifications.Any(n => n.Id == d.NotificationId && n.SubjectId == subjectId)).ExecuteDelete();
+        db.Notifications.Where(n => n.SubjectId == subjectId).ExecuteDelete();
         db.Updates.Where(u => u.SubjectId == subjectId).ExecuteDelete();
         db.Subscriptions.Where(s => s.SubjectId == subjectId).ExecuteDelete();
         db.Subjects.Where(s => s.Id == subjectId).ExecuteDelete();

@@ -15,6 +15,7 @@ internal sealed class OutboxStatements : IDisposable
     private readonly DbCommand _expandUpdate;
     private readonly DbCommand _expandConfirmation;
     private readonly DbCommand _markExpanded;
+    private readonly DbCommand _recordOutcome;
     private readonly ValueConverter? _time;
     private readonly ValueConverter? _kind;
     private readonly ValueConverter? _state;
@@ -36,6 +37,9 @@ internal sealed class OutboxStatements : IDisposable
             "INSERT INTO Deliveries (NotificationId, Email, State, Attempts, NextAttemptAt) VALUES (@notification, @email, @state, 0, @now)",
             "@notification", "@email", "@state", "@now");
         _markExpanded = PreparedSql.Prepare(connection, "UPDATE Notifications SET ExpandedAt = @now WHERE Id = @notification", "@now", "@notification");
+        _recordOutcome = PreparedSql.Prepare(connection,
+            "UPDATE Deliveries SET State = @state, Attempts = @attempts, NextAttemptAt = @next, LastError = @error, SentAt = @sent WHERE Id = @delivery",
+            "@state", "@attempts", "@next", "@error", "@sent", "@delivery");
 
         _time = PreparedSql.Converter<NotificationEntity>(db, nameof(NotificationEntity.CreatedAt));
         _kind = PreparedSql.Converter<NotificationEntity>(db, nameof(NotificationEntity.Kind));
@@ -57,8 +61,14 @@ internal sealed class OutboxStatements : IDisposable
         return created;
     }
 
+    /// <summary>What became of one attempt: one prepared UPDATE, committed with whatever else the batch holds.</summary>
+    public void Record(IDbContextTransaction transaction, DeliveryOutcome outcome) =>
+        PreparedSql.Execute(_recordOutcome, transaction, _state.ToProvider(outcome.State), outcome.Attempts, _time.ToProvider(outcome.NextAttemptAt),
+            (object?)outcome.Error ?? DBNull.Value, outcome.SentAt is { } sent ? _time.ToProvider(sent) : DBNull.Value, outcome.DeliveryId);
+
     public void Dispose()
     {
+        _recordOutcome.Dispose();
         _recordUpdate.Dispose();
         _expandUpdate.Dispose();
         _expandConfirmation.Dispose();

@@ -30,6 +30,30 @@ public sealed class PickupDirectoryTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task DeletingASubjectTakesItsPendingMailsWithIt()
+    {
+        using var http = _gateway.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "eve@example.com" }), HttpStatusCode.Created);
+        for (var i = 0; i < 20; i++)
+            await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" }), HttpStatusCode.Created);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/subjects/{name}")).StatusCode);
+
+        // Whatever was not sent yet is gone, not stuck as pending forever.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (true)
+        {
+            var outbox = await ApiAssert.Json(await http.GetAsync("/api/email/outbox"), HttpStatusCode.OK);
+            if (outbox.GetProperty("pending").GetInt32() == 0 && outbox.GetProperty("awaitingExpansion").GetInt32() == 0)
+                break;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), $"The outbox kept {outbox} after the subject was deleted.");
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
     private static async Task<List<MimeMessage>> WaitForFilesAsync(string directory, int count)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
