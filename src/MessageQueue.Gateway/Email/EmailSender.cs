@@ -24,7 +24,10 @@ internal sealed partial class EmailSender(
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private readonly EmailOptions _options = options.Value;
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(30);
     private readonly ConcurrentBag<IMailTransport> _transports = [];
+    private long _sent, _retried, _parked;
+    private DateTimeOffset _lastSummary;
 
     // On the thread pool: the caller of StartAsync may have a synchronization context (a test runner's) that this
     // loop must not capture, or stopping the host from that context would wait on itself.
@@ -84,6 +87,7 @@ internal sealed partial class EmailSender(
                 var outcome = await SendAsync(work, bodies, token);
                 await writer.Submit(new RecordDeliveryCommand(outcome));
             });
+        LogSummaryNowAndThen();
         return true;
     }
 
@@ -99,6 +103,7 @@ internal sealed partial class EmailSender(
                 : await BuildUpdateAsync(work, bodies, cancellationToken);
             await transport.SendAsync(message, cancellationToken);
             Log.Sent(logger, work.DeliveryId, work.Subject);
+            Interlocked.Increment(ref _sent);
             return new DeliveryOutcome(work.DeliveryId, DeliveryState.Sent, attempts, clock.GetUtcNow(), null, clock.GetUtcNow());
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -107,10 +112,12 @@ internal sealed partial class EmailSender(
             if (ex is PermanentMailException || attempts >= _options.MaxAttempts)
             {
                 Log.Parked(logger, work.DeliveryId, work.Subject, attempts, error);
+                Interlocked.Increment(ref _parked);
                 return new DeliveryOutcome(work.DeliveryId, DeliveryState.Parked, attempts, clock.GetUtcNow(), Truncate(error), null);
             }
             var retryAt = clock.GetUtcNow() + Backoff(attempts);
             Log.WillRetry(logger, work.DeliveryId, work.Subject, attempts, retryAt, error);
+            Interlocked.Increment(ref _retried);
             return new DeliveryOutcome(work.DeliveryId, DeliveryState.Pending, attempts, retryAt, Truncate(error), null);
         }
         finally
@@ -124,6 +131,16 @@ internal sealed partial class EmailSender(
         // Every recipient of one update gets the same text and content: read them once per round.
         var (text, whole) = await bodies.GetOrAdd(work.NotificationId, _ => content.ReadAsync(work.SubjectId, work.Subject, work.Sequence, cancellationToken));
         return mail.Update(work, text, whole);
+    }
+
+    /// <summary>While mail flows, a line every half minute with the totals since start (GET /api/email/outbox has the store's).</summary>
+    private void LogSummaryNowAndThen()
+    {
+        var now = clock.GetUtcNow();
+        if (now - _lastSummary < SummaryInterval)
+            return;
+        _lastSummary = now;
+        Log.Summary(logger, Interlocked.Read(ref _sent), Interlocked.Read(ref _retried), Interlocked.Read(ref _parked));
     }
 
     /// <summary>Exponential with full jitter around it (0.5x to 1.5x), capped.</summary>
@@ -160,6 +177,9 @@ internal sealed partial class EmailSender(
 
         [LoggerMessage(4002, LogLevel.Error, "Mail {DeliveryId} for {Subject} parked after {Attempts} attempts: {Error}")]
         public static partial void Parked(ILogger logger, long deliveryId, string subject, int attempts, string error);
+
+        [LoggerMessage(4004, LogLevel.Information, "Mail since start: {Sent} sent, {Retried} failed and retried, {Parked} parked")]
+        public static partial void Summary(ILogger logger, long sent, long retried, long parked);
 
         [LoggerMessage(4003, LogLevel.Error, "The email sender's round failed; trying again shortly")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
