@@ -42,27 +42,18 @@ public sealed class PickupDirectoryTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/subjects/{name}")).StatusCode);
 
         // Whatever was not sent yet is gone, not stuck as pending forever.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (true)
+        var outbox = default(System.Text.Json.JsonElement);
+        await Poll.UntilAsync(async () =>
         {
-            var outbox = await ApiAssert.Json(await http.GetAsync("/api/email/outbox"), HttpStatusCode.OK);
-            if (outbox.GetProperty("pending").GetInt32() == 0 && outbox.GetProperty("awaitingExpansion").GetInt32() == 0)
-                break;
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), $"The outbox kept {outbox} after the subject was deleted.");
-            await poll.WaitForNextTickAsync();
-        }
+            outbox = await ApiAssert.Json(await http.GetAsync("/api/email/outbox"), HttpStatusCode.OK);
+            return outbox.GetProperty("pending").GetInt32() == 0 && outbox.GetProperty("awaitingExpansion").GetInt32() == 0;
+        }, () => $"The outbox kept {outbox} after the subject was deleted.");
     }
 
     private static async Task<List<MimeMessage>> WaitForFilesAsync(string directory, int count)
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!Directory.Exists(directory) || Directory.GetFiles(directory, "*.eml").Length < count)
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "The mails never reached the pickup folder.");
-            await poll.WaitForNextTickAsync();
-        }
+        await Poll.UntilAsync(() => Directory.Exists(directory) && Directory.GetFiles(directory, "*.eml").Length >= count,
+            () => "The mails never reached the pickup folder.");
         return [.. Directory.GetFiles(directory, "*.eml").Select(f => MimeMessage.Load(f))];
     }
 

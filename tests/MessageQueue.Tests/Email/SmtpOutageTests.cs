@@ -27,14 +27,14 @@ public sealed class SmtpOutageTests
 
         for (var i = 1; i <= 3; i++)
             await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"while down {i}" }), HttpStatusCode.Created);
-        await WaitUntilAsync(async () => (await OutboxAsync(http)).GetProperty("retrying").GetInt32() == 3);
+        await Poll.UntilAsync(async () => (await OutboxAsync(http)).GetProperty("retrying").GetInt32() == 3, () => "The mails never failed and waited.");
 
         using var smtp = await SmtpSink.StartAsync(port);
 
         var mails = await smtp.WaitForAsync(3);
         Assert.Equal(3, mails.Count);
         Assert.All(mails, m => Assert.Equal(["dan@example.com"], MailAssert.EnvelopeRecipients(m)));
-        await WaitUntilAsync(async () => (await OutboxAsync(http)).GetProperty("sent").GetInt32() == 3);
+        await Poll.UntilAsync(async () => (await OutboxAsync(http)).GetProperty("sent").GetInt32() == 3, () => "The outbox never recorded the mails as sent.");
         var outbox = await OutboxAsync(http);
         Assert.Equal(0, outbox.GetProperty("pending").GetInt32());
         Assert.Equal(0, outbox.GetProperty("parked").GetInt32());
@@ -42,15 +42,4 @@ public sealed class SmtpOutageTests
 
     private static async Task<System.Text.Json.JsonElement> OutboxAsync(HttpClient http) =>
         await ApiAssert.Json(await http.GetAsync("/api/email/outbox"), HttpStatusCode.OK);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!await condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "The outbox never reached the expected state.");
-            await poll.WaitForNextTickAsync();
-        }
-    }
 }

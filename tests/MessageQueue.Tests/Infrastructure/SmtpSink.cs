@@ -50,17 +50,9 @@ public sealed class SmtpSink : IDisposable
     /// <summary>Polls until at least <paramref name="count"/> messages arrived; fails the test after the timeout.</summary>
     public async Task<List<MimeMessage>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (true)
-        {
-            var files = Directory.GetFiles(StorePath, "*.eml");
-            if (files.Length >= count)
-                return Messages();
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(20)))
-                Assert.Fail($"{files.Length} of {count} messages arrived in time.");
-            await poll.WaitForNextTickAsync();
-        }
+        await Poll.UntilAsync(() => Directory.GetFiles(StorePath, "*.eml").Length >= count,
+            () => $"{Directory.GetFiles(StorePath, "*.eml").Length} of {count} messages arrived in time.", timeout);
+        return Messages();
     }
 
     public static int FreePort()
