@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using MessageQueue.Gateway.Storage;
 using MessageQueue.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MessageQueue.Tests.Email;
 
@@ -38,6 +41,34 @@ public sealed class SmtpOutageTests
         var outbox = await OutboxAsync(http);
         Assert.Equal(0, outbox.GetProperty("pending").GetInt32());
         Assert.Equal(0, outbox.GetProperty("parked").GetInt32());
+    }
+
+    [Fact]
+    public async Task AMailIsParkedAfterItsLastAttemptAndTheUpdateStillSucceeds()
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = $"{SmtpSink.FreePort()}", // nothing listens there
+            ["Smtp:Security"] = "None",
+            ["Email:ConfirmSubscriptions"] = "false",
+            ["Email:RetryBaseSeconds"] = "0.05",
+            ["Email:MaxAttempts"] = "2",
+        });
+        using var http = gateway.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "fay@example.com" }), HttpStatusCode.Created);
+
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "never delivered" }), HttpStatusCode.Created);
+
+        await Poll.UntilAsync(async () => (await OutboxAsync(http)).GetProperty("parked").GetInt32() == 1, () => "The mail was never parked.");
+        var outbox = await OutboxAsync(http);
+        Assert.Equal(0, outbox.GetProperty("pending").GetInt32());
+        Assert.Equal(0, outbox.GetProperty("sent").GetInt32());
+        await using var db = await gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContextAsync();
+        var parked = await db.Deliveries.SingleAsync();
+        Assert.Equal((DeliveryState.Parked, 2), (parked.State, parked.Attempts));
+        Assert.Contains("SocketException", parked.LastError, StringComparison.Ordinal); // the reason is kept
     }
 
     private static async Task<System.Text.Json.JsonElement> OutboxAsync(HttpClient http) =>
