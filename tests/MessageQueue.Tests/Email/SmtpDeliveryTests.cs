@@ -16,11 +16,8 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _smtp = await SmtpSink.StartAsync();
-        _gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        _gateway = new GatewayFactory(null, new Dictionary<string, string?>(SmtpSink.GatewaySettings(_smtp.Port))
         {
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = $"{_smtp.Port}",
-            ["Smtp:Security"] = "None",
             ["Smtp:From"] = "Updates <updates@mq.example>",
         });
         _http = _gateway.CreateClient();

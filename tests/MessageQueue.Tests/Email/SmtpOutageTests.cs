@@ -14,11 +14,8 @@ public sealed class SmtpOutageTests
     public async Task UpdatesSucceedWhileTheServerIsDownAndTheirMailsArriveWhenItComesBack()
     {
         var port = SmtpSink.FreePort();
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>(SmtpSink.GatewaySettings(port))
         {
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = $"{port}",
-            ["Smtp:Security"] = "None",
             ["Email:ConfirmSubscriptions"] = "false",
             ["Email:RetryBaseSeconds"] = "0.05",
             ["Email:RetryMaxSeconds"] = "0.5",
@@ -46,11 +43,9 @@ public sealed class SmtpOutageTests
     [Fact]
     public async Task AMailIsParkedAfterItsLastAttemptAndTheUpdateStillSucceeds()
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        // Nothing listens on that port.
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>(SmtpSink.GatewaySettings(SmtpSink.FreePort()))
         {
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = $"{SmtpSink.FreePort()}", // nothing listens there
-            ["Smtp:Security"] = "None",
             ["Email:ConfirmSubscriptions"] = "false",
             ["Email:RetryBaseSeconds"] = "0.05",
             ["Email:MaxAttempts"] = "2",

@@ -55,6 +55,14 @@ public sealed class SmtpSink : IDisposable
         return Messages();
     }
 
+    /// <summary>Gateway settings that send mail, unencrypted and without login, to an SMTP server on <paramref name="port"/>.</summary>
+    public static Dictionary<string, string?> GatewaySettings(int port) => new()
+    {
+        ["Smtp:Host"] = "127.0.0.1",
+        ["Smtp:Port"] = $"{port}",
+        ["Smtp:Security"] = "None",
+    };
+
     public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
