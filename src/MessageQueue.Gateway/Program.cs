@@ -3,6 +3,7 @@ using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Realtime;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using NetMQ;
@@ -19,6 +20,7 @@ builder.AddSubjects();
 // Doors.
 builder.AddLegacyZmqDoor();
 builder.AddHttpApi();
+builder.AddRealtime();
 
 // Email notifications, drained from the outbox in the background.
 builder.AddEmail();
@@ -29,6 +31,7 @@ app.UseProblemDetailsForErrors();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHttpApi();
+app.MapRealtime();
 app.MapEmailApi();
 
 app.Run();

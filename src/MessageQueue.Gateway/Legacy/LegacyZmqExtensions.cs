@@ -13,6 +13,7 @@ public static class LegacyZmqExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<ZmqEndpoints>();
         builder.Services.AddSingleton<ZmqOutbox>();
+        builder.Services.AddSingleton<ZmqSubscriptions>();
         builder.Services.AddSingleton<LegacyRequestHandler>();
         builder.Services.AddSingleton<IUpdateSink, ZmqPublishSink>();
         builder.Services.AddHostedService<ZmqDoor>();

@@ -6,13 +6,15 @@ namespace MessageQueue.Gateway.Legacy;
 
 /// <summary>
 /// The legacy ZeroMQ door: a ROUTER socket that answers REQ clients (replies may go out of order, so a slow
-/// store write for one client never holds up another) and the PUB socket for subscribers. One poller thread
-/// owns both sockets; other threads reach them only through the <see cref="ZmqOutbox"/>.
+/// store write for one client never holds up another) and an XPUB socket for subscribers: to SUB clients it is a PUB
+/// socket, and it tells the gateway which topics they hold. One poller thread owns both sockets; other threads reach
+/// them only through the <see cref="ZmqOutbox"/>.
 /// </summary>
 internal sealed partial class ZmqDoor(
     LegacyRequestHandler handler,
     ZmqOutbox outbox,
     ZmqEndpoints endpoints,
+    ZmqSubscriptions subscriptions,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -24,7 +26,7 @@ internal sealed partial class ZmqDoor(
     private readonly List<byte[]> _frames = [];
     private readonly Lock _stopGate = new();
     private RouterSocket? _router;
-    private PublisherSocket? _publisher;
+    private XPublisherSocket? _publisher;
     private NetMQPoller? _poller;
     private int _inFlight;
     private bool _draining;
@@ -38,7 +40,8 @@ internal sealed partial class ZmqDoor(
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         _router.Bind(_options.ReplyEndpoint);
 
-        _publisher = new PublisherSocket();
+        _publisher = new XPublisherSocket();
+        _publisher.Options.XPubVerbose = true; // every subscription, not only a topic's first: presence counts them
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
         _publisher.Bind(_options.PublishEndpoint);
@@ -47,8 +50,9 @@ internal sealed partial class ZmqDoor(
         endpoints.PublishEndpoint = _publisher.Options.LastEndpoint ?? _options.PublishEndpoint;
 
         _router.ReceiveReady += OnRequests;
+        _publisher.ReceiveReady += OnSubscriptions;
         outbox.Queue.ReceiveReady += OnOutgoing;
-        _poller = [_router, outbox.Queue];
+        _poller = [_router, _publisher, outbox.Queue];
         _poller.RunAsync("zmq-door");
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
         return Task.CompletedTask;
@@ -170,6 +174,12 @@ internal sealed partial class ZmqDoor(
             reply = LegacyRequestHandler.ServerError(LegacyRequest.PeekType(request));
         }
         outbox.Reply(envelope, reply);
+    }
+
+    private void OnSubscriptions(object? sender, NetMQSocketEventArgs e)
+    {
+        while (_publisher!.TryReceiveFrameBytes(TimeSpan.Zero, out var message))
+            subscriptions.Apply(message);
     }
 
     private void OnOutgoing(object? sender, NetMQQueueEventArgs<OutgoingFrame> e) => SendQueued();

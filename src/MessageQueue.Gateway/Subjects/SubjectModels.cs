@@ -38,3 +38,10 @@ public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEn
 
 /// <summary>The outcome of registering an email: the subject's state, whether the registration is new and whether it is confirmed.</summary>
 public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed);
+
+/// <summary>A subject's state and the updates a client missed before it, oldest first.</summary>
+/// <param name="Subject">The subject's state; the updates end at its last sequence number.</param>
+/// <param name="Updates">The missed updates, or the newest of them when there were too many.</param>
+/// <param name="Gap">True when the updates do not start right after the client's position: it missed more than were
+/// returned, or its position is past the subject's newest update. The content is then the client's way back in.</param>
+public sealed record CatchUp(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates, bool Gap);

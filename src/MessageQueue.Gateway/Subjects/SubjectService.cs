@@ -91,6 +91,35 @@ public sealed class SubjectService
         return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
     }
 
+    /// <summary>
+    /// What a client that saw a subject up to <paramref name="afterSequence"/> has missed: the subject's state and the
+    /// updates after that position up to that state, at most <paramref name="maxUpdates"/> of them (the newest).
+    /// Without a position, only the state.
+    /// <see cref="CatchUp.Gap"/> says the updates do not join the client's position: it missed more than that,
+    /// or its position is past the subject's newest update (the subject was deleted and created again).
+    /// </summary>
+    /// <remarks>A live listener that joins before calling this and skips updates up to the state's sequence number
+    /// sees every later update exactly once.</remarks>
+    public async Task<SubjectResult<CatchUp>> CatchUpAsync(string? subject, long? afterSequence, int maxUpdates, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxUpdates);
+        if ((CheckExisting(subject) ?? _validator.CheckPosition(afterSequence ?? 0)) is { } error)
+            return error;
+        if (!_catalog.TryGet(subject!, out var state))
+            return NotFound(subject!);
+
+        var last = state.LastSequence;
+        var after = afterSequence ?? last;
+        var gap = after > last || last - after > maxUpdates;
+        var from = gap ? Math.Max(0, last - maxUpdates) : after;
+        var updates = from < last
+            ? await _history.ReadAsync(subject!, from, (int)(last - from), cancellationToken).ConfigureAwait(false)
+            : [];
+        // The history may already hold later updates than the state: they reach the listener live.
+        updates.RemoveAll(u => u.Sequence > last);
+        return new CatchUp(state, updates, gap);
+    }
+
     /// <summary>One stored update by its sequence number.</summary>
     public async Task<SubjectResult<UpdateEntry>> GetUpdateAsync(string? subject, long sequence, CancellationToken cancellationToken)
     {

@@ -88,6 +88,10 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
     public SubjectError? CheckSequence(long sequence) =>
         sequence < 1 ? Invalid("sequence", "A sequence number is 1 or more.") : null;
 
+    /// <summary>A client's position in a subject: the sequence number of the last update it saw, 0 for none.</summary>
+    public SubjectError? CheckPosition(long afterSequence) =>
+        afterSequence < 0 ? Invalid("afterSequence", "'afterSequence' is a sequence number, 0 or more.") : null;
+
     /// <summary>A page of history: after a sequence number (0 for the start), at most <see cref="SubjectOptions.MaxPageSize"/> updates.</summary>
     public SubjectError? CheckPage(long after, int limit)
     {

@@ -1,0 +1,47 @@
+using MessageQueue.Gateway.Api;
+
+namespace MessageQueue.Gateway.Realtime;
+
+/// <summary>What the hub sends to browsers.</summary>
+public interface ISubjectsClient
+{
+    /// <summary>An accepted update of a subject the connection subscribed to, in sequence order.</summary>
+    Task Update(UpdateResource update);
+
+    /// <summary>A subscribed subject was deleted; the connection is no longer subscribed to it.</summary>
+    Task SubjectDeleted(string subject);
+
+    /// <summary>The operations view, every Hub:OverviewIntervalMilliseconds to connections that watch it.</summary>
+    Task Overview(Overview overview);
+}
+
+/// <summary>The answer to Subscribe: the subject's state and what the caller missed since its position.</summary>
+/// <param name="Subject">The subject's name.</param>
+/// <param name="Content">The whole content as of <paramref name="LastSequence"/>.</param>
+/// <param name="LastSequence">Live updates continue after this sequence number; ignore any at or below it.</param>
+/// <param name="LastUpdatedAt">When the newest update was accepted; null before the first.</param>
+/// <param name="EmailCount">How many email addresses are registered on it.</param>
+/// <param name="Updates">The updates after the caller's position up to <paramref name="LastSequence"/>, oldest first.</param>
+/// <param name="Gap">True when <paramref name="Updates"/> does not start right after the caller's position (it missed more
+/// than Hub:MaxReplayUpdates, or its position is past the subject's newest update): start again from the content.</param>
+public sealed record Subscription(
+    string Subject, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount,
+    IReadOnlyList<UpdateResource> Updates, bool Gap);
+
+/// <summary>A subject in the list, with who is listening right now.</summary>
+/// <param name="Name">The subject's name.</param>
+/// <param name="LastSequence">Sequence number of its newest update; 0 before the first.</param>
+/// <param name="LastUpdatedAt">When its newest update was accepted; null before the first.</param>
+/// <param name="EmailCount">How many email addresses are registered on it.</param>
+/// <param name="Browsers">Hub connections subscribed to it.</param>
+/// <param name="ZmqSubscribers">ZeroMQ subscriptions that match it, as the PUB socket reports them.</param>
+public sealed record SubjectPresence(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Browsers, int ZmqSubscribers);
+
+/// <summary>The gateway at a glance.</summary>
+/// <param name="Subjects">Every subject with its presence.</param>
+/// <param name="Browsers">Hub connections open.</param>
+/// <param name="ZmqSubscribers">ZeroMQ subscriptions held.</param>
+/// <param name="UpdatesPerMinute">Updates accepted in the minute before each point, oldest first, one point every
+/// <paramref name="StepSeconds"/>; the last point is the minute up to now.</param>
+/// <param name="StepSeconds">Seconds between points of <paramref name="UpdatesPerMinute"/>.</param>
+public sealed record Overview(IReadOnlyList<SubjectPresence> Subjects, int Browsers, int ZmqSubscribers, IReadOnlyList<int> UpdatesPerMinute, int StepSeconds);

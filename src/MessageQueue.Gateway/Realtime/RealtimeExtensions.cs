@@ -1,0 +1,33 @@
+using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Fanout;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Realtime;
+
+public static class RealtimeExtensions
+{
+    /// <summary>The SignalR door: the hub, its fan-out sink and the operations overview.</summary>
+    public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        var maxMessageBytes = builder.Configuration.GetValue($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.MaxMessageBytes)}", new RealtimeOptions().MaxMessageBytes);
+        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = maxMessageBytes)
+            .AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+
+        builder.Services.AddSingleton<BrowserPresence>();
+        builder.Services.AddSingleton<UpdateRate>();
+        builder.Services.AddSingleton<IUpdateSink>(sp => sp.GetRequiredService<UpdateRate>());
+        builder.Services.AddSingleton<IUpdateSink, HubUpdateSink>();
+        builder.Services.AddSingleton<OverviewSource>();
+        builder.Services.AddHostedService<OverviewBroadcaster>();
+        return builder;
+    }
+
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+        app.MapHub<SubjectsHub>("/hubs/subjects", o => o.TransportSendTimeout = TimeSpan.FromSeconds(options.SendTimeoutSeconds));
+        return app;
+    }
+}

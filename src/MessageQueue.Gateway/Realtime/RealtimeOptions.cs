@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MessageQueue.Gateway.Realtime;
+
+/// <summary>The SignalR hub at /hubs/subjects.</summary>
+public sealed class RealtimeOptions
+{
+    public const string SectionName = "Hub";
+
+    /// <summary>Largest message a client may send; room for a 32 KiB update even if JSON escapes every byte.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Most missed updates Subscribe replays; a client further behind gets the newest ones and a gap flag.</summary>
+    [Range(0, 100_000)]
+    public int MaxReplayUpdates { get; set; } = 1000;
+
+    /// <summary>A browser that takes longer than this to accept one send is disconnected (it catches up when it returns),
+    /// so its unsent updates cannot pile up.</summary>
+    [Range(1, 600)]
+    public int SendTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How often watchers get the operations overview.</summary>
+    [Range(100, 60_000)]
+    public int OverviewIntervalMilliseconds { get; set; } = 2000;
+}

@@ -1,0 +1,111 @@
+using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Subjects;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Realtime;
+
+/// <summary>
+/// The SignalR door at /hubs/subjects. Like every door it only decodes, calls <see cref="SubjectService"/> and encodes;
+/// each subject is a group, which the fan-out's <see cref="HubUpdateSink"/> sends every accepted update to.
+/// </summary>
+internal sealed class SubjectsHub : Hub<ISubjectsClient>
+{
+    private const string OverviewGroup = "overview";
+    private readonly SubjectService _subjects;
+    private readonly BrowserPresence _presence;
+    private readonly OverviewSource _overview;
+    private readonly RealtimeOptions _options;
+
+    public SubjectsHub(SubjectService subjects, BrowserPresence presence, OverviewSource overview, IOptions<RealtimeOptions> options)
+    {
+        _subjects = subjects;
+        _presence = presence;
+        _overview = overview;
+        _options = options.Value;
+    }
+
+    /// <summary>The group of a subject's subscribers ("subject:" cannot start a subject name, so no clash with others).</summary>
+    internal static string GroupOf(string subject) => "subject:" + subject;
+
+    internal static Task SendOverviewAsync(IHubClients<ISubjectsClient> clients, Overview overview) => clients.Group(OverviewGroup).Overview(overview);
+
+    public override Task OnConnectedAsync()
+    {
+        _presence.Connected(Context.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        _presence.Disconnected(Context.ConnectionId); // SignalR itself removes the connection from its groups
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every subject with its state and presence.</summary>
+    public IReadOnlyList<SubjectPresence> ListSubjects() => _overview.Subjects();
+
+    /// <summary>
+    /// Joins the subject's group and returns its state; with <paramref name="afterSequence"/>, also every update after it.
+    /// Live updates may arrive before this answer: keep those above the answer's LastSequence.
+    /// </summary>
+    public async Task<Subscription> Subscribe(string subject, long? afterSequence = null)
+    {
+        _subjects.GetSubject(subject).ValueOrThrow();
+
+        // Join first, then read: an update accepted after the read reaches the group, one accepted before is in the answer.
+        await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subject), Context.ConnectionAborted);
+        _presence.Join(subject, Context.ConnectionId);
+        var caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, Context.ConnectionAborted);
+        if (caughtUp.Value is not { } catchUp)
+        {
+            await Unsubscribe(subject);
+            throw HubErrors.ToException(caughtUp.Error!);
+        }
+        var state = catchUp.Subject;
+        return new Subscription(state.Name, state.Content, state.LastSequence, state.LastUpdatedAt, state.EmailCount,
+            [.. catchUp.Updates.Select(u => UpdateResource.From(state.Name, u))], catchUp.Gap);
+    }
+
+    /// <summary>Leaves the subject's group; harmless when not subscribed or when the subject no longer exists.</summary>
+    public async Task Unsubscribe(string subject)
+    {
+        if (string.IsNullOrEmpty(subject))
+            throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "A subject name is required.", "subject"));
+        _presence.Leave(subject, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subject));
+    }
+
+    /// <summary>Appends a line to a subject; returns the update once it is durable. Every door's subscribers get it.</summary>
+    public async Task<UpdateResource> PostUpdate(string subject, string text)
+    {
+        var update = (await _subjects.PostUpdateAsync(subject, text, Door.Hub)).ValueOrThrow();
+        return UpdateResource.From(update.Subject, update.ToEntry());
+    }
+
+    /// <summary>Creates a subject, with an optional initial content.</summary>
+    public async Task<SubjectPresence> CreateSubject(string name, string? content = null)
+    {
+        var created = (await _subjects.CreateSubjectAsync(name, content)).ValueOrThrow();
+        return new SubjectPresence(created.Name, created.LastSequence, created.LastUpdatedAt, created.EmailCount, 0, 0);
+    }
+
+    /// <summary>Registers an email on a subject; it gets a confirmation mail first when Email:ConfirmSubscriptions is on.</summary>
+    public async Task<SubscriptionResource> RegisterEmail(string subject, string email)
+    {
+        var registration = (await _subjects.RegisterEmailAsync(subject, email)).ValueOrThrow();
+        return new SubscriptionResource(registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed);
+    }
+
+    /// <summary>Removes an email from a subject.</summary>
+    public async Task UnregisterEmail(string subject, string email) =>
+        (await _subjects.UnregisterEmailAsync(subject, email)).ValueOrThrow();
+
+    /// <summary>Returns the operations overview now, and sends it again every Hub:OverviewIntervalMilliseconds.</summary>
+    public async Task<Overview> WatchOverview()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+        _presence.Watch(Context.ConnectionId);
+        return _overview.Build();
+    }
+}
