@@ -159,6 +159,20 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task ArgumentsOfTheWrongTypeAndUnknownMethodsAreRefusedAndTheConnectionSurvives()
+    {
+        await using var client = await HubPeer.ConnectAsync(gateway.HttpAddress);
+        var wrongType = await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync<object>("PostUpdate", new { nested = 1 }, 42));
+        Assert.Contains("PostUpdate", wrongType.Message, StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync<object>("DropDatabase"));
+        Assert.Contains("DropDatabase", unknown.Message, StringComparison.Ordinal);
+        var negative = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync("React", afterSequence: -1));
+        Assert.Contains("invalid[afterSequence]:", negative.Message, StringComparison.Ordinal);
+
+        Assert.Equal("React", (await client.SubscribeAsync("React")).Subject);
+    }
+
+    [Fact]
     public async Task AnUpdateOverTheLimitIsRefusedAsTooLargeAndNothingIsStored()
     {
         var name = await ApiAssert.NewSubjectAsync(_http);
