@@ -1,5 +1,6 @@
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Fanout;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Realtime;
@@ -11,9 +12,9 @@ public static class RealtimeExtensions
     {
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var maxMessageBytes = builder.Configuration.GetValue($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.MaxMessageBytes)}", new RealtimeOptions().MaxMessageBytes);
-        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = maxMessageBytes)
-            .AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
+            hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
 
         builder.Services.AddSingleton<BrowserPresence>();
         builder.Services.AddSingleton<UpdateRate>();
