@@ -11,7 +11,7 @@ namespace MessageQueue.Gateway.Legacy;
 public sealed class ZmqSubscriptions
 {
     /// <summary>Beyond this many distinct topics new ones are not counted (they are still served): bounds memory.</summary>
-    private const int MaxTopics = 10_000;
+    private const int MaxTopics = 1024;
 
     private readonly ConcurrentDictionary<string, int> _holders = new(StringComparer.Ordinal);
 

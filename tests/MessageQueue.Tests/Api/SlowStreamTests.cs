@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using MessageQueue.Gateway.Api;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,16 +11,8 @@ public sealed class SlowStreamTests : IDisposable
 {
     private const int Updates = 60;
 
-    // Small socket buffers on both ends, so a client that stops reading stalls its stream after kilobytes, not megabytes.
     private readonly GatewayFactory _gateway = new(
-        null,
-        new Dictionary<string, string?> { ["Api:EventStreamBufferedUpdates"] = "4" },
-        host => host.ConfigureServices(services => services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
-        {
-            var listener = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-            listener.SendBufferSize = 8192; // accepted connections inherit it
-            return listener;
-        })));
+        null, new Dictionary<string, string?> { ["Api:EventStreamBufferedUpdates"] = "4" }, SmallWindows.SmallSendBuffers);
 
     [Fact]
     public async Task AStalledStreamDelaysNoOtherDoorAndLaterCatchesUpFromTheStore()
@@ -55,15 +45,7 @@ public sealed class SlowStreamTests : IDisposable
     }
 
     /// <summary>A client whose socket takes little before it stops the sender: the server feels its stall quickly.</summary>
-    private static HttpClient TinyWindowClient(Uri address) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
+    private static HttpClient TinyWindowClient(Uri address) => new(SmallWindows.TinyReceiveWindowHandler())
     {
         BaseAddress = address,
         Timeout = Timeout.InfiniteTimeSpan,

@@ -1,9 +1,7 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using MessageQueue.Gateway.Realtime;
 using MessageQueue.Tests.Infrastructure;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MessageQueue.Tests.Realtime;
@@ -37,19 +35,10 @@ public sealed class SlowBrowserTests
         Assert.Equal(after.Sequence, (await reading.NextUpdateAsync()).Sequence);
     }
 
-    // Small socket buffers on both ends, so a client that stops reading stalls its sends after kilobytes, not megabytes.
     private static GatewayFactory SmallWindowGateway(int sendTimeoutSeconds) => new(
         null,
         new Dictionary<string, string?> { ["Hub:SendTimeoutSeconds"] = sendTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        host => host.ConfigureServices(services =>
-        {
-            services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
-            {
-                var listener = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-                listener.SendBufferSize = 8192; // accepted connections inherit it
-                return listener;
-            });
-        }));
+        SmallWindows.SmallSendBuffers);
 
     /// <summary>
     /// Each update reaches a reading browser and a SUB socket before the next is posted, while a stalled browser's
@@ -89,15 +78,7 @@ public sealed class SlowBrowserTests
     private static async Task<StalledBrowser> ConnectStalledAsync(GatewayFactory gateway, string subject)
     {
         var socket = new ClientWebSocket();
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-                await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(tcp, ownsSocket: true);
-            },
-        };
+        var handler = SmallWindows.TinyReceiveWindowHandler();
         var address = new UriBuilder(gateway.HttpAddress) { Scheme = "ws", Path = "/hubs/subjects" }.Uri;
         await socket.ConnectAsync(address, new HttpMessageInvoker(handler), CancellationToken.None);
         await SendAsync(socket, """{"protocol":"json","version":1}""");
