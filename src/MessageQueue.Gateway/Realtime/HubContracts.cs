@@ -35,7 +35,8 @@ public sealed record Subscription(
 /// <param name="EmailCount">How many email addresses are registered on it.</param>
 /// <param name="Browsers">Hub connections subscribed to it.</param>
 /// <param name="ZmqSubscribers">ZeroMQ subscriptions that match it, as the PUB socket reports them.</param>
-public sealed record SubjectPresence(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Browsers, int ZmqSubscribers);
+/// <param name="EventStreams">Server-sent event streams open on it (the REST door).</param>
+public sealed record SubjectPresence(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Browsers, int ZmqSubscribers, int EventStreams);
 
 /// <summary>The gateway at a glance.</summary>
 /// <param name="Subjects">Every subject with its presence.</param>

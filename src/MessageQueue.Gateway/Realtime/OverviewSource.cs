@@ -1,17 +1,18 @@
+using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Realtime;
 
 /// <summary>Builds the operations overview from the catalog and from who listens on each door.</summary>
-internal sealed class OverviewSource(SubjectCatalog catalog, BrowserPresence browsers, ZmqSubscriptions zmq, UpdateRate rate)
+internal sealed class OverviewSource(SubjectCatalog catalog, BrowserPresence browsers, ZmqSubscriptions zmq, LiveUpdateFeed streams, UpdateRate rate)
 {
     private const int ChartPoints = 30;
     private const int ChartStepSeconds = 10;
 
     public IReadOnlyList<SubjectPresence> Subjects() =>
         [.. catalog.All().Select(s => new SubjectPresence(
-            s.Name, s.LastSequence, s.LastUpdatedAt, s.EmailCount, browsers.CountMembers(s.Name), zmq.CountFor(s.Name)))];
+            s.Name, s.LastSequence, s.LastUpdatedAt, s.EmailCount, browsers.CountMembers(s.Name), zmq.CountFor(s.Name), streams.CountListeners(s.Name)))];
 
     public Overview Build() =>
         new(Subjects(), browsers.Connections, zmq.Total, rate.PerMinute(ChartPoints, ChartStepSeconds), ChartStepSeconds);

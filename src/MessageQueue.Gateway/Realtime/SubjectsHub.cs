@@ -87,7 +87,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     public async Task<SubjectPresence> CreateSubject(string name, string? content = null)
     {
         var created = (await _subjects.CreateSubjectAsync(name, content)).ValueOrThrow();
-        return new SubjectPresence(created.Name, created.LastSequence, created.LastUpdatedAt, created.EmailCount, 0, 0);
+        return new SubjectPresence(created.Name, created.LastSequence, created.LastUpdatedAt, created.EmailCount, 0, 0, 0);
     }
 
     /// <summary>Registers an email on a subject; it gets a confirmation mail first when Email:ConfirmSubscriptions is on.</summary>

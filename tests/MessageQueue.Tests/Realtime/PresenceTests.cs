@@ -50,6 +50,18 @@ public sealed class PresenceTests : IDisposable
     }
 
     [Fact]
+    public async Task EventStreamsAreCountedPerSubject()
+    {
+        var name = await ApiAssert.NewSubjectAsync(_http);
+        await using var watcher = await HubPeer.ConnectAsync(_gateway.HttpAddress);
+        using var streamHttp = _gateway.CreateClient();
+        streamHttp.Timeout = Timeout.InfiniteTimeSpan;
+        await using (await EventStreamClient.OpenAsync(streamHttp, $"/api/subjects/{name}/events"))
+            Assert.Equal(1, (await PresenceOf(watcher, name)).EventStreams);
+        await Poll.UntilAsync(async () => (await PresenceOf(watcher, name)).EventStreams == 0, () => "The closed stream is still counted.");
+    }
+
+    [Fact]
     public async Task TheOverviewIsPushedToWatchersWithTheUpdateRate()
     {
         var name = await ApiAssert.NewSubjectAsync(_http);
