@@ -1,0 +1,57 @@
+// The operations panel: who listens (browsers, ZeroMQ subscribers), how busy the gateway is, and the email
+// outbox. The overview is pushed by the hub; the outbox has no push, so it is fetched every 5 s.
+import { byId, h, plural } from './dom.js';
+import { rateChart } from './chart.js';
+
+const outboxFields = ['awaitingExpansion', 'pending', 'retrying', 'sent', 'parked'];
+const outboxEveryMilliseconds = 5000;
+
+export class Operations {
+    #chart = byId('rate-chart');
+    #caption = byId('rate-caption');
+    #rows = byId('listener-rows');
+
+    show(overview) {
+        byId('total-browsers').textContent = String(overview.browsers);
+        byId('total-zmq').textContent = String(overview.zmqSubscribers);
+        byId('total-rate').textContent = String(overview.updatesPerMinute.at(-1) ?? 0);
+
+        this.#chart.replaceChildren(rateChart(overview.updatesPerMinute, overview.stepSeconds));
+        const minutes = Math.round(((overview.updatesPerMinute.length - 1) * overview.stepSeconds) / 60);
+        this.#caption.textContent = `Updates per minute, one bar every ${overview.stepSeconds} s, over the last ${minutes} minutes; the newest on the right.`;
+
+        // Subjects with listeners first; the quiet ones fold into one line so a thousand subjects stay readable.
+        const listened = overview.subjects
+            .filter(subject => subject.browsers + subject.zmqSubscribers > 0)
+            .sort((a, b) => (b.browsers + b.zmqSubscribers) - (a.browsers + a.zmqSubscribers) || a.name.localeCompare(b.name));
+        const quiet = overview.subjects.length - listened.length;
+        this.#rows.replaceChildren(
+            ...listened.map(subject => h('tr', { dataset: { subject: subject.name } },
+                h('th', { scope: 'row' }, subject.name),
+                h('td', { 'data-count': 'browsers' }, String(subject.browsers)),
+                h('td', { 'data-count': 'zmq' }, String(subject.zmqSubscribers)))),
+            quiet > 0 ? h('tr', { class: 'quiet' }, h('td', { colspan: 3 }, `${plural(quiet, 'subject')} without listeners`)) : null);
+    }
+
+    /** Polls GET /api/email/outbox while the page is visible. */
+    watchOutbox() {
+        const status = byId('outbox-status');
+        const load = async () => {
+            if (document.hidden) return;
+            try {
+                const response = await fetch('/api/email/outbox', { headers: { Accept: 'application/json' } });
+                if (!response.ok) throw new Error(`HTTP ${response.status}`);
+                const outbox = await response.json();
+                for (const field of outboxFields) byId(`outbox-${field}`).textContent = String(outbox[field]);
+                status.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+                status.dataset.state = 'loaded';
+            } catch {
+                status.textContent = 'The outbox could not be read just now; trying again in 5 s.';
+                status.dataset.state = 'failed';
+            }
+        };
+        load();
+        setInterval(load, outboxEveryMilliseconds);
+        document.addEventListener('visibilitychange', load);
+    }
+}

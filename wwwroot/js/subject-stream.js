@@ -1,0 +1,79 @@
+// One subject's updates, each applied exactly once and in sequence order. Subscribe joins the subject's group
+// before it reads, so live updates can overtake its reply: they wait in a buffer until the reply says where the
+// subject stands (lastSequence), then only the newer ones apply. A live update that skips a number means one
+// went missing: ask for a catch-up from the last applied one instead of showing a hole.
+// Kept free of the DOM and of SignalR so its rules can be exercised on their own.
+
+export class SubjectStream {
+    /** Whole content as of `last`. */
+    content = '';
+    /** Sequence number of the last update applied; null until the first Subscribe reply. */
+    last = null;
+    /** True between a Subscribe call and its reply, and while a catch-up is on its way. */
+    pending = false;
+    /** True while this page wants the subject's updates. */
+    active = false;
+
+    #buffer = [];
+    #handlers;
+
+    /**
+     * @param handlers.settled({ updates, gap, reply, known }) after a Subscribe reply: the updates it caught up, oldest
+     *   first; known is the last sequence applied before it.
+     * @param handlers.applied(update) for each live update applied.
+     * @param handlers.resubscribe(afterSequence) when a live update skipped a number.
+     */
+    constructor(handlers) {
+        this.#handlers = handlers;
+    }
+
+    /** Marks a Subscribe as sent; live updates wait for its reply. */
+    subscribing() {
+        this.active = true;
+        this.pending = true;
+    }
+
+    stop() {
+        this.active = false;
+        this.pending = false;
+        this.#buffer = [];
+    }
+
+    /** A live Update event. */
+    receive(update) {
+        if (!this.active) return;
+        if (this.pending) this.#buffer.push(update);
+        else this.#applyLive(update);
+    }
+
+    /** The Subscribe reply: its content and lastSequence are the truth; updates above the last applied are new. */
+    settle(reply) {
+        const known = this.last;
+        const fresh = reply.gap || known === null ? reply.updates : reply.updates.filter(u => u.sequence > known);
+        this.content = reply.content;
+        this.last = reply.lastSequence;
+        this.pending = false;
+        this.#handlers.settled({ updates: fresh, gap: reply.gap, reply, known });
+
+        const waiting = this.#buffer.sort((a, b) => a.sequence - b.sequence);
+        this.#buffer = [];
+        for (const update of waiting) {
+            if (this.pending) this.#buffer.push(update); // a gap among them asked for another catch-up
+            else this.#applyLive(update);
+        }
+    }
+
+    #applyLive(update) {
+        if (update.sequence <= this.last) return; // already in a reply, or seen before a reconnect
+        if (update.sequence > this.last + 1) {
+            this.#buffer.push(update);
+            this.pending = true;
+            this.#handlers.resubscribe(this.last);
+            return;
+        }
+        this.last = update.sequence;
+        // The legacy rule: every update adds its text on a line of its own, even to empty content.
+        this.content += '\n' + update.text;
+        this.#handlers.applied(update);
+    }
+}
