@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Independent peers for Debian's interpreter: pyzmq (the legacy ZeroMQ door) and aiosmtpd (a real SMTP server).
-if ! /usr/bin/python3 -c 'import zmq, aiosmtpd' 2>/dev/null; then
-    echo "Installing python3-zmq and python3-aiosmtpd..."
+# Independent peers for Debian's interpreter: pyzmq (the legacy ZeroMQ door) and aiosmtpd (a real SMTP server);
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; it never downloads a browser).
+missing=()
+/usr/bin/python3 -c 'import zmq' 2>/dev/null || missing+=(python3-zmq)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing ${missing[*]}..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq python3-zmq python3-aiosmtpd >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 configuration="${CONFIGURATION:-Release}"
