@@ -36,12 +36,16 @@ keepConnected(connection, {
         if (state !== 'connected') subscriptions.disconnected();
     },
     async onConnected() {
+        // The first time, the overview comes first: opening a subject uses its lastSequence to show recent updates.
+        // After a reconnection the subscriptions go first, so the overview the hub answers already counts this page.
+        const first = subscriptions.presence.size === 0;
+        if (!first) subscriptions.connected();
         try {
             showOverview(await connection.invoke('WatchOverview'));
         } catch {
             // The connection dropped again; the next onConnected asks again.
         }
-        subscriptions.connected();
+        if (first) subscriptions.connected();
     },
 });
 
