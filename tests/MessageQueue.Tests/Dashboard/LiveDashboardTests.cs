@@ -104,6 +104,34 @@ public sealed partial class LiveDashboardTests(BrowserFixture browser, Dashboard
         page.AssertNoScriptErrors();
     }
 
+    [Fact]
+    public async Task APageAwayForMoreThanTheReplayWindowTakesTheContentAndSaysOlderUpdatesAreNotShown()
+    {
+        using var small = new GatewayFactory(null, new Dictionary<string, string?> { ["Hub:MaxReplayUpdates"] = "3" });
+        using var http = small.CreateClient();
+        var subject = await ApiAssert.NewSubjectAsync(http, "start");
+        await using var proxy = new TcpCutProxy(small.HttpAddress);
+        await using var page = await DashboardPage.OpenAsync(browser.Browser, proxy.Address, $"/?subject={subject}");
+        await page.ExpectSubjectShownAsync(subject);
+        (await http.PostAsJsonAsync($"/api/subjects/{subject}/updates", new { text = "seen" })).EnsureSuccessStatusCode();
+        await Expect(page.FeedItem("seen")).ToHaveCountAsync(1);
+
+        proxy.Cut();
+        await Expect(page.ConnectionState).ToHaveAttributeAsync("data-state", ReconnectingOrOffline());
+        var missed = Enumerable.Range(1, 6).Select(i => $"missed {i}").ToArray();
+        foreach (var text in missed)
+            (await http.PostAsJsonAsync($"/api/subjects/{subject}/updates", new { text })).EnsureSuccessStatusCode();
+        proxy.Restore();
+
+        await Expect(page.ConnectionState).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(page.Notices).ToContainTextAsync("Some older updates are not shown");
+        await Expect(page.Content).ToHaveTextAsync($"start\nseen\n{string.Join('\n', missed)}");
+        Assert.Equal(["missed 6", "missed 5", "missed 4", "seen"], await page.FeedTextsAsync());
+        await Expect(page.Page.Locator("#feed .feed-gap")).ToHaveTextAsync("Some updates after #1 are not shown here.");
+        await page.ScreenshotAsync("reconnect-gap");
+        page.AssertNoScriptErrors();
+    }
+
     private async Task PostOverRestAsync(string subject, string text) =>
         (await _http.PostAsJsonAsync($"/api/subjects/{subject}/updates", new { text })).EnsureSuccessStatusCode();
 
