@@ -12,6 +12,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<(string Reply, string Publish)> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private (string Reply, string Publish)? _endpoints;
+    private readonly Lock _gate = new();
+    private bool _started;
 
     private GatewayProcess(string dataDirectory, IDictionary<string, string>? environment)
     {
@@ -79,9 +82,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         if (line is null)
             return;
         _output.Enqueue(line);
-        var match = ListeningLine().Match(line);
-        if (match.Success)
-            _listening.TrySetResult((match.Groups[1].Value, match.Groups[2].Value));
+        // Ready once the host has started, not just the ZeroMQ door: a SIGTERM while Kestrel is still binding
+        // cancels the start, and the process then ends with an unhandled exception (exit 134), not a graceful stop.
+        lock (_gate)
+        {
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+                _endpoints = (match.Groups[1].Value, match.Groups[2].Value);
+            else if (line.Contains("Application started.", StringComparison.Ordinal))
+                _started = true;
+            if (_started && _endpoints is { } endpoints)
+                _listening.TrySetResult(endpoints);
+        }
     }
 
     [GeneratedRegex(@"answering on (\S+), publishing on (\S+)")]
