@@ -1,4 +1,4 @@
-// The operations panel: who listens (browsers, ZeroMQ subscribers), how busy the gateway is, and the email
+// The operations panel: who listens (browsers, ZeroMQ subscribers, event streams), how busy the gateway is, and the email
 // outbox. The overview is pushed by the hub; the outbox has no push, so it is fetched every 5 s.
 import { byId, h, plural } from './dom.js';
 import { rateChart } from './chart.js';
@@ -21,16 +21,18 @@ export class Operations {
         this.#caption.textContent = `Updates per minute, one bar every ${overview.stepSeconds} s, over the last ${minutes} minutes; the newest on the right.`;
 
         // Subjects with listeners first; the quiet ones fold into one line so a thousand subjects stay readable.
+        const listeners = subject => subject.browsers + subject.zmqSubscribers + (subject.eventStreams ?? 0);
         const listened = overview.subjects
-            .filter(subject => subject.browsers + subject.zmqSubscribers > 0)
-            .sort((a, b) => (b.browsers + b.zmqSubscribers) - (a.browsers + a.zmqSubscribers) || a.name.localeCompare(b.name));
+            .filter(subject => listeners(subject) > 0)
+            .sort((a, b) => listeners(b) - listeners(a) || a.name.localeCompare(b.name));
         const quiet = overview.subjects.length - listened.length;
         this.#rows.replaceChildren(
             ...listened.map(subject => h('tr', { dataset: { subject: subject.name } },
                 h('th', { scope: 'row' }, subject.name),
                 h('td', { 'data-count': 'browsers' }, String(subject.browsers)),
-                h('td', { 'data-count': 'zmq' }, String(subject.zmqSubscribers)))),
-            quiet > 0 ? h('tr', { class: 'quiet' }, h('td', { colspan: 3 }, `${plural(quiet, 'subject')} without listeners`)) : null);
+                h('td', { 'data-count': 'zmq' }, String(subject.zmqSubscribers)),
+                h('td', { 'data-count': 'streams' }, String(subject.eventStreams ?? 0)))),
+            quiet > 0 ? h('tr', { class: 'quiet' }, h('td', { colspan: 4 }, `${plural(quiet, 'subject')} without listeners`)) : null);
     }
 
     /** Polls GET /api/email/outbox while the page is visible. */

@@ -87,6 +87,7 @@ export class SubjectView {
             ? `Last update #${presence.lastSequence} ${relativeTime(presence.lastUpdatedAt)}`
             : 'No updates yet';
         this.#elements.meta.textContent = [updated, plural(presence.emailCount, 'email'),
-            plural(presence.browsers, 'browser'), plural(presence.zmqSubscribers, 'ZeroMQ subscriber')].join(' · ');
+            plural(presence.browsers, 'browser'), plural(presence.zmqSubscribers, 'ZeroMQ subscriber'),
+            plural(presence.eventStreams ?? 0, 'event stream')].join(' · ');
     }
 }

@@ -4,20 +4,21 @@ using static Microsoft.Playwright.Assertions;
 
 namespace MessageQueue.Tests.Dashboard;
 
-/// <summary>The operations panel and the list's counts follow who listens, and the chart follows the updates.</summary>
+/// <summary>The operations panel and the list's counts follow who listens (browsers, ZeroMQ, event streams), and the chart follows the updates.</summary>
 [Collection(BrowserTests.Name)]
 public sealed class OperationsPanelTests(BrowserFixture browser, DashboardGateway gateway) : IClassFixture<DashboardGateway>
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
     [Fact]
-    public async Task BrowsersAndZmqSubscribersAreCountedPerSubjectAndTheChartShowsTheUpdates()
+    public async Task BrowsersZmqSubscribersAndEventStreamsAreCountedPerSubjectAndTheChartShowsTheUpdates()
     {
         var watched = await ApiAssert.NewSubjectAsync(_http);
         var pinned = await ApiAssert.NewSubjectAsync(_http);
         using var legacy = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
         using var zmq = new LegacySubscriber(gateway.Zmq.PublishEndpoint, watched);
         zmq.WaitUntilJoined(legacy, watched); // the probe is also an update: the chart has something to show
+        await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{watched}/events");
 
         await using var page = await DashboardPage.OpenAsync(browser.Browser, gateway.HttpAddress);
         // Subscribed to one, then viewing another: both stay subscribed; the page counts once in the total.
@@ -28,6 +29,8 @@ public sealed class OperationsPanelTests(BrowserFixture browser, DashboardGatewa
         var row = page.Page.Locator($"#listener-rows tr[data-subject='{watched}']");
         await Expect(row.Locator("td[data-count='browsers']")).ToHaveTextAsync("1");
         await Expect(row.Locator("td[data-count='zmq']")).ToHaveTextAsync("1");
+        await Expect(row.Locator("td[data-count='streams']")).ToHaveTextAsync("1");
+        await Expect(page.Page.Locator("#subject-meta")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("1 browser · 1 ZeroMQ subscriber · 1 event stream$"));
         await Expect(page.Page.Locator($"#listener-rows tr[data-subject='{pinned}'] td[data-count='browsers']")).ToHaveTextAsync("1");
         var listed = page.SubjectButton(watched);
         await Expect(listed.Locator("[data-count='browsers']")).ToHaveTextAsync("1 browser");
