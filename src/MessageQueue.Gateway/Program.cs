@@ -34,7 +34,14 @@ app.MapHttpApi();
 app.MapRealtime();
 app.MapEmailApi();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+{
+    // Asked to stop (SIGTERM, Ctrl+C) while still starting: that is a stop, not a crash.
+}
 
 // NetMQ's context is process-wide: end it once every socket is closed, but only when this program owns the
 // process (a test host runs several gateways in one process and stops them one by one).
