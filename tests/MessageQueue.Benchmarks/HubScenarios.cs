@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using NetMQ.Sockets;
+
+namespace MessageQueue.Benchmarks;
+
+/// <summary>One server, one GC mode: N hub connections and a few SUB sockets on one subject, legacy updates one at a time.</summary>
+internal sealed record HubResult(
+    int Connections,
+    bool ServerGc,
+    string GcCheck,
+    int Probes,
+    int WarmupUpdates,
+    int Updates,
+    long Expected,
+    long Delivered,
+    int Closed,
+    int Duplicates,
+    Latency ToBrowsers,
+    Latency ToSub,
+    Latency Reply,
+    CpuWindow Cpu,
+    long RssBefore,
+    long RssConnected,
+    long RssAfter,
+    MemoryReading? HeapConnected,
+    MemoryReading? HeapDisconnected,
+    HubPhases Phases)
+{
+    public double DeliveredFraction => Expected == 0 ? 0 : (double)Delivered / Expected;
+
+    /// <summary>Server CPU time, all threads, per update delivered to a hub connection (the SUB copies are a rounding error).</summary>
+    public double ServerCpuMicrosPerDelivery => Cpu.Server.TotalMicroseconds / Math.Max(1, Delivered);
+
+    /// <summary>This generator's CPU per delivery: mostly the lean clients reading their copies.</summary>
+    public double GeneratorCpuMicrosPerDelivery => Cpu.Generator.TotalMicroseconds / Math.Max(1, Delivered);
+
+    /// <summary>Resident set growth from before the connections opened to all of them subscribed and probed.</summary>
+    public double RssKilobytesPerConnection => (RssConnected - RssBefore) / 1024.0 / Connections;
+
+    /// <summary>
+    /// Resident set growth from before the connections opened to the end of the measured updates, per connection: what
+    /// an operator sees once updates flow (each connection's write buffers in use, and the heap the GC keeps for the
+    /// allocation rate, which is larger with the server GC).
+    /// </summary>
+    public double RssAfterKilobytesPerConnection => (RssAfter - RssBefore) / 1024.0 / Connections;
+
+    /// <summary>Live managed bytes per connection (minimal server only): full GC with every connection, then with none.</summary>
+    public double? ManagedKilobytesPerConnection => HeapConnected is { } with && HeapDisconnected is { } without
+        ? (with.ManagedBytes - without.ManagedBytes) / 1024.0 / Connections
+        : null;
+}
+
+/// <summary>How long each phase of one hub measurement took, in seconds: start and prewarm, opening and probing the connections, warm-up updates, measured updates.</summary>
+internal sealed record HubPhases(double Start, double Open, double Warmup, double Measured);
+
+/// <summary>
+/// The hub group: legacy updates, one at a time, to N SignalR connections on one subject (lean WebSocket clients,
+/// <see cref="HubClientGroup"/>) and, for the same updates, a few ZeroMQ SUB sockets; on the gateway and on the minimal
+/// SignalR server (<see cref="MinimalHubServer"/>), each with the server GC and with the workstation GC, each on a
+/// fresh process. Every connection must have subscribed and received a probe before anything is measured.
+/// </summary>
+internal static class HubScenarios
+{
+    public const string Subject = SubscriberLatency.Subject;
+    public const int SubSockets = 4;
+
+    // A few connections and updates on another subject first, so that start-up code is not in the memory figure.
+    private const string PrewarmSubject = "Django";
+    private const int PrewarmConnections = 50;
+    private const int PrewarmUpdates = 20;
+    private const int MaxTimeouts = 3;
+
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan UpdateTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan JitWindow = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(10);
+
+    // Each update costs every connection a send, so a warm-up update is slow: cap it below the other groups' settle.
+    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(10);
+    private static readonly ServerKind[] Servers = [ServerKind.Gateway, ServerKind.Minimal];
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    public static void WriteSetup(BenchmarkOptions options)
+    {
+        Console.WriteLine(Invariant($"- hub: minimal = this executable's minimal SignalR server (Kestrel, one hub at /hubs/subjects whose Subscribe only joins the group, the minimal NetMQ door broadcasting each accepted type 3 to the group as the gateway's Update message of the same shape, no store); each server with DOTNET_gcServer=1 and =0, a fresh process each"));
+        Console.WriteLine(Invariant($"- hub: {options.HubConnections:N0} lean WebSocket clients in this generator (ClientWebSocket, no negotiation, JSON protocol, one receive loop each reading only the text marker) and {SubSockets} SUB sockets on '{Subject}'; every Subscribe completed and a probe at every connection before measuring; legacy type 3 one at a time, the next once every connection and SUB socket has it; at least {options.FanoutWarmupUpdates} warm-up updates (more while the server's JIT is busy, up to {Min(options.SettleMaximum, MaxWarmup).TotalSeconds:0.#} s) then {options.FanoutUpdates} measured; CPU per delivery = server CPU over the measured updates / hub deliveries; RSS per connection = RSS growth from before opening to all probed / connections (after {PrewarmConnections} connections and {PrewarmUpdates} updates on '{PrewarmSubject}' warmed the path); open files limit {DescriptorLimit()}"));
+    }
+
+    public static void Run(BenchmarkOptions options, Report report)
+    {
+        // The runtime raises its soft limit to the hard one at start, and children inherit it.
+        var needed = options.HubConnections + 256;
+        if (DescriptorLimit() is { } limit && limit < needed)
+            throw new InvalidOperationException($"{options.HubConnections} hub connections need about {needed} open files in this generator and in each server; the limit is {limit}. Raise the hard limit (ulimit -Hn {needed}) or use --hub-connections.");
+        var byMode = new List<IReadOnlyDictionary<ServerKind, HubResult>>();
+        foreach (var serverGc in new[] { true, false })
+            byMode.Add(Servers.ToDictionary(s => s, s => Measure(s, serverGc, options)));
+        report.Add(byMode);
+    }
+
+    private static HubResult Measure(ServerKind kind, bool serverGc, BenchmarkOptions options)
+    {
+        var phase = Stopwatch.StartNew();
+        using var server = ServerLauncher.StartHub(kind, options, serverGc);
+        var gcCheck = GcThreads(server);
+        Prewarm(server);
+
+        using var subscribers = new SubscriberGroup(server.PublishEndpoint, Subject, SubSockets);
+        using var requester = Requester(server);
+        using var http = HttpChannel.CreateClient(server.HttpAddress, TimeSpan.FromSeconds(30));
+        var rssBefore = server.ResidentBytes;
+        var started = phase.Elapsed.TotalSeconds;
+        phase.Restart();
+        var maxWarmup = 10 * options.FanoutWarmupUpdates;
+        var clients = HubClientGroup.Open(server.HttpAddress, Subject, options.HubConnections, maxWarmup + options.FanoutUpdates, OpenTimeout);
+        try
+        {
+            var probes = Probe(server, requester, Subject, timeout => clients.WaitAllJoined(timeout) && subscribers.WaitAllJoined(TimeSpan.Zero));
+            var rssConnected = server.ResidentBytes;
+            var opened = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+
+            // Warm-up: at least the configured updates, then on while the server's JIT is busy (within the limits).
+            var number = 0;
+            var warmup = Stopwatch.StartNew();
+            var jitCheck = Stopwatch.StartNew();
+            server.Jit.CpuSinceLastCall();
+            var timeouts = 0;
+            while (number < maxWarmup && warmup.Elapsed < Min(options.SettleMaximum, MaxWarmup))
+            {
+                Post(server, requester, clients, subscribers, number++, ref timeouts);
+                if (number < options.FanoutWarmupUpdates || jitCheck.Elapsed < JitWindow)
+                    continue;
+                if (server.Jit.CpuSinceLastCall() <= JitQuiet)
+                    break;
+                jitCheck.Restart();
+            }
+            var firstMeasured = number;
+            var warmedUp = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+
+            var toSub = new List<long>(options.FanoutUpdates * SubSockets);
+            var replies = new List<long>(options.FanoutUpdates);
+            var meter = new CpuMeter(server);
+            while (number < firstMeasured + options.FanoutUpdates && timeouts < MaxTimeouts)
+            {
+                var (reply, subLatencies) = Post(server, requester, clients, subscribers, number++, ref timeouts);
+                replies.Add(reply);
+                toSub.AddRange(subLatencies);
+            }
+            var cpu = meter.Stop();
+            var rssAfter = server.ResidentBytes;
+            var phases = new HubPhases(started, opened, warmedUp, phase.Elapsed.TotalSeconds);
+
+            var measured = number - firstMeasured;
+            var delivered = Enumerable.Range(firstMeasured, measured).Sum(n => (long)clients.Delivered(n));
+            var toBrowsers = Latency.FromTicks(clients.Latencies(firstMeasured, number));
+            var (closed, duplicates) = (clients.Closed, clients.Duplicates);
+            var heapConnected = kind == ServerKind.Minimal ? Memory(http) : null;
+            clients.Dispose();
+            var heapDisconnected = kind == ServerKind.Minimal ? MemoryWithoutConnections(http) : null;
+
+            var result = new HubResult(options.HubConnections, serverGc, gcCheck, probes, firstMeasured, measured,
+                (long)measured * options.HubConnections, delivered, closed, duplicates,
+                toBrowsers, Latency.FromTicks([.. toSub]), Latency.FromTicks([.. replies]), cpu,
+                rssBefore, rssConnected, rssAfter, heapConnected, heapDisconnected, phases);
+            Log(server, result);
+            return result;
+        }
+        finally
+        {
+            clients.Dispose();
+        }
+    }
+
+    /// <summary>One update to every hub connection and SUB socket, timed from just before its request.</summary>
+    private static (long Reply, long[] ToSub) Post(ServerProcess server, RequestSocket requester, HubClientGroup clients, SubscriberGroup subscribers, int number, ref int timeouts)
+    {
+        var request = LegacyFrames.UpdateRequest(Subject, $"m{number}");
+        using var round = subscribers.Expect(number);
+        var sentAt = Stopwatch.GetTimestamp();
+        round.SentAt = sentAt;
+        clients.Sent(number, sentAt);
+        SubscriberLatency.Send(requester, request, server);
+        var reply = Stopwatch.GetTimestamp() - sentAt;
+        var toHub = clients.WaitComplete(number, UpdateTimeout);
+        var toSub = round.WaitComplete(UpdateTimeout);
+        if (!toHub || !toSub)
+        {
+            timeouts++;
+            Console.WriteLine(Invariant($"  update m{number} on {server.Name}: {clients.Delivered(number)} of {clients.Count} hub connections, {round.Arrivals} of {subscribers.Count} SUB sockets within {UpdateTimeout.TotalSeconds:0} s{(clients.Failure is { } failure ? $" (first failure: {failure})" : "")}"));
+        }
+        return (reply, round.Latencies.ToArray());
+    }
+
+    /// <summary>A few connections and updates on another subject: connection, Subscribe and send paths run before memory is read.</summary>
+    private static void Prewarm(ServerProcess server)
+    {
+        using var requester = Requester(server);
+        using var clients = HubClientGroup.Open(server.HttpAddress, PrewarmSubject, PrewarmConnections, PrewarmUpdates, OpenTimeout);
+        Probe(server, requester, PrewarmSubject, clients.WaitAllJoined);
+        for (var number = 0; number < PrewarmUpdates; number++)
+        {
+            clients.Sent(number, Stopwatch.GetTimestamp());
+            SubscriberLatency.Send(requester, LegacyFrames.UpdateRequest(PrewarmSubject, $"m{number}"), server);
+            if (!clients.WaitComplete(number, UpdateTimeout))
+                throw new TimeoutException($"Warm-up update m{number} reached {clients.Delivered(number)} of {PrewarmConnections} hub connections of {server.Name}{(clients.Failure is { } failure ? $" (first failure: {failure})" : "")}.");
+        }
+    }
+
+    /// <summary>Posts probes until every reader has one (past the PUB/SUB slow joiner; the hub's groups are joined already).</summary>
+    private static int Probe(ServerProcess server, RequestSocket requester, string subject, Func<TimeSpan, bool> allJoined)
+    {
+        var probes = 0;
+        var joining = Stopwatch.StartNew();
+        do
+        {
+            if (joining.Elapsed > ProbeTimeout)
+                throw new TimeoutException($"Not every reader on {server.Name} had a probe within {ProbeTimeout.TotalSeconds} s.");
+            SubscriberLatency.Send(requester, LegacyFrames.UpdateRequest(subject, $"p{probes++}"), server);
+        }
+        while (!allJoined(TimeSpan.FromMilliseconds(200)));
+        return probes;
+    }
+
+    private static RequestSocket Requester(ServerProcess server)
+    {
+        var requester = new RequestSocket();
+        requester.Options.Linger = TimeSpan.Zero;
+        requester.Connect(server.ReplyEndpoint);
+        return requester;
+    }
+
+    private static MemoryReading Memory(HttpClient http) =>
+        http.GetFromJsonAsync<MemoryReading>("/memory", WebJson).GetAwaiter().GetResult()
+        ?? throw new InvalidOperationException("The minimal SignalR server answered null to /memory.");
+
+    /// <summary>The minimal server's heap once it has let go of every connection (it notices closes asynchronously).</summary>
+    private static MemoryReading MemoryWithoutConnections(HttpClient http)
+    {
+        var waiting = Stopwatch.StartNew();
+        MemoryReading reading;
+        while ((reading = Memory(http)).Connections > 0)
+        {
+            if (waiting.Elapsed > ProbeTimeout)
+                throw new TimeoutException($"The minimal SignalR server still had {reading.Connections} connections {ProbeTimeout.TotalSeconds} s after they were closed.");
+            // Polled: nothing tells the generator when the server has seen the closes.
+        }
+        return reading;
+    }
+
+    /// <summary>Whether the server's threads show the GC mode it was started with (".NET Server GC" threads).</summary>
+    private static string GcThreads(ServerProcess server)
+    {
+        var gcThreads = ProcCpu.Threads(server.Id).Values.Count(t => t.Name.StartsWith(".NET Server GC", StringComparison.Ordinal));
+        return gcThreads > 0 ? Invariant($"{gcThreads} server GC threads") : "no server GC thread";
+    }
+
+    private static void Log(ServerProcess server, HubResult r)
+    {
+        var name = Invariant($"hub {r.Connections:N0} conn., {(r.ServerGc ? "server" : "workst.")} GC");
+        Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The soft limit on open files of this process, from /proc (null where it cannot be read).</summary>
+    private static long? DescriptorLimit()
+    {
+        const string Path = "/proc/self/limits";
+        if (!File.Exists(Path))
+            return null;
+        var line = File.ReadLines(Path).FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var fields = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is [var soft, ..] && long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
