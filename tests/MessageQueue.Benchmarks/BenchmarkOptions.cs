@@ -17,6 +17,7 @@ internal sealed record BenchmarkOptions
           --updates <count>      measured updates per fan-out scenario, per door of rest-latency and per server of
                                  hub (default 300, quick 60)
           --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
+          --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
           --only <groups>        run only these scenario groups, comma separated (targets of the others are not
                                  measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
@@ -41,6 +42,9 @@ internal sealed record BenchmarkOptions
     public int FanoutWarmupUpdates { get; init; } = 50;
     public int EmailAddresses { get; init; } = 10_000;
     public int HubConnections { get; init; } = 1_000;
+
+    /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
+    public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
     public bool InlineCompletions { get; init; }
     public bool IncludePython { get; init; }
     public bool ShowHelp { get; init; }
@@ -130,6 +134,21 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { HubConnections = connections };
+                    break;
+                case "--hub-gc":
+                    IReadOnlyList<bool>? modes = ++i < args.Length ? args[i] switch
+                    {
+                        "server" => [true],
+                        "workstation" => [false],
+                        "both" => [true, false],
+                        _ => null,
+                    } : null;
+                    if (modes is null)
+                    {
+                        problem = "--hub-gc takes server, workstation or both.";
+                        return false;
+                    }
+                    options = options with { HubServerGc = modes };
                     break;
                 case "--duration" or "--warmup" or "--settle" or "--updates":
                     if (++i >= args.Length || !TryPositive(args[i], out var value))

@@ -41,9 +41,9 @@ internal sealed record HubResult(
     public double RssKilobytesPerConnection => (RssConnected - RssBefore) / 1024.0 / Connections;
 
     /// <summary>
-    /// Resident set growth from before the connections opened to the end of the measured updates, per connection: what
-    /// an operator sees once updates flow (each connection's write buffers in use, and the heap the GC keeps for the
-    /// allocation rate, which is larger with the server GC).
+    /// Resident set growth from before the connections opened to the end of the measured updates (the settle's load
+    /// included), per connection: what an operator sees once updates flow (each connection's buffers in use, and the
+    /// heap the GC keeps for the allocation rate, which is larger with the server GC).
     /// </summary>
     public double RssAfterKilobytesPerConnection => (RssAfter - RssBefore) / 1024.0 / Connections;
 
@@ -53,8 +53,8 @@ internal sealed record HubResult(
         : null;
 }
 
-/// <summary>How long each phase of one hub measurement took, in seconds: start and prewarm, opening and probing the connections, warm-up updates, measured updates.</summary>
-internal sealed record HubPhases(double Start, double Open, double Warmup, double Measured);
+/// <summary>How long each phase of one hub measurement took, in seconds: start and prewarm, opening and probing the connections, the settle, warm-up updates, measured updates.</summary>
+internal sealed record HubPhases(double Start, double Open, double Settle, double Warmup, double Measured);
 
 /// <summary>
 /// The hub group: legacy updates, one at a time, to N SignalR connections on one subject (lean WebSocket clients,
@@ -86,8 +86,8 @@ internal static class HubScenarios
 
     public static void WriteSetup(BenchmarkOptions options)
     {
-        Console.WriteLine(Invariant($"- hub: minimal = this executable's minimal SignalR server (Kestrel, one hub at /hubs/subjects whose Subscribe only joins the group, the minimal NetMQ door broadcasting each accepted type 3 to the group as the gateway's Update message of the same shape, no store); each server with DOTNET_gcServer=1 and =0, a fresh process each"));
-        Console.WriteLine(Invariant($"- hub: {options.HubConnections:N0} lean WebSocket clients in this generator (ClientWebSocket, no negotiation, JSON protocol, one receive loop each reading only the text marker) and {SubSockets} SUB sockets on '{Subject}'; every Subscribe completed and a probe at every connection before measuring; legacy type 3 one at a time, the next once every connection and SUB socket has it; at least {options.FanoutWarmupUpdates} warm-up updates (more while the server's JIT is busy, up to {Min(options.SettleMaximum, MaxWarmup).TotalSeconds:0.#} s) then {options.FanoutUpdates} measured; CPU per delivery = server CPU over the measured updates / hub deliveries; RSS per connection = RSS growth from before opening to all probed / connections (after {PrewarmConnections} connections and {PrewarmUpdates} updates on '{PrewarmSubject}' warmed the path); open files limit {DescriptorLimit()}"));
+        Console.WriteLine(Invariant($"- hub: minimal = this executable's minimal SignalR server (Kestrel, one hub at /hubs/subjects whose Subscribe only joins the group, the minimal NetMQ door broadcasting each accepted type 3 to the group as the gateway's Update message of the same shape, no store); each server with {string.Join(" and ", options.HubServerGc.Select(g => g ? "DOTNET_gcServer=1" : "DOTNET_gcServer=0"))}, a fresh process each"));
+        Console.WriteLine(Invariant($"- hub: {options.HubConnections:N0} lean WebSocket clients in this generator (ClientWebSocket, no negotiation, JSON protocol, one receive loop each reading only the text marker) and {SubSockets} SUB sockets on '{Subject}'; every Subscribe completed and a probe at every connection, then RSS read, then the server settled with closed-loop updates on '{PrewarmSubject}' (as the other groups settle) until its JIT is quiet; legacy type 3 one at a time, the next once every connection and SUB socket has it; at least {options.FanoutWarmupUpdates} warm-up updates (more while the server's JIT is busy, up to {Min(options.SettleMaximum, MaxWarmup).TotalSeconds:0.#} s) then {options.FanoutUpdates} measured; CPU per delivery = server CPU over the measured updates / hub deliveries; RSS per connection = RSS growth from before opening to all probed / connections (after {PrewarmConnections} connections and {PrewarmUpdates} updates on '{PrewarmSubject}' warmed the path); open files limit {DescriptorLimit()}"));
     }
 
     public static void Run(BenchmarkOptions options, Report report)
@@ -97,7 +97,7 @@ internal static class HubScenarios
         if (DescriptorLimit() is { } limit && limit < needed)
             throw new InvalidOperationException($"{options.HubConnections} hub connections need about {needed} open files in this generator and in each server; the limit is {limit}. Raise the hard limit (ulimit -Hn {needed}) or use --hub-connections.");
         var byMode = new List<IReadOnlyDictionary<ServerKind, HubResult>>();
-        foreach (var serverGc in new[] { true, false })
+        foreach (var serverGc in options.HubServerGc)
             byMode.Add(Servers.ToDictionary(s => s, s => Measure(s, serverGc, options)));
         report.Add(byMode);
     }
@@ -107,7 +107,7 @@ internal static class HubScenarios
         var phase = Stopwatch.StartNew();
         using var server = ServerLauncher.StartHub(kind, options, serverGc);
         var gcCheck = GcThreads(server);
-        Prewarm(server);
+        using var prewarmed = Prewarm(server);
 
         using var subscribers = new SubscriberGroup(server.PublishEndpoint, Subject, SubSockets);
         using var requester = Requester(server);
@@ -122,6 +122,13 @@ internal static class HubScenarios
             var probes = Probe(server, requester, Subject, timeout => clients.WaitAllJoined(timeout) && subscribers.WaitAllJoined(TimeSpan.Zero));
             var rssConnected = server.ResidentBytes;
             var opened = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+
+            // The store's and the door's per-update code tiers up slowly at one update to 1,000 connections at a
+            // time: settle it as the other groups do, with closed-loop updates on the prewarm subject, until the JIT
+            // is quiet. After the memory readings, so that the settle's garbage is not counted as connections'.
+            RequestLoad.Settle(server, LoadChannels.Legacy(server, Workloads.Updates([PrewarmSubject])), BenchmarkRun.SettlingClients, options);
+            var settled = phase.Elapsed.TotalSeconds;
             phase.Restart();
 
             // Warm-up: at least the configured updates, then on while the server's JIT is busy (within the limits).
@@ -154,7 +161,7 @@ internal static class HubScenarios
             }
             var cpu = meter.Stop();
             var rssAfter = server.ResidentBytes;
-            var phases = new HubPhases(started, opened, warmedUp, phase.Elapsed.TotalSeconds);
+            var phases = new HubPhases(started, opened, settled, warmedUp, phase.Elapsed.TotalSeconds);
 
             var measured = number - firstMeasured;
             var delivered = Enumerable.Range(firstMeasured, measured).Sum(n => (long)clients.Delivered(n));
@@ -162,7 +169,7 @@ internal static class HubScenarios
             var (closed, duplicates) = (clients.Closed, clients.Duplicates);
             var heapConnected = kind == ServerKind.Minimal ? Memory(http) : null;
             clients.Dispose();
-            var heapDisconnected = kind == ServerKind.Minimal ? MemoryWithoutConnections(http) : null;
+            var heapDisconnected = kind == ServerKind.Minimal ? MemoryWithout(http, remaining: prewarmed.Count) : null;
 
             var result = new HubResult(options.HubConnections, serverGc, gcCheck, probes, firstMeasured, measured,
                 (long)measured * options.HubConnections, delivered, closed, duplicates,
@@ -197,18 +204,30 @@ internal static class HubScenarios
         return (reply, round.Latencies.ToArray());
     }
 
-    /// <summary>A few connections and updates on another subject: connection, Subscribe and send paths run before memory is read.</summary>
-    private static void Prewarm(ServerProcess server)
+    /// <summary>
+    /// A few connections and updates on another subject, so that the connection, Subscribe and send paths have run
+    /// before memory is read. The connections stay open (and receive the settle's updates) until disposed.
+    /// </summary>
+    private static HubClientGroup Prewarm(ServerProcess server)
     {
         using var requester = Requester(server);
-        using var clients = HubClientGroup.Open(server.HttpAddress, PrewarmSubject, PrewarmConnections, PrewarmUpdates, OpenTimeout);
-        Probe(server, requester, PrewarmSubject, clients.WaitAllJoined);
-        for (var number = 0; number < PrewarmUpdates; number++)
+        var clients = HubClientGroup.Open(server.HttpAddress, PrewarmSubject, PrewarmConnections, PrewarmUpdates, OpenTimeout);
+        try
         {
-            clients.Sent(number, Stopwatch.GetTimestamp());
-            SubscriberLatency.Send(requester, LegacyFrames.UpdateRequest(PrewarmSubject, $"m{number}"), server);
-            if (!clients.WaitComplete(number, UpdateTimeout))
-                throw new TimeoutException($"Warm-up update m{number} reached {clients.Delivered(number)} of {PrewarmConnections} hub connections of {server.Name}{(clients.Failure is { } failure ? $" (first failure: {failure})" : "")}.");
+            Probe(server, requester, PrewarmSubject, clients.WaitAllJoined);
+            for (var number = 0; number < PrewarmUpdates; number++)
+            {
+                clients.Sent(number, Stopwatch.GetTimestamp());
+                SubscriberLatency.Send(requester, LegacyFrames.UpdateRequest(PrewarmSubject, $"m{number}"), server);
+                if (!clients.WaitComplete(number, UpdateTimeout))
+                    throw new TimeoutException($"Warm-up update m{number} reached {clients.Delivered(number)} of {PrewarmConnections} hub connections of {server.Name}{(clients.Failure is { } failure ? $" (first failure: {failure})" : "")}.");
+            }
+            return clients;
+        }
+        catch
+        {
+            clients.Dispose();
+            throw;
         }
     }
 
@@ -239,15 +258,15 @@ internal static class HubScenarios
         http.GetFromJsonAsync<MemoryReading>("/memory", WebJson).GetAwaiter().GetResult()
         ?? throw new InvalidOperationException("The minimal SignalR server answered null to /memory.");
 
-    /// <summary>The minimal server's heap once it has let go of every connection (it notices closes asynchronously).</summary>
-    private static MemoryReading MemoryWithoutConnections(HttpClient http)
+    /// <summary>The minimal server's heap once it has let go of the closed connections (it notices closes asynchronously).</summary>
+    private static MemoryReading MemoryWithout(HttpClient http, int remaining)
     {
         var waiting = Stopwatch.StartNew();
         MemoryReading reading;
-        while ((reading = Memory(http)).Connections > 0)
+        while ((reading = Memory(http)).Connections > remaining)
         {
             if (waiting.Elapsed > ProbeTimeout)
-                throw new TimeoutException($"The minimal SignalR server still had {reading.Connections} connections {ProbeTimeout.TotalSeconds} s after they were closed.");
+                throw new TimeoutException($"The minimal SignalR server still had {reading.Connections} connections {ProbeTimeout.TotalSeconds} s after all but {remaining} were closed.");
             // Polled: nothing tells the generator when the server has seen the closes.
         }
         return reading;
@@ -263,7 +282,7 @@ internal static class HubScenarios
     private static void Log(ServerProcess server, HubResult r)
     {
         var name = Invariant($"hub {r.Connections:N0} conn., {(r.ServerGc ? "server" : "workst.")} GC");
-        Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
+        Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, settle {r.Phases.Settle:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -9,13 +9,13 @@ internal sealed partial class Report
     private readonly List<string> _hubDetails = [];
     private bool _hasHubFigures;
 
-    /// <summary>One dictionary of results per GC mode measured, server GC first.</summary>
+    /// <summary>One dictionary of results per GC mode measured (server GC first when both are).</summary>
     public void Add(IReadOnlyList<IReadOnlyDictionary<ServerKind, HubResult>> byGcMode)
     {
         _hasHubFigures = true;
         foreach (var results in byGcMode)
             AddHub(results);
-        if (byGcMode is [var server, var workstation])
+        if (byGcMode is [var server, var workstation] && server[ServerKind.Gateway].ServerGc && !workstation[ServerKind.Gateway].ServerGc)
             AddGcComparison(server[ServerKind.Gateway], workstation[ServerKind.Gateway]);
     }
 
@@ -62,7 +62,7 @@ internal sealed partial class Report
             ? Invariant($", live managed heap {managed:0.0} KB/conn. ({Megabytes(r.HeapDisconnected!.ManagedBytes)} without connections, {Megabytes(r.HeapConnected!.ManagedBytes)} with)")
             : "";
         var trouble = r.Closed > 0 || r.Duplicates > 0 ? Invariant($", {r.Closed} connections lost, {r.Duplicates} duplicates") : "";
-        return Invariant($"({r.GcCheck}) {r.Probes} probes, {r.WarmupUpdates} warm-up and {r.Updates} measured updates, reply p50/p99 {Format(r.Reply.P50Ms, FigureUnit.Milliseconds)}/{Format(r.Reply.P99Ms, FigureUnit.Milliseconds)} ms, generator {r.GeneratorCpuMicrosPerDelivery:0.0} µs CPU/delivery, RSS {Megabytes(r.RssBefore)} before, {Megabytes(r.RssConnected)} connected, {Megabytes(r.RssAfter)} after the updates{heap}{trouble}; phases (s) start and prewarm {r.Phases.Start:0.0}, open and probe {r.Phases.Open:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0}");
+        return Invariant($"({r.GcCheck}) {r.Probes} probes, {r.WarmupUpdates} warm-up and {r.Updates} measured updates, reply p50/p99 {Format(r.Reply.P50Ms, FigureUnit.Milliseconds)}/{Format(r.Reply.P99Ms, FigureUnit.Milliseconds)} ms, generator {r.GeneratorCpuMicrosPerDelivery:0.0} µs CPU/delivery, RSS {Megabytes(r.RssBefore)} before, {Megabytes(r.RssConnected)} connected, {Megabytes(r.RssAfter)} after the updates{heap}{trouble}; phases (s) start and prewarm {r.Phases.Start:0.0}, open and probe {r.Phases.Open:0.0}, settle {r.Phases.Settle:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0}");
     }
 
     private static string Megabytes(long bytes) => Invariant($"{bytes / 1048576.0:0.0} MB");
