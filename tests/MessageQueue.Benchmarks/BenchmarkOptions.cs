@@ -18,6 +18,8 @@ internal sealed record BenchmarkOptions
                                  hub (default 300, quick 60)
           --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
           --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
+          --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
+                                 dotnet (Microsoft.AspNetCore.SignalR.Client HubConnections, for comparison)
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
           --only <groups>        run only these scenario groups, comma separated (targets of the others are not
                                  measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
@@ -45,6 +47,8 @@ internal sealed record BenchmarkOptions
 
     /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
     public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
+
+    public HubClientKind HubClient { get; init; } = HubClientKind.Lean;
     public bool InlineCompletions { get; init; }
     public bool IncludePython { get; init; }
     public bool ShowHelp { get; init; }
@@ -149,6 +153,20 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { HubServerGc = modes };
+                    break;
+                case "--hub-client":
+                    HubClientKind? client = ++i < args.Length ? args[i] switch
+                    {
+                        "lean" => HubClientKind.Lean,
+                        "dotnet" => HubClientKind.Dotnet,
+                        _ => null,
+                    } : null;
+                    if (client is not { } kind)
+                    {
+                        problem = "--hub-client takes lean or dotnet.";
+                        return false;
+                    }
+                    options = options with { HubClient = kind };
                     break;
                 case "--duration" or "--warmup" or "--settle" or "--updates":
                     if (++i >= args.Length || !TryPositive(args[i], out var value))

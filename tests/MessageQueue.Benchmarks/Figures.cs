@@ -55,10 +55,10 @@ internal static class FigureNames
 
     public static string CpuPerRequest(string scenario) => $"{scenario}: server CPU per request (µs)";
 
-    public static string Hub(int connections, bool serverGc) =>
-        string.Create(CultureInfo.InvariantCulture, $"hub update to {connections:N0} connections, {(serverGc ? "server" : "workstation")} GC");
+    public static string Hub(HubClientKind client, int connections, bool serverGc) =>
+        string.Create(CultureInfo.InvariantCulture, $"hub update to {connections:N0} {(client == HubClientKind.Lean ? "connections" : ".NET clients")}, {(serverGc ? "server" : "workstation")} GC");
 
-    public static string HubToSub(int connections, bool serverGc) => $"{Hub(connections, serverGc)}, same updates to SUB";
+    public static string HubToSub(HubClientKind client, int connections, bool serverGc) => $"{Hub(client, connections, serverGc)}, same updates to SUB";
 
     public static string Delivered(string scenario) => $"{scenario}: delivered / expected";
 

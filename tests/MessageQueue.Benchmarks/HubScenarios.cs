@@ -8,6 +8,7 @@ namespace MessageQueue.Benchmarks;
 
 /// <summary>One server, one GC mode: N hub connections and a few SUB sockets on one subject, legacy updates one at a time.</summary>
 internal sealed record HubResult(
+    HubClientKind Client,
     int Connections,
     bool ServerGc,
     string GcCheck,
@@ -58,7 +59,7 @@ internal sealed record HubPhases(double Start, double Open, double Settle, doubl
 
 /// <summary>
 /// The hub group: legacy updates, one at a time, to N SignalR connections on one subject (lean WebSocket clients,
-/// <see cref="HubClientGroup"/>) and, for the same updates, a few ZeroMQ SUB sockets; on the gateway and on the minimal
+/// <see cref="LeanHubClients"/>, or for comparison <see cref="DotnetHubClients"/>) and, for the same updates, a few ZeroMQ SUB sockets; on the gateway and on the minimal
 /// SignalR server (<see cref="MinimalHubServer"/>), each with the server GC and with the workstation GC, each on a
 /// fresh process. Every connection must have subscribed and received a probe before anything is measured.
 /// </summary>
@@ -87,7 +88,10 @@ internal static class HubScenarios
     public static void WriteSetup(BenchmarkOptions options)
     {
         Console.WriteLine(Invariant($"- hub: minimal = this executable's minimal SignalR server (Kestrel, one hub at /hubs/subjects whose Subscribe only joins the group, the minimal NetMQ door broadcasting each accepted type 3 to the group as the gateway's Update message of the same shape, no store); each server with {string.Join(" and ", options.HubServerGc.Select(g => g ? "DOTNET_gcServer=1" : "DOTNET_gcServer=0"))}, a fresh process each"));
-        Console.WriteLine(Invariant($"- hub: {options.HubConnections:N0} lean WebSocket clients in this generator (ClientWebSocket, no negotiation, JSON protocol, one receive loop each reading only the text marker) and {SubSockets} SUB sockets on '{Subject}'; every Subscribe completed and a probe at every connection, then RSS read, then the server settled with closed-loop updates on '{PrewarmSubject}' (as the other groups settle) until its JIT is quiet; legacy type 3 one at a time, the next once every connection and SUB socket has it; at least {options.FanoutWarmupUpdates} warm-up updates (more while the server's JIT is busy, up to {Min(options.SettleMaximum, MaxWarmup).TotalSeconds:0.#} s) then {options.FanoutUpdates} measured; CPU per delivery = server CPU over the measured updates / hub deliveries; RSS per connection = RSS growth from before opening to all probed / connections (after {PrewarmConnections} connections and {PrewarmUpdates} updates on '{PrewarmSubject}' warmed the path); open files limit {DescriptorLimit()}"));
+        var clients = options.HubClient == HubClientKind.Lean
+            ? "lean WebSocket clients in this generator (ClientWebSocket, no negotiation, JSON protocol, one receive loop each reading only the text marker)"
+            : ".NET SignalR clients in this generator (HubConnection, WebSockets without negotiation, JSON protocol, an Update handler stamping each arrival)";
+        Console.WriteLine(Invariant($"- hub: {options.HubConnections:N0} {clients} and {SubSockets} SUB sockets on '{Subject}'; every Subscribe completed and a probe at every connection, then RSS read, then the server settled with closed-loop updates on '{PrewarmSubject}' (as the other groups settle) until its JIT is quiet; legacy type 3 one at a time, the next once every connection and SUB socket has it; at least {options.FanoutWarmupUpdates} warm-up updates (more while the server's JIT is busy, up to {Min(options.SettleMaximum, MaxWarmup).TotalSeconds:0.#} s) then {options.FanoutUpdates} measured; CPU per delivery = server CPU over the measured updates / hub deliveries; RSS per connection = RSS growth from before opening to all probed / connections (after {PrewarmConnections} connections and {PrewarmUpdates} updates on '{PrewarmSubject}' warmed the path); open files limit {DescriptorLimit()}"));
     }
 
     public static void Run(BenchmarkOptions options, Report report)
@@ -116,7 +120,7 @@ internal static class HubScenarios
         var started = phase.Elapsed.TotalSeconds;
         phase.Restart();
         var maxWarmup = 10 * options.FanoutWarmupUpdates;
-        var clients = HubClientGroup.Open(server.HttpAddress, Subject, options.HubConnections, maxWarmup + options.FanoutUpdates, OpenTimeout);
+        var clients = HubClients.Open(options.HubClient, server.HttpAddress, Subject, options.HubConnections, maxWarmup + options.FanoutUpdates, OpenTimeout);
         try
         {
             var probes = Probe(server, requester, Subject, timeout => clients.WaitAllJoined(timeout) && subscribers.WaitAllJoined(TimeSpan.Zero));
@@ -171,7 +175,7 @@ internal static class HubScenarios
             clients.Dispose();
             var heapDisconnected = kind == ServerKind.Minimal ? MemoryWithout(http, remaining: prewarmed.Count) : null;
 
-            var result = new HubResult(options.HubConnections, serverGc, gcCheck, probes, firstMeasured, measured,
+            var result = new HubResult(options.HubClient, options.HubConnections, serverGc, gcCheck, probes, firstMeasured, measured,
                 (long)measured * options.HubConnections, delivered, closed, duplicates,
                 toBrowsers, Latency.FromTicks([.. toSub]), Latency.FromTicks([.. replies]), cpu,
                 rssBefore, rssConnected, rssAfter, heapConnected, heapDisconnected, phases);
@@ -185,7 +189,7 @@ internal static class HubScenarios
     }
 
     /// <summary>One update to every hub connection and SUB socket, timed from just before its request.</summary>
-    private static (long Reply, long[] ToSub) Post(ServerProcess server, RequestSocket requester, HubClientGroup clients, SubscriberGroup subscribers, int number, ref int timeouts)
+    private static (long Reply, long[] ToSub) Post(ServerProcess server, RequestSocket requester, HubClients clients, SubscriberGroup subscribers, int number, ref int timeouts)
     {
         var request = LegacyFrames.UpdateRequest(Subject, $"m{number}");
         using var round = subscribers.Expect(number);
@@ -208,10 +212,10 @@ internal static class HubScenarios
     /// A few connections and updates on another subject, so that the connection, Subscribe and send paths have run
     /// before memory is read. The connections stay open (and receive the settle's updates) until disposed.
     /// </summary>
-    private static HubClientGroup Prewarm(ServerProcess server)
+    private static HubClients Prewarm(ServerProcess server)
     {
         using var requester = Requester(server);
-        var clients = HubClientGroup.Open(server.HttpAddress, PrewarmSubject, PrewarmConnections, PrewarmUpdates, OpenTimeout);
+        var clients = HubClients.Open(HubClientKind.Lean, server.HttpAddress, PrewarmSubject, PrewarmConnections, PrewarmUpdates, OpenTimeout);
         try
         {
             Probe(server, requester, PrewarmSubject, clients.WaitAllJoined);
@@ -281,7 +285,7 @@ internal static class HubScenarios
 
     private static void Log(ServerProcess server, HubResult r)
     {
-        var name = Invariant($"hub {r.Connections:N0} conn., {(r.ServerGc ? "server" : "workst.")} GC");
+        var name = Invariant($"hub {r.Connections:N0} {(r.Client == HubClientKind.Lean ? "conn." : ".NET cl.")}, {(r.ServerGc ? "server" : "workst.")} GC");
         Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, settle {r.Phases.Settle:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
     }
 

@@ -22,8 +22,8 @@ internal sealed partial class Report
     private void AddHub(IReadOnlyDictionary<ServerKind, HubResult> results)
     {
         var gateway = results[ServerKind.Gateway];
-        var scenario = FigureNames.Hub(gateway.Connections, gateway.ServerGc);
-        var toSub = FigureNames.HubToSub(gateway.Connections, gateway.ServerGc);
+        var scenario = FigureNames.Hub(gateway.Client, gateway.Connections, gateway.ServerGc);
+        var toSub = FigureNames.HubToSub(gateway.Client, gateway.Connections, gateway.ServerGc);
         _figures.Add(new(FigureNames.Delivered(scenario), FigureUnit.Fraction, Values(results, r => r.DeliveredFraction)));
         _figures.Add(new(FigureNames.P50(scenario), FigureUnit.Milliseconds, Values(results, r => r.ToBrowsers.P50Ms)));
         _figures.Add(new(FigureNames.P99(scenario), FigureUnit.Milliseconds, Values(results, r => r.ToBrowsers.P99Ms)));
@@ -48,8 +48,8 @@ internal sealed partial class Report
 
     private void AddGcComparison(HubResult server, HubResult workstation)
     {
-        var scenario = FigureNames.Hub(workstation.Connections, serverGc: false);
-        var baseline = FigureNames.Hub(server.Connections, serverGc: true);
+        var scenario = FigureNames.Hub(workstation.Client, workstation.Connections, serverGc: false);
+        var baseline = FigureNames.Hub(server.Client, server.Connections, serverGc: true);
         _comparisons.Add(new(FigureNames.CpuPerDelivery(scenario), FigureUnit.CpuMicroseconds, workstation.ServerCpuMicrosPerDelivery, baseline, server.ServerCpuMicrosPerDelivery));
         _comparisons.Add(new(FigureNames.P99(scenario), FigureUnit.Milliseconds, workstation.ToBrowsers.P99Ms, baseline, server.ToBrowsers.P99Ms));
         _comparisons.Add(new(FigureNames.RssPerConnection(scenario), FigureUnit.Kilobytes, workstation.RssKilobytesPerConnection, baseline, server.RssKilobytesPerConnection));
