@@ -7,7 +7,7 @@ internal sealed record BenchmarkOptions
 {
     public const string Usage = """
         Usage: dotnet tests/MessageQueue.Benchmarks/bin/Release/net10.0/MessageQueue.Benchmarks.dll [options]
-          --quick                a short smoke run (about 80 s, 30 s of it legacy): 1 s per measurement, list and
+          --quick                a short smoke run (about 90 s, 30 s of it legacy): 1 s per measurement, list and
                                  REST list with 1 and 16 clients, updates and REST updates with 16, fan-out to 1
                                  and 100 subscribers, fewer fan-out and delivery updates, 200 hub connections
           --duration <seconds>   length of each measured window of the request scenarios (default 5, quick 1)

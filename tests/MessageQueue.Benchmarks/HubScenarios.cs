@@ -6,62 +6,12 @@ using NetMQ.Sockets;
 
 namespace MessageQueue.Benchmarks;
 
-/// <summary>One server, one GC mode: N hub connections and a few SUB sockets on one subject, legacy updates one at a time.</summary>
-internal sealed record HubResult(
-    HubClientKind Client,
-    int Connections,
-    bool ServerGc,
-    string GcCheck,
-    int Probes,
-    int WarmupUpdates,
-    int Updates,
-    long Expected,
-    long Delivered,
-    int Closed,
-    int Duplicates,
-    Latency ToBrowsers,
-    Latency ToSub,
-    Latency Reply,
-    CpuWindow Cpu,
-    long RssBefore,
-    long RssConnected,
-    long RssAfter,
-    MemoryReading? HeapConnected,
-    MemoryReading? HeapDisconnected,
-    HubPhases Phases)
-{
-    public double DeliveredFraction => Expected == 0 ? 0 : (double)Delivered / Expected;
-
-    /// <summary>Server CPU time, all threads, per update delivered to a hub connection (the SUB copies are a rounding error).</summary>
-    public double ServerCpuMicrosPerDelivery => Cpu.Server.TotalMicroseconds / Math.Max(1, Delivered);
-
-    /// <summary>This generator's CPU per delivery: mostly the lean clients reading their copies.</summary>
-    public double GeneratorCpuMicrosPerDelivery => Cpu.Generator.TotalMicroseconds / Math.Max(1, Delivered);
-
-    /// <summary>Resident set growth from before the connections opened to all of them subscribed and probed.</summary>
-    public double RssKilobytesPerConnection => (RssConnected - RssBefore) / 1024.0 / Connections;
-
-    /// <summary>
-    /// Resident set growth from before the connections opened to the end of the measured updates (the settle's load
-    /// included), per connection: what an operator sees once updates flow (each connection's buffers in use, and the
-    /// heap the GC keeps for the allocation rate, which is larger with the server GC).
-    /// </summary>
-    public double RssAfterKilobytesPerConnection => (RssAfter - RssBefore) / 1024.0 / Connections;
-
-    /// <summary>Live managed bytes per connection (minimal server only): full GC with every connection, then with none.</summary>
-    public double? ManagedKilobytesPerConnection => HeapConnected is { } with && HeapDisconnected is { } without
-        ? (with.ManagedBytes - without.ManagedBytes) / 1024.0 / Connections
-        : null;
-}
-
-/// <summary>How long each phase of one hub measurement took, in seconds: start and prewarm, opening and probing the connections, the settle, warm-up updates, measured updates.</summary>
-internal sealed record HubPhases(double Start, double Open, double Settle, double Warmup, double Measured);
-
 /// <summary>
-/// The hub group: legacy updates, one at a time, to N SignalR connections on one subject (lean WebSocket clients,
-/// <see cref="LeanHubClients"/>, or for comparison <see cref="DotnetHubClients"/>) and, for the same updates, a few ZeroMQ SUB sockets; on the gateway and on the minimal
-/// SignalR server (<see cref="MinimalHubServer"/>), each with the server GC and with the workstation GC, each on a
-/// fresh process. Every connection must have subscribed and received a probe before anything is measured.
+/// The hub group: legacy updates, one at a time, to N SignalR connections on one subject (<see cref="LeanHubClients"/>,
+/// or for comparison <see cref="DotnetHubClients"/>) and, for the same updates, a few ZeroMQ SUB sockets; on the
+/// gateway and on the minimal SignalR server (<see cref="MinimalHubServer"/>), each with the server GC and with the
+/// workstation GC, each on a fresh process. Every connection must have subscribed and received a probe, and the
+/// server must have settled, before anything is measured.
 /// </summary>
 internal static class HubScenarios
 {
