@@ -29,6 +29,10 @@ internal sealed record HubResult(
     /// <summary>Server CPU time, all threads, per update delivered to a hub connection (the SUB copies are a rounding error).</summary>
     public double ServerCpuMicrosPerDelivery => Cpu.Server.TotalMicroseconds / Math.Max(1, Delivered);
 
+    /// <summary>The part of <see cref="ServerCpuMicrosPerDelivery"/> spent by the server's background JIT (still tiering up code).</summary>
+    public double ServerJitMicrosPerDelivery => Cpu.ServerThreads
+        .Where(t => t.Key.StartsWith(".NET Tiered", StringComparison.Ordinal)).Sum(t => t.Value.TotalMicroseconds) / Math.Max(1, Delivered);
+
     /// <summary>This generator's CPU per delivery: mostly the lean clients reading their copies.</summary>
     public double GeneratorCpuMicrosPerDelivery => Cpu.Generator.TotalMicroseconds / Math.Max(1, Delivered);
 

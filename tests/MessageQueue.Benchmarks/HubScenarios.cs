@@ -236,7 +236,7 @@ internal static class HubScenarios
     private static void Log(ServerProcess server, HubResult r)
     {
         var name = Invariant($"hub {r.Connections:N0} {(r.Client == HubClientKind.Lean ? "conn." : ".NET cl.")}, {(r.ServerGc ? "server" : "workst.")} GC");
-        Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, settle {r.Phases.Settle:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
+        Console.WriteLine(Invariant($"  {name,-36} {server.Name,-8} p50 {r.ToBrowsers.P50Ms:0.00} ms  p99 {r.ToBrowsers.P99Ms:0.00} ms  max {r.ToBrowsers.MaxMs:0.00} ms  delivered {r.Delivered:N0}/{r.Expected:N0}  server {r.ServerCpuMicrosPerDelivery:0.0} µs CPU/delivery (JIT {r.ServerJitMicrosPerDelivery:0.0})  RSS {r.RssKilobytesPerConnection:0}/{r.RssAfterKilobytesPerConnection:0} KB/conn.  SUB p50 {r.ToSub.P50Ms:0.00} ms  ({r.GcCheck}; {r.WarmupUpdates} warm-up; s: start {r.Phases.Start:0.0}, open {r.Phases.Open:0.0}, settle {r.Phases.Settle:0.0}, warm-up {r.Phases.Warmup:0.0}, measured {r.Phases.Measured:0.0})"));
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
