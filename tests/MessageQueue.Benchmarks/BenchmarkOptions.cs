@@ -7,20 +7,26 @@ internal sealed record BenchmarkOptions
 {
     public const string Usage = """
         Usage: dotnet tests/MessageQueue.Benchmarks/bin/Release/net10.0/MessageQueue.Benchmarks.dll [options]
-          --quick                a short smoke run (about 60 s, 30 s of it legacy): 1 s per measurement, list and
+          --quick                a short smoke run (about 90 s, 30 s of it legacy): 1 s per measurement, list and
                                  REST list with 1 and 16 clients, updates and REST updates with 16, fan-out to 1
-                                 and 100 subscribers, fewer fan-out and delivery updates
+                                 and 100 subscribers, fewer fan-out and delivery updates, 200 hub connections
           --duration <seconds>   length of each measured window of the request scenarios (default 5, quick 1)
           --warmup <seconds>     unmeasured load before each measured window (default 2, quick 0.3)
           --settle <seconds>     longest load on a freshly started server before it is measured, which otherwise
                                  lasts until the server's JIT is quiet (default 25, quick 2)
-          --updates <count>      measured updates per fan-out scenario and per door of rest-latency (default 300, quick 60)
+          --updates <count>      measured updates per fan-out scenario, per door of rest-latency and per server of
+                                 hub (default 300, quick 60)
+          --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
+          --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
+          --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
+                                 dotnet (Microsoft.AspNetCore.SignalR.Client HubConnections, for comparison)
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
           --only <groups>        run only these scenario groups, comma separated (targets of the others are not
                                  measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
                                  a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE);
                                  email (update replies with 0 against 10,000 addresses, mails/s to a local SMTP sink
-                                 against a MailKit loop; quick: 1,000 addresses)
+                                 against a MailKit loop; quick: 1,000 addresses); hub (legacy updates to 1,000
+                                 SignalR connections against a minimal SignalR server, server and workstation GC)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
                                  (for example Store__MaxBatchSize=64); may be repeated
           --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
@@ -37,6 +43,12 @@ internal sealed record BenchmarkOptions
     public int FanoutUpdates { get; init; } = 300;
     public int FanoutWarmupUpdates { get; init; } = 50;
     public int EmailAddresses { get; init; } = 10_000;
+    public int HubConnections { get; init; } = 1_000;
+
+    /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
+    public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
+
+    public HubClientKind HubClient { get; init; } = HubClientKind.Lean;
     public bool InlineCompletions { get; init; }
     public bool IncludePython { get; init; }
     public bool ShowHelp { get; init; }
@@ -45,7 +57,7 @@ internal sealed record BenchmarkOptions
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
     public static IReadOnlySet<string> AllGroups { get; } =
-        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency", "email"], StringComparer.Ordinal);
+        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -73,6 +85,7 @@ internal sealed record BenchmarkOptions
                 RestUpdateClientCounts = [16],
                 SubscriberCounts = [1, 100],
                 EmailAddresses = 1_000,
+                HubConnections = 200,
             }
             : new BenchmarkOptions();
         problem = null;
@@ -117,6 +130,43 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { GatewayDll = Path.GetFullPath(args[i]) };
+                    break;
+                case "--hub-connections":
+                    if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var connections) || connections < 1)
+                    {
+                        problem = "--hub-connections needs a positive whole number.";
+                        return false;
+                    }
+                    options = options with { HubConnections = connections };
+                    break;
+                case "--hub-gc":
+                    IReadOnlyList<bool>? modes = ++i < args.Length ? args[i] switch
+                    {
+                        "server" => [true],
+                        "workstation" => [false],
+                        "both" => [true, false],
+                        _ => null,
+                    } : null;
+                    if (modes is null)
+                    {
+                        problem = "--hub-gc takes server, workstation or both.";
+                        return false;
+                    }
+                    options = options with { HubServerGc = modes };
+                    break;
+                case "--hub-client":
+                    HubClientKind? client = ++i < args.Length ? args[i] switch
+                    {
+                        "lean" => HubClientKind.Lean,
+                        "dotnet" => HubClientKind.Dotnet,
+                        _ => null,
+                    } : null;
+                    if (client is not { } kind)
+                    {
+                        problem = "--hub-client takes lean or dotnet.";
+                        return false;
+                    }
+                    options = options with { HubClient = kind };
                     break;
                 case "--duration" or "--warmup" or "--settle" or "--updates":
                     if (++i >= args.Length || !TryPositive(args[i], out var value))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 
 namespace MessageQueue.Benchmarks;
@@ -56,8 +57,10 @@ internal static class BenchmarkRun
             RestScenarios.Run(options, report, gatewayUpdates);
             if (options.Groups.Contains("email"))
                 report.Add(EmailScenarios.Run(options));
+            if (options.Groups.Contains("hub"))
+                HubScenarios.Run(options, report);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
             Console.Error.WriteLine($"The benchmark could not finish: {ex}");
             return 3;
@@ -126,6 +129,8 @@ internal static class BenchmarkRun
             RestScenarios.WriteSetup(options);
         if (options.Groups.Contains("email"))
             EmailScenarios.WriteSetup(options);
+        if (options.Groups.Contains("hub"))
+            HubScenarios.WriteSetup(options);
         Console.WriteLine();
     }
 

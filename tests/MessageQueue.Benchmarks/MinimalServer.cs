@@ -15,7 +15,13 @@ internal static class MinimalServer
 {
     public const string Command = "minimal-server";
 
-    public static int Run()
+    public static int Run() => Serve(onUpdate: null);
+
+    /// <summary>
+    /// Answers legacy requests on this thread until the parent exits. <paramref name="onUpdate"/> (subject, text) is
+    /// called on this thread for every accepted "3", after its publication and before its reply.
+    /// </summary>
+    public static int Serve(Action<string, string>? onUpdate)
     {
         using var router = new RouterSocket();
         using var publisher = new PublisherSocket();
@@ -37,7 +43,7 @@ internal static class MinimalServer
             while (more)
                 frames.Add(router.ReceiveFrameBytes(out more));
 
-            var reply = Answer(frames[^1], contents, publisher);
+            var reply = Answer(frames[^1], contents, publisher, onUpdate);
             for (var i = 0; i < frames.Count - 1; i++)
                 router.SendMoreFrame(frames[i]);
             router.SendFrame(reply);
@@ -52,7 +58,7 @@ internal static class MinimalServer
             Environment.Exit(0);
         }) { IsBackground = true, Name = "parent-watch" }.Start();
 
-    private static byte[] Answer(byte[] body, Dictionary<string, string> contents, PublisherSocket publisher)
+    private static byte[] Answer(byte[] body, Dictionary<string, string> contents, PublisherSocket publisher, Action<string, string>? onUpdate)
     {
         string? type, subject, text;
         try
@@ -82,6 +88,7 @@ internal static class MinimalServer
                 // The legacy rule, then the whole content is published, exactly like the gateway does.
                 content = contents[subject] = content + "\n" + text;
                 publisher.SendFrame(Encoding.UTF8.GetBytes($"{subject} {content}"));
+                onUpdate?.Invoke(subject, text ?? "");
                 return LegacyFrames.SuccessReply;
             default:
                 return LegacyFrames.SuccessReply;

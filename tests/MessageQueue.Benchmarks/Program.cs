@@ -1,9 +1,11 @@
 using MessageQueue.Benchmarks;
 
 // The same executable is the load generator and, started by it as a child process, the minimal NetMQ server
-// or (for the REST scenarios) the minimal HTTP server.
+// or (for the REST scenarios) the minimal HTTP server, or (for the hub group) the minimal SignalR server.
 if (args is [MinimalServer.Command, MinimalHttpServer.Mode])
     return MinimalHttpServer.Run();
+if (args is [MinimalServer.Command, MinimalHubServer.Mode])
+    return MinimalHubServer.Run();
 if (args is [MinimalServer.Command, ..])
     return MinimalServer.Run();
 

@@ -44,13 +44,15 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
         _fanoutDetails.Add(Invariant($"{scenario}: update reply p50/p99 {Each(results, r => Invariant($"{Format(r.Reply.P50Ms, FigureUnit.Milliseconds)}/{Format(r.Reply.P99Ms, FigureUnit.Milliseconds)} ms"))}; CPU per update, server {Each(results, r => Invariant($"{r.ServerCpuMicrosPerUpdate:0} µs"))}, generator {Each(results, r => Invariant($"{r.GeneratorCpuMicrosPerUpdate:0} µs"))}; {Describe(Values(results, r => r.Cpu))}"));
     }
 
-    public bool AllTargetsPass => Targets.All(t => Find(t.FigureName) is not { } figure || t.Passes(figure));
+    public bool AllTargetsPass => Targets.Concat(_hubTargets).All(t => Find(t.FigureName) is not { } figure || t.Passes(figure));
 
     public void Write(TextWriter output)
     {
         output.WriteLine("Ratio = gateway / minimal: above 1 is better for requests/s, below 1 is better for latency and CPU.");
         if (_hasRestFigures)
             output.WriteLine("In the REST rows, minimal is the minimal ASP.NET Core app (same routes and JSON shapes, fixed answers, nothing stored).");
+        if (_hasHubFigures)
+            output.WriteLine("In the hub rows, minimal is the minimal SignalR server (a hub that only joins groups, the minimal NetMQ door broadcasting each update to the group; no store).");
         output.WriteLine();
         WriteTable(output, _figures);
         output.WriteLine();
@@ -59,15 +61,17 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
         output.WriteLine();
         WriteTable(output, _cpuFigures);
         output.WriteLine();
-        foreach (var line in _cpuDetails.Concat(_fanoutDetails).Concat(_comparisonDetails))
+        foreach (var line in _cpuDetails.Concat(_fanoutDetails).Concat(_comparisonDetails).Concat(_hubDetails))
             output.WriteLine($"- {line}");
         output.WriteLine();
         output.WriteLine("Targets:");
-        foreach (var target in Targets)
+        foreach (var target in Targets.Concat(_hubTargets))
         {
             var figure = Find(target.FigureName);
             var verdict = figure is null ? "NOT MEASURED" : target.Passes(figure) ? "PASS" : "FAIL";
-            var ratio = figure is null ? "" : Invariant($" (ratio {figure.Ratio:0.00}x)");
+            var ratio = figure is null ? ""
+                : target.OnGatewayValue ? Invariant($" (gateway {Format(target.Checked(figure), figure.Unit)})")
+                : Invariant($" (ratio {figure.Ratio:0.00}x)");
             output.WriteLine($"- {verdict}: {target.Description}{ratio}");
         }
     }
@@ -86,7 +90,7 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
         }
     }
 
-    private Figure? Find(string name) => _figures.Find(f => f.Name == name);
+    private Figure? Find(string name) => _figures.Find(f => f.Name == name) ?? _cpuFigures.Find(f => f.Name == name);
 
     private static Dictionary<ServerKind, TValue> Values<T, TValue>(IReadOnlyDictionary<ServerKind, T> results, Func<T, TValue> value) =>
         results.ToDictionary(r => r.Key, r => value(r.Value));
@@ -106,7 +110,8 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
     private static string Format(double value, FigureUnit unit) => unit switch
     {
         FigureUnit.RequestsPerSecond => value.ToString("N0", CultureInfo.InvariantCulture),
-        FigureUnit.CpuMicroseconds => value.ToString("0.0", CultureInfo.InvariantCulture),
+        FigureUnit.CpuMicroseconds or FigureUnit.Kilobytes => value.ToString("0.0", CultureInfo.InvariantCulture),
+        FigureUnit.Fraction => value.ToString("0.0000", CultureInfo.InvariantCulture),
         _ => value.ToString(value < 1 ? "0.000" : value < 100 ? "0.00" : "0", CultureInfo.InvariantCulture),
     };
 

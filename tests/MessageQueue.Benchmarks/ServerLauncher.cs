@@ -60,7 +60,23 @@ internal static class ServerLauncher
         return ServerProcess.Start(Label(kind), start, ServerDoors.Http);
     }
 
-    private static ServerProcess StartGateway(BenchmarkOptions options)
+    /// <summary>
+    /// A server for the hub group with the server GC on or off: the gateway, or the minimal server in its SignalR
+    /// mode (which also answers legacy updates and publishes them, so both are driven and read the same way).
+    /// </summary>
+    public static ServerProcess StartHub(ServerKind kind, BenchmarkOptions options, bool serverGc)
+    {
+        var gc = serverGc ? "1" : "0";
+        if (kind == ServerKind.Gateway)
+            return StartGateway(options, ("DOTNET_gcServer", gc));
+        if (kind != ServerKind.Minimal)
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the gateway and the minimal server host a hub.");
+        var start = DotnetStart(options.InlineCompletions, BenchmarkPaths.BenchmarkDll, MinimalServer.Command, MinimalHubServer.Mode);
+        start.Environment["DOTNET_gcServer"] = gc;
+        return ServerProcess.Start(Label(kind), start, ServerDoors.Zmq | ServerDoors.Http);
+    }
+
+    private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("mq-bench-").FullName;
         var start = DotnetStart(options.InlineCompletions, options.GatewayDll);
@@ -73,6 +89,9 @@ internal static class ServerLauncher
         start.Environment["Urls"] = "http://127.0.0.1:0";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in options.GatewayEnvironment)
+            start.Environment[key] = value;
+        // Last: what the scenario itself varies (the hub group's GC mode) is not overridden by --gateway-env.
+        foreach (var (key, value) in overrides)
             start.Environment[key] = value;
         // Kestrel logs the port it bound ("Now listening on: http://127.0.0.1:...") at start-up.
         return ServerProcess.Start(Label(ServerKind.Gateway), start, ServerDoors.Zmq | ServerDoors.Http, dataDirectory);

@@ -65,6 +65,16 @@ internal sealed partial class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>The server's resident set size now (Linux: from /proc), in bytes.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
     public static ServerProcess Start(string name, ProcessStartInfo start, ServerDoors doors, string? dataDirectory = null)
     {
         var server = new ServerProcess(name, start, doors, dataDirectory);
