@@ -9,20 +9,24 @@ namespace MessageQueue.Gateway.Realtime;
 /// The fan-out's sink for browsers: each update goes to its subject's group, serialized once for all of them.
 /// The send is not awaited: a browser that reads slowly queues behind its own connection's write lock (in order),
 /// never in front of the others, and one that stays stuck past Hub:SendTimeoutSeconds is disconnected by SignalR
-/// and catches up when it subscribes again.
+/// and catches up when it subscribes again. It also counts every update for the overview's chart (a sink of its
+/// own would cost every update another hop).
 /// </summary>
 internal sealed partial class HubUpdateSink : IUpdateSink, IDisposable
 {
     private readonly IHubContext<SubjectsHub, ISubjectsClient> _hub;
     private readonly SubjectCatalog _catalog;
     private readonly BrowserPresence _presence;
+    private readonly UpdateRate _rate;
     private readonly ILogger<HubUpdateSink> _logger;
 
-    public HubUpdateSink(IHubContext<SubjectsHub, ISubjectsClient> hub, SubjectCatalog catalog, BrowserPresence presence, ILogger<HubUpdateSink> logger)
+    public HubUpdateSink(
+        IHubContext<SubjectsHub, ISubjectsClient> hub, SubjectCatalog catalog, BrowserPresence presence, UpdateRate rate, ILogger<HubUpdateSink> logger)
     {
         _hub = hub;
         _catalog = catalog;
         _presence = presence;
+        _rate = rate;
         _logger = logger;
         _catalog.Removed += LetGoOfDeleted;
     }
@@ -31,6 +35,8 @@ internal sealed partial class HubUpdateSink : IUpdateSink, IDisposable
 
     public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken)
     {
+        _rate.Record();
+
         // A deleted subject's last updates may still be in the fan-out when a new one takes its name and group.
         if (!_catalog.TryGet(update.Subject, out var current) || current.Id != update.SubjectId)
             return ValueTask.CompletedTask;

@@ -18,7 +18,6 @@ public static class RealtimeExtensions
 
         builder.Services.AddSingleton<BrowserPresence>();
         builder.Services.AddSingleton<UpdateRate>();
-        builder.Services.AddSingleton<IUpdateSink>(sp => sp.GetRequiredService<UpdateRate>());
         builder.Services.AddSingleton<IUpdateSink, HubUpdateSink>();
         builder.Services.AddSingleton<OverviewSource>();
         builder.Services.AddHostedService<OverviewBroadcaster>();

@@ -1,19 +1,14 @@
-using MessageQueue.Gateway.Fanout;
-using MessageQueue.Gateway.Subjects;
-
 namespace MessageQueue.Gateway.Realtime;
 
 /// <summary>Counts accepted updates per second over the last minutes, for the overview's updates-per-minute chart.</summary>
-internal sealed class UpdateRate(TimeProvider time) : IUpdateSink
+internal sealed class UpdateRate(TimeProvider time)
 {
     private const int WindowSeconds = 600;
     private readonly long[] _second = new long[WindowSeconds];
     private readonly int[] _count = new int[WindowSeconds];
     private readonly Lock _gate = new();
 
-    public string Name => "update-rate";
-
-    public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken)
+    public void Record()
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var slot = (int)(now % WindowSeconds);
@@ -23,7 +18,6 @@ internal sealed class UpdateRate(TimeProvider time) : IUpdateSink
                 (_second[slot], _count[slot]) = (now, 0);
             _count[slot]++;
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Updates in the minute before each of <paramref name="points"/> moments <paramref name="stepSeconds"/> apart, ending now.</summary>
