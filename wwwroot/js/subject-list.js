@@ -80,6 +80,6 @@ export class SubjectList {
         parts.emails.textContent = plural(subject.emailCount, 'email');
         parts.browsers.textContent = plural(subject.browsers, 'browser');
         parts.zmq.textContent = `${subject.zmqSubscribers} ZeroMQ`;
-        parts.zmq.title = plural(subject.zmqSubscribers, 'ZeroMQ subscriber');
+        parts.zmq.title = plural(subject.zmqSubscribers, 'ZeroMQ subscriber') + ' (distinct topics: two clients on one topic count once)';
     }
 }

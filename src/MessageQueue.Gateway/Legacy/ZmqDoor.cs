@@ -41,7 +41,7 @@ internal sealed partial class ZmqDoor(
         _router.Bind(_options.ReplyEndpoint);
 
         _publisher = new XPublisherSocket();
-        _publisher.Options.XPubVerbose = true; // every subscription, not only a topic's first: presence counts them
+        _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
         _publisher.Bind(_options.PublishEndpoint);

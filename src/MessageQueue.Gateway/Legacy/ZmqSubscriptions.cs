@@ -4,30 +4,34 @@ using System.Text;
 namespace MessageQueue.Gateway.Legacy;
 
 /// <summary>
-/// The topics legacy SUB clients hold, as the XPUB socket reports them: every subscription (verbose mode), and an
-/// unsubscription when the last holder of a topic drops it or disconnects. NetMQ reports no unsubscription while
-/// other holders remain, so a topic's count falls to zero only when its last holder leaves.
+/// The topics legacy SUB clients hold, as the XPUB socket reports them: a topic's first subscription, and its
+/// unsubscription when its last holder drops it or disconnects. NetMQ has no way to report every holder's leaving
+/// (libzmq's XPUB_VERBOSER), so counting holders would only ever grow; distinct topics held never drift.
 /// </summary>
 public sealed class ZmqSubscriptions
 {
-    /// <summary>Beyond this many distinct topics new ones are not counted (they are still served): bounds memory.</summary>
+    /// <summary>Beyond this many topics new ones are not counted (they are still served): bounds memory.</summary>
     private const int MaxTopics = 1024;
 
-    private readonly ConcurrentDictionary<string, int> _holders = new(StringComparer.Ordinal);
+    /// <summary>Longer topics (content filters) are served but not counted.</summary>
+    private const int MaxTopicBytes = 256;
 
-    /// <summary>Subscriptions held over all topics.</summary>
-    public int Total => _holders.Values.Sum();
+    // Topics are bytes: Latin-1 maps each byte to one char, so different topics never share a key.
+    private readonly ConcurrentDictionary<string, byte> _topics = new(StringComparer.Ordinal);
 
-    /// <summary>Subscriptions that receive this subject's publications ("&lt;subject&gt; &lt;content&gt;"): a prefix of
-    /// "&lt;subject&gt; " (the empty topic included) or a longer topic that starts with it.</summary>
+    /// <summary>Distinct topics held.</summary>
+    public int Total => _topics.Count;
+
+    /// <summary>Distinct topics held that receive this subject's publications ("&lt;subject&gt; &lt;content&gt;"): a prefix
+    /// of "&lt;subject&gt; " (the empty topic included) or a longer topic that starts with it.</summary>
     public int CountFor(string subject)
     {
         var frameStart = subject + " ";
         var count = 0;
-        foreach (var (topic, holders) in _holders)
+        foreach (var topic in _topics.Keys)
         {
             if (frameStart.StartsWith(topic, StringComparison.Ordinal) || topic.StartsWith(frameStart, StringComparison.Ordinal))
-                count += holders;
+                count++;
         }
         return count;
     }
@@ -35,12 +39,12 @@ public sealed class ZmqSubscriptions
     /// <summary>Applies one message read from the XPUB socket: 1 then the topic to subscribe, 0 then the topic to drop.</summary>
     internal void Apply(byte[] message)
     {
-        if (message.Length == 0 || message[0] > 1)
+        if (message.Length == 0 || message[0] > 1 || message.Length - 1 > MaxTopicBytes)
             return;
-        var topic = Encoding.UTF8.GetString(message, 1, message.Length - 1);
+        var topic = Encoding.Latin1.GetString(message, 1, message.Length - 1);
         if (message[0] == 0)
-            _holders.TryRemove(topic, out _);
-        else if (_holders.ContainsKey(topic) || _holders.Count < MaxTopics)
-            _holders.AddOrUpdate(topic, 1, static (_, count) => count + 1);
+            _topics.TryRemove(topic, out _);
+        else if (_topics.Count < MaxTopics)
+            _topics.TryAdd(topic, 0);
     }
 }

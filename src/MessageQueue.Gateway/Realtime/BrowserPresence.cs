@@ -29,12 +29,15 @@ internal sealed class BrowserPresence
             RemoveMember(subject, connectionId);
     }
 
-    public void Join(string subject, string connectionId)
+    /// <summary>Counts the connection in; false when it was already (or is no longer connected).</summary>
+    public bool Join(string subject, string connectionId)
     {
-        if (!_subjectsOf.TryGetValue(connectionId, out var subjects))
-            return; // disconnected meanwhile
-        subjects.TryAdd(subject, 0);
+        if (!_subjectsOf.TryGetValue(connectionId, out var subjects) || !subjects.TryAdd(subject, 0))
+            return false;
         _membersOf.GetOrAdd(subject, static _ => new(StringComparer.Ordinal)).TryAdd(connectionId, 0);
+        if (!_subjectsOf.ContainsKey(connectionId))
+            RemoveMember(subject, connectionId); // it disconnected while joining: its Disconnected may have missed this
+        return true;
     }
 
     public void Leave(string subject, string connectionId)
@@ -57,7 +60,12 @@ internal sealed class BrowserPresence
         return members.Keys;
     }
 
-    public void Watch(string connectionId) => _watchers.TryAdd(connectionId, 0);
+    public void Watch(string connectionId)
+    {
+        _watchers.TryAdd(connectionId, 0);
+        if (!_subjectsOf.ContainsKey(connectionId))
+            _watchers.TryRemove(connectionId, out _); // disconnected meanwhile
+    }
 
     private void RemoveMember(string subject, string connectionId)
     {

@@ -34,14 +34,14 @@ public sealed record Subscription(
 /// <param name="LastUpdatedAt">When its newest update was accepted; null before the first.</param>
 /// <param name="EmailCount">How many email addresses are registered on it.</param>
 /// <param name="Browsers">Hub connections subscribed to it.</param>
-/// <param name="ZmqSubscribers">ZeroMQ subscriptions that match it, as the PUB socket reports them.</param>
+/// <param name="ZmqSubscribers">Distinct ZeroMQ topics held that match it, as the XPUB socket reports them (two clients on one topic count once).</param>
 /// <param name="EventStreams">Server-sent event streams open on it (the REST door).</param>
 public sealed record SubjectPresence(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Browsers, int ZmqSubscribers, int EventStreams);
 
 /// <summary>The gateway at a glance.</summary>
 /// <param name="Subjects">Every subject with its presence.</param>
 /// <param name="Browsers">Hub connections open.</param>
-/// <param name="ZmqSubscribers">ZeroMQ subscriptions held.</param>
+/// <param name="ZmqSubscribers">Distinct ZeroMQ topics held.</param>
 /// <param name="UpdatesPerMinute">Updates accepted in the minute before each point, oldest first, one point every
 /// <paramref name="StepSeconds"/>; the last point is the minute up to now.</param>
 /// <param name="StepSeconds">Seconds between points of <paramref name="UpdatesPerMinute"/>.</param>

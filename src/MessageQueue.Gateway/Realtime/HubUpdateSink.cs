@@ -8,8 +8,8 @@ namespace MessageQueue.Gateway.Realtime;
 /// <summary>
 /// The fan-out's sink for browsers: each update goes to its subject's group, serialized once for all of them.
 /// The send is not awaited: a browser that reads slowly queues behind its own connection's write lock (in order),
-/// never in front of the others, and one that stays stuck past Hub:SendTimeoutSeconds is disconnected by SignalR
-/// and catches up when it subscribes again. It also counts every update for the overview's chart (a sink of its
+/// never in front of the others, and one whose send stays stuck past Hub:SendTimeoutSeconds is disconnected by
+/// SignalR and catches up when it subscribes again (a browser that keeps up slowly is not bounded yet). It also counts every update for the overview's chart (a sink of its
 /// own would cost every update another hop).
 /// </summary>
 internal sealed partial class HubUpdateSink : IUpdateSink, IDisposable
@@ -46,13 +46,23 @@ internal sealed partial class HubUpdateSink : IUpdateSink, IDisposable
 
     public void Dispose() => _catalog.Removed -= LetGoOfDeleted;
 
-    /// <summary>On the store writer's thread: tell the subscribers, then empty the group, without waiting for either.</summary>
+    /// <summary>
+    /// On the store writer's thread, before any later commit, so a subject created again under the same name never
+    /// loses its new subscribers: tell the old ones, then empty the group, without waiting for either, never throwing.
+    /// </summary>
     private void LetGoOfDeleted(string subject)
     {
-        var group = SubjectsHub.GroupOf(subject);
-        Observe(_hub.Clients.Group(group).SubjectDeleted(subject));
-        foreach (var connectionId in _presence.RemoveSubject(subject))
-            Observe(_hub.Groups.RemoveFromGroupAsync(connectionId, group));
+        try
+        {
+            var group = SubjectsHub.GroupOf(subject);
+            Observe(_hub.Clients.Group(group).SubjectDeleted(subject));
+            foreach (var connectionId in _presence.RemoveSubject(subject))
+                Observe(_hub.Groups.RemoveFromGroupAsync(connectionId, group));
+        }
+        catch (Exception ex)
+        {
+            Log.SendFailed(_logger, ex);
+        }
     }
 
     private void Observe(Task sending)

@@ -15,8 +15,8 @@ public sealed class RealtimeOptions
     [Range(0, 100_000)]
     public int MaxReplayUpdates { get; set; } = 1000;
 
-    /// <summary>A browser that takes longer than this to accept one send is disconnected (it catches up when it returns),
-    /// so its unsent updates cannot pile up.</summary>
+    /// <summary>A browser that takes longer than this to accept one send is disconnected (it catches up when it
+    /// returns), so a stuck browser's unsent updates stop piling up.</summary>
     [Range(1, 600)]
     public int SendTimeoutSeconds { get; set; } = 10;
 

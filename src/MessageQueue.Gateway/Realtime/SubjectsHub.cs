@@ -49,17 +49,26 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     /// Joins the subject's group and returns its state; with <paramref name="afterSequence"/>, also every update after it.
     /// Live updates may arrive before this answer: keep those above the answer's LastSequence.
     /// </summary>
-    public async Task<Subscription> Subscribe(string subject, long? afterSequence = null)
+    public async Task<Subscription> Subscribe(string subject, long? afterSequence)
     {
         _subjects.GetSubject(subject).ValueOrThrow();
 
-        // Join first, then read: an update accepted after the read reaches the group, one accepted before is in the answer.
-        await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subject), Context.ConnectionAborted);
-        _presence.Join(subject, Context.ConnectionId);
-        var caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, Context.ConnectionAborted);
+        // Join first, then read the catalog: an update it does not show yet reaches the group, one it shows is in the answer.
+        var joined = _presence.Join(subject, Context.ConnectionId);
+        SubjectResult<CatchUp> caughtUp;
+        try
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subject), Context.ConnectionAborted);
+            caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, Context.ConnectionAborted);
+        }
+        catch
+        {
+            await LeaveIfJoinedAsync(subject, joined);
+            throw;
+        }
         if (caughtUp.Value is not { } catchUp)
         {
-            await Unsubscribe(subject);
+            await LeaveIfJoinedAsync(subject, joined); // a mistake does not end a subscription made before
             throw HubErrors.ToException(caughtUp.Error!);
         }
         var state = catchUp.Subject;
@@ -84,7 +93,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     }
 
     /// <summary>Creates a subject, with an optional initial content.</summary>
-    public async Task<SubjectPresence> CreateSubject(string name, string? content = null)
+    public async Task<SubjectPresence> CreateSubject(string name, string? content)
     {
         var created = (await _subjects.CreateSubjectAsync(name, content)).ValueOrThrow();
         return new SubjectPresence(created.Name, created.LastSequence, created.LastUpdatedAt, created.EmailCount, 0, 0, 0);
@@ -100,6 +109,14 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     /// <summary>Removes an email from a subject.</summary>
     public async Task UnregisterEmail(string subject, string email) =>
         (await _subjects.UnregisterEmailAsync(subject, email)).ValueOrThrow();
+
+    private async Task LeaveIfJoinedAsync(string subject, bool joined)
+    {
+        if (!joined)
+            return;
+        _presence.Leave(subject, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subject));
+    }
 
     /// <summary>Returns the operations overview now, and sends it again every Hub:OverviewIntervalMilliseconds.</summary>
     public async Task<Overview> WatchOverview()

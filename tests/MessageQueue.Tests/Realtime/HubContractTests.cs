@@ -173,6 +173,19 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task AMistakenSubscribeLeavesAnEarlierSubscriptionInPlace()
+    {
+        var name = await ApiAssert.NewSubjectAsync(_http);
+        await using var client = await HubPeer.ConnectAsync(gateway.HttpAddress);
+        await client.SubscribeAsync(name);
+        await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync(name, afterSequence: -1));
+
+        var posted = await client.PostAsync(name, "still subscribed");
+        Assert.Equal(posted, await client.NextUpdateAsync());
+        Assert.Equal(1, (await client.Connection.InvokeAsync<Gateway.Realtime.SubjectPresence[]>("ListSubjects")).Single(s => s.Name == name).Browsers);
+    }
+
+    [Fact]
     public async Task AnUpdateOverTheLimitIsRefusedAsTooLargeAndNothingIsStored()
     {
         var name = await ApiAssert.NewSubjectAsync(_http);

@@ -31,7 +31,7 @@ public sealed class PresenceTests : IDisposable
     }
 
     [Fact]
-    public async Task ZeroMqSubscribersAreCountedFromTheirSubscriptionsUntilTheLastOneLeaves()
+    public async Task ZeroMqSubscriptionsAreCountedAsTheDistinctTopicsThatMatchAndNeverDrift()
     {
         var name = await ApiAssert.NewSubjectAsync(_http);
         var other = await ApiAssert.NewSubjectAsync(_http);
@@ -40,12 +40,23 @@ public sealed class PresenceTests : IDisposable
         using var everything = Subscriber("");
         using var elsewhere = Subscriber(other);
 
-        await Poll.UntilAsync(async () => (await PresenceOf(watcher, name)).ZmqSubscribers == 2, () => "The two matching subscriptions were not counted.");
+        await Poll.UntilAsync(async () => (await PresenceOf(watcher, name)).ZmqSubscribers == 2, () => "The two matching topics were not counted.");
         Assert.Equal(2, (await PresenceOf(watcher, other)).ZmqSubscribers);
+
+        // A second holder of a topic, coming and going again and again, changes nothing: the topic is held throughout.
+        for (var i = 0; i < 3; i++)
+        {
+            using var again = Subscriber(name);
+            using var probe = Subscriber(name + "-probe-" + i); // a topic of its own, to know the XPUB has read its subscriptions
+            await Poll.UntilAsync(async () => (await PresenceOf(watcher, other)).ZmqSubscribers == 2 && (await Overview(watcher)).ZmqSubscribers == 4,
+                () => "The probe topic was never counted.");
+        }
+        await Poll.UntilAsync(async () => (await Overview(watcher)).ZmqSubscribers == 3, () => "The probe topics were never released.");
+        Assert.Equal(2, (await PresenceOf(watcher, name)).ZmqSubscribers);
 
         exact.Dispose();
         everything.Dispose();
-        await Poll.UntilAsync(async () => (await PresenceOf(watcher, name)).ZmqSubscribers == 0, () => "Subscribers that left are still counted.");
+        await Poll.UntilAsync(async () => (await PresenceOf(watcher, name)).ZmqSubscribers == 0, () => "Topics nobody holds are still counted.");
         Assert.Equal(1, (await PresenceOf(watcher, other)).ZmqSubscribers);
     }
 
@@ -93,6 +104,8 @@ public sealed class PresenceTests : IDisposable
         socket.Subscribe(topic);
         return socket;
     }
+
+    private static Task<Overview> Overview(HubPeer peer) => peer.Connection.InvokeAsync<Overview>("WatchOverview");
 
     private static async Task<SubjectPresence> PresenceOf(HubPeer peer, string subject) =>
         (await peer.Connection.InvokeAsync<SubjectPresence[]>("ListSubjects")).Single(s => s.Name == subject);
