@@ -15,6 +15,10 @@ public sealed class RealtimeOptions
     [Range(0, 100_000)]
     public int MaxReplayUpdates { get; set; } = 1000;
 
+    /// <summary>Most text Subscribe replays, in UTF-8 bytes; beyond it the newest updates that fit and a gap flag.</summary>
+    [Range(0, 256L * 1024 * 1024)]
+    public long MaxReplayBytes { get; set; } = 1024 * 1024;
+
     /// <summary>A browser that takes longer than this to accept one send is disconnected (it catches up when it
     /// returns), so a stuck browser's unsent updates stop piling up.</summary>
     [Range(1, 600)]

@@ -59,7 +59,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         try
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subject), Context.ConnectionAborted);
-            caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, Context.ConnectionAborted);
+            caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, _options.MaxReplayBytes, Context.ConnectionAborted);
         }
         catch
         {

@@ -140,6 +140,26 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
         Assert.Equal(12, ahead.LastSequence);
     }
 
+    [Fact]
+    public async Task AReplayLargerThanItsByteLimitKeepsTheNewestUpdatesThatFitAndFlagsTheGap()
+    {
+        using var small = new GatewayFactory(null, new Dictionary<string, string?> { ["Hub:MaxReplayBytes"] = "2500" });
+        using var http = small.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await using var client = await HubPeer.ConnectAsync(small.HttpAddress);
+        for (var i = 1; i <= 5; i++)
+            await client.PostAsync(name, $"{i}{new string('x', 999)}");
+
+        var replay = await client.SubscribeAsync(name, afterSequence: 0);
+        Assert.True(replay.Gap);
+        Assert.Equal([4L, 5], replay.Updates.Select(u => u.Sequence));
+        Assert.Equal(5, replay.LastSequence);
+
+        var fits = await client.SubscribeAsync(name, afterSequence: 3);
+        Assert.False(fits.Gap);
+        Assert.Equal([4L, 5], fits.Updates.Select(u => u.Sequence));
+    }
+
     [Theory]
     [InlineData("Subscribe", "nosuchsubject", null, "subject-not-found[subject]: Subject 'nosuchsubject' does not exist.")]
     [InlineData("Subscribe", "bad name!", null, "invalid[subject]:")]
