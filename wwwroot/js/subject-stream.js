@@ -13,6 +13,8 @@ export class SubjectStream {
     pending = false;
     /** True while this page wants the subject's updates. */
     active = false;
+    /** Which subject of this name the updates belong to (one deleted and created again gets a new id). */
+    subjectId = null;
 
     #buffer = [];
     #handlers;
@@ -46,14 +48,18 @@ export class SubjectStream {
         else this.#applyLive(update);
     }
 
-    /** The Subscribe reply: its content and lastSequence are the truth; updates above the last applied are new. */
+    /** The Subscribe reply: its content and lastSequence are the truth; updates above the last applied are new.
+     * A reply about another subject of the same name (deleted and created again) is a gap whatever it says. */
     settle(reply) {
         const known = this.last;
-        const fresh = reply.gap || known === null ? reply.updates : reply.updates.filter(u => u.sequence > known);
+        const replaced = this.subjectId !== null && reply.subjectId !== this.subjectId;
+        const gap = reply.gap || replaced;
+        const fresh = gap || known === null ? reply.updates : reply.updates.filter(u => u.sequence > known);
+        this.subjectId = reply.subjectId;
         this.content = reply.content;
         this.last = reply.lastSequence;
         this.pending = false;
-        this.#handlers.settled({ updates: fresh, gap: reply.gap, reply, known });
+        this.#handlers.settled({ updates: fresh, gap, reply, known });
 
         const waiting = this.#buffer.sort((a, b) => a.sequence - b.sequence);
         this.#buffer = [];

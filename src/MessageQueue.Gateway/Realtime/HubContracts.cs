@@ -24,9 +24,11 @@ public interface ISubjectsClient
 /// <param name="Updates">The updates after the caller's position up to <paramref name="LastSequence"/>, oldest first.</param>
 /// <param name="Gap">True when <paramref name="Updates"/> does not start right after the caller's position (it missed more
 /// than Hub:MaxReplayUpdates, or its position is past the subject's newest update): start again from the content.</param>
+/// <param name="SubjectId">Which subject of that name this is: one deleted and created again gets a new id. A client
+/// whose position came from another id must take the answer as a gap, whatever <paramref name="Gap"/> says.</param>
 public sealed record Subscription(
     string Subject, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount,
-    IReadOnlyList<UpdateResource> Updates, bool Gap);
+    IReadOnlyList<UpdateResource> Updates, bool Gap, int SubjectId);
 
 /// <summary>A subject in the list, with who is listening right now.</summary>
 /// <param name="Name">The subject's name.</param>

@@ -73,7 +73,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         }
         var state = catchUp.Subject;
         return new Subscription(state.Name, state.Content, state.LastSequence, state.LastUpdatedAt, state.EmailCount,
-            [.. catchUp.Updates.Select(u => UpdateResource.From(state.Name, u))], catchUp.Gap);
+            [.. catchUp.Updates.Select(u => UpdateResource.From(state.Name, u))], catchUp.Gap, state.Id);
     }
 
     /// <summary>Leaves the subject's group; harmless when not subscribed or when the subject no longer exists.</summary>

@@ -106,6 +106,26 @@ public sealed partial class DashboardPageTests(BrowserFixture browser, Dashboard
     }
 
     [Fact]
+    public async Task AReplyAboutASubjectCreatedAgainUnderTheSameNameIsAGap()
+    {
+        await using var page = await DashboardPage.OpenAsync(browser.Browser, gateway.HttpAddress);
+        var outcome = await page.Page.EvaluateAsync<string>("""
+            async () => {
+                const { SubjectStream } = await import('/js/subject-stream.js');
+                const settled = [];
+                const stream = new SubjectStream({ settled: ({ updates, gap }) => settled.push({ updates: updates.map(u => u.sequence), gap }), applied: () => {}, resubscribe: () => {} });
+                const u = n => ({ subject: 's', sequence: n, text: 't' + n, timestamp: '2026-01-01T00:00:00Z', door: 'rest' });
+                stream.subscribing();
+                stream.settle({ subjectId: 1, content: 'c\nt1\nt2\nt3', lastSequence: 3, updates: [], gap: false });
+                stream.subscribing();                   // back after a while: Subscribe(s, 3)
+                stream.settle({ subjectId: 2, content: 'n\nt1\nt2\nt3\nt4', lastSequence: 4, updates: [u(4)], gap: false });
+                return JSON.stringify({ settled, content: stream.content, last: stream.last });
+            }
+            """);
+        Assert.Equal("""{"settled":[{"updates":[],"gap":false},{"updates":[4],"gap":true}],"content":"n\nt1\nt2\nt3\nt4","last":4}""", outcome);
+    }
+
+    [Fact]
     public async Task TheCatchUpRulesApplyEachUpdateOnceInOrderAndAskAgainOnAGap()
     {
         await using var page = await DashboardPage.OpenAsync(browser.Browser, gateway.HttpAddress);

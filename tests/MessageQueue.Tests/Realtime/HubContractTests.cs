@@ -246,14 +246,14 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
     {
         var name = await ApiAssert.NewSubjectAsync(_http);
         await using var client = await HubPeer.ConnectAsync(gateway.HttpAddress);
-        await client.SubscribeAsync(name);
+        var before = await client.SubscribeAsync(name);
         (await _http.DeleteAsync($"/api/subjects/{name}")).EnsureSuccessStatusCode();
         Assert.Equal(name, await client.NextDeletedAsync());
 
         // A new subject of the same name starts over; the old subscriber is not in its group.
         await ApiAssert.Json(await _http.PostAsJsonAsync("/api/subjects", new { name }), System.Net.HttpStatusCode.Created);
         await using var fresh = await HubPeer.ConnectAsync(gateway.HttpAddress);
-        await fresh.SubscribeAsync(name);
+        Assert.NotEqual(before.SubjectId, (await fresh.SubscribeAsync(name)).SubjectId); // how a returning client tells them apart
         var update = await fresh.PostAsync(name, "new life");
         Assert.Equal(update, await fresh.NextUpdateAsync());
         await client.Connection.InvokeAsync<object>("ListSubjects"); // a round trip after the group's send
