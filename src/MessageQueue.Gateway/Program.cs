@@ -4,6 +4,7 @@ using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Realtime;
+using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using NetMQ;
@@ -16,6 +17,9 @@ builder.ListenOnDefaultUrlsUnlessConfigured();
 builder.AddFanout();
 builder.AddStore();
 builder.AddSubjects();
+
+// Who may change what over HTTP and the hub; protected mode keeps doors without credentials on loopback.
+builder.AddSecurity();
 
 // Doors.
 builder.AddLegacyZmqDoor();
@@ -30,6 +34,7 @@ var app = builder.Build();
 app.UseProblemDetailsForErrors();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseSecurity();
 app.MapHttpApi();
 app.MapRealtime();
 app.MapEmailApi();
@@ -41,6 +46,14 @@ try
 catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
 {
     // Asked to stop (SIGTERM, Ctrl+C) while still starting: that is a stop, not a crash.
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+{
+    // A setting that cannot work (protected mode's refusal included): say what to change, without a stack trace.
+    Console.Error.WriteLine("The gateway did not start: its configuration needs a change.");
+    foreach (var failure in invalid.Failures)
+        Console.Error.WriteLine($"  - {failure}");
+    Environment.ExitCode = 78; // EX_CONFIG
 }
 
 // NetMQ's context is process-wide: end it once every socket is closed, but only when this program owns the

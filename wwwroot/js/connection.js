@@ -3,6 +3,7 @@
 // or the first start failed) a start loop takes over. Every (re)connection is a fresh hub connection, not
 // a member of any group, so onConnected re-subscribes and re-watches.
 /* global signalR */
+import { apiKey } from './api-key.js';
 
 const firstDelays = [0, 1000, 2000];
 const maxDelay = 5000;
@@ -16,7 +17,7 @@ export function retryDelay(attempt) {
 
 export function createConnection() {
     return new signalR.HubConnectionBuilder()
-        .withUrl('/hubs/subjects')
+        .withUrl('/hubs/subjects', { accessTokenFactory: apiKey })
         .withAutomaticReconnect({ nextRetryDelayInMilliseconds: context => retryDelay(context.previousRetryCount) })
         .configureLogging(signalR.LogLevel.Warning)
         .build();
@@ -24,7 +25,7 @@ export function createConnection() {
 
 /**
  * Starts the connection and keeps it connected. onState gets 'connecting' | 'connected' | 'reconnecting' |
- * 'offline'; onConnected runs after each successful (re)connection.
+ * 'offline' | 'refused' (the API key was refused); onConnected runs after each successful (re)connection.
  */
 export function keepConnected(connection, { onState, onConnected }) {
     let starting = false;
@@ -42,8 +43,10 @@ export function keepConnected(connection, { onState, onConnected }) {
                     await connection.start();
                     connected();
                     return;
-                } catch {
-                    onState('offline');
+                } catch (error) {
+                    // The negotiation's 401 only shows in the message: the key is wrong, and retrying keeps trying
+                    // it until the person changes it (which restarts the connection).
+                    onState(/\b401\b/.test(String(error?.message)) ? 'refused' : 'offline');
                     await new Promise(resume => setTimeout(resume, retryDelay(attempt)));
                 }
             }

@@ -3,10 +3,16 @@
 
 const pattern = /HubException: ([a-z-]+)(?:\[([A-Za-z]+)\])?: ([\s\S]*)$/;
 
+// The hub's sentences for a missing or weak key speak to programs; the page says where to enter one.
+const keyHelp = {
+    unauthorized: 'This needs an API key: enter one under “API key” at the top of the page.',
+    forbidden: 'The API key in use does not have the role this needs (see “API key” at the top of the page).',
+};
+
 /** { code, field, message } for a refusal by the gateway; null for anything else (e.g. the connection dropped). */
 export function parseHubError(error) {
     const match = pattern.exec(error?.message ?? '');
-    return match ? { code: match[1], field: match[2] ?? null, message: match[3].trim() } : null;
+    return match ? { code: match[1], field: match[2] ?? null, message: keyHelp[match[1]] ?? match[3].trim() } : null;
 }
 
 export const notSentMessage =

@@ -8,6 +8,7 @@ import { setUpPostForm } from './post-form.js';
 import { setUpEmailForm } from './email-form.js';
 import { setUpCreateForm } from './create-form.js';
 import { byId } from './dom.js';
+import { setUpKeyForm } from './api-key.js';
 import { refreshRelativeTimes } from './time.js';
 
 const stateLabels = {
@@ -15,6 +16,7 @@ const stateLabels = {
     connected: 'Connected',
     reconnecting: 'Reconnecting…',
     offline: 'Offline, retrying…',
+    refused: 'API key refused',
 };
 
 const connection = createConnection();
@@ -82,3 +84,9 @@ function showOverview(overview) {
 }
 
 operations.watchOutbox();
+
+// A new key takes effect on a new connection: stopping this one makes keepConnected start again with it.
+setUpKeyForm(() => {
+    connection.stop();
+    operations.refreshOutbox();
+});

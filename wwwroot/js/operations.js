@@ -2,6 +2,7 @@
 // outbox. The overview is pushed by the hub; the outbox has no push, so it is fetched every 5 s.
 import { byId, h, plural } from './dom.js';
 import { rateChart } from './chart.js';
+import { keyHeaders } from './api-key.js';
 
 const outboxFields = ['awaitingExpansion', 'pending', 'retrying', 'sent', 'parked'];
 const outboxEveryMilliseconds = 5000;
@@ -10,6 +11,7 @@ export class Operations {
     #chart = byId('rate-chart');
     #caption = byId('rate-caption');
     #rows = byId('listener-rows');
+    #loadOutbox = () => {};
 
     show(overview) {
         byId('total-browsers').textContent = String(overview.browsers);
@@ -41,7 +43,12 @@ export class Operations {
         const load = async () => {
             if (document.hidden) return;
             try {
-                const response = await fetch('/api/email/outbox', { headers: { Accept: 'application/json' } });
+                const response = await fetch('/api/email/outbox', { headers: { Accept: 'application/json', ...keyHeaders() } });
+                if (response.status === 401 || response.status === 403) {
+                    status.textContent = 'Reading the outbox needs an admin API key (see “API key” at the top).';
+                    status.dataset.state = 'needs-key';
+                    return;
+                }
                 if (!response.ok) throw new Error(`HTTP ${response.status}`);
                 const outbox = await response.json();
                 for (const field of outboxFields) byId(`outbox-${field}`).textContent = String(outbox[field]);
@@ -52,8 +59,14 @@ export class Operations {
                 status.dataset.state = 'failed';
             }
         };
+        this.#loadOutbox = load;
         load();
         setInterval(load, outboxEveryMilliseconds);
         document.addEventListener('visibilitychange', load);
+    }
+
+    /** Reads the outbox now (after the API key changed). */
+    refreshOutbox() {
+        this.#loadOutbox();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -15,13 +16,13 @@ public static class SubjectsApi
 
         // Every refusal is a problem document; 400 also names the offending fields.
         subjects.MapGet("/", ListSubjects).WithName(nameof(ListSubjects));
-        subjects.MapPost("/", CreateSubject).WithName(nameof(CreateSubject)).RefusesWith(400, 409, 413, 415, 503);
+        subjects.MapPost("/", CreateSubject).WithName(nameof(CreateSubject)).Needs(ApiPolicies.Administer).RefusesWith(400, 409, 413, 415, 503);
         subjects.MapGet("/{subject}", GetSubject).WithName(nameof(GetSubject)).RefusesWith(400, 404);
-        subjects.MapDelete("/{subject}", DeleteSubject).WithName(nameof(DeleteSubject)).RefusesWith(400, 404, 503);
+        subjects.MapDelete("/{subject}", DeleteSubject).WithName(nameof(DeleteSubject)).Needs(ApiPolicies.Administer).RefusesWith(400, 404, 503);
 
         subjects.MapGet("/{subject}/updates", ListUpdates).WithName(nameof(ListUpdates)).RefusesWith(400, 404);
         subjects.MapGet("/{subject}/updates/{sequence:long}", GetUpdate).WithName(nameof(GetUpdate)).RefusesWith(400, 404);
-        subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate)).RefusesWith(400, 404, 413, 415, 503);
+        subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate)).Needs(ApiPolicies.Publish).RefusesWith(400, 404, 413, 415, 503);
 
         subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail)).RefusesWith(400, 404, 413, 415, 503);
         subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail)).RefusesWith(400, 404, 503);

@@ -1,4 +1,5 @@
 using System.Net;
+using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,7 @@ public static class EmailApi
         email.MapGet("/confirm", Confirm).WithName(nameof(Confirm)).AnswersPages(200, 400, 404);
         email.MapGet("/unsubscribe", AskToUnsubscribe).WithName(nameof(AskToUnsubscribe)).AnswersPages(200, 400);
         email.MapPost("/unsubscribe", Unsubscribe).WithName(nameof(Unsubscribe)).AnswersPages(200, 400, 503);
-        email.MapGet("/outbox", Outbox).WithName(nameof(Outbox));
+        email.MapGet("/outbox", Outbox).WithName(nameof(Outbox)).Needs(ApiPolicies.Administer);
         return email;
     }
 

@@ -1,5 +1,6 @@
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Security;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ public static class RealtimeExtensions
     {
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        builder.Services.AddSignalR(hub => hub.AddFilter<HubAuthorization>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
             hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
 

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -86,6 +87,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     }
 
     /// <summary>Appends a line to a subject; returns the update once it is durable. Every door's subscribers get it.</summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
     public async Task<UpdateResource> PostUpdate(string subject, string text)
     {
         var update = (await _subjects.PostUpdateAsync(subject, text, Door.Hub)).ValueOrThrow();
@@ -93,6 +95,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     }
 
     /// <summary>Creates a subject, with an optional initial content.</summary>
+    [RequiresPolicy(ApiPolicies.Administer)]
     public async Task<SubjectPresence> CreateSubject(string name, string? content)
     {
         var created = (await _subjects.CreateSubjectAsync(name, content)).ValueOrThrow();

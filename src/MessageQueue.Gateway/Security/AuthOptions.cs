@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MessageQueue.Gateway.Security;
 
 /// <summary>Who may publish and administer over HTTP and the hub; whether doors may run open off loopback.</summary>
@@ -17,18 +15,15 @@ public sealed class AuthOptions
     public bool AllowAnonymous { get; set; }
 }
 
-/// <summary>One API key and the role it grants. Give <see cref="KeyHash"/> instead of <see cref="Key"/> to keep the key itself out of files.</summary>
+/// <summary>One API key and the role it grants (checked by <see cref="AuthOptionsValidator"/>). Give <see cref="KeyHash"/> instead of <see cref="Key"/> to keep the key itself out of files.</summary>
 public sealed class ApiKeyEntry
 {
     /// <summary>The key itself, at least 16 characters.</summary>
-    [MinLength(16)]
     public string? Key { get; set; }
 
     /// <summary>The key's SHA-256 as 64 hex digits (<c>printf %s "$KEY" | sha256sum</c>).</summary>
-    [RegularExpression("^[0-9a-fA-F]{64}$", ErrorMessage = "KeyHash must be a SHA-256 in 64 hex digits.")]
     public string? KeyHash { get; set; }
 
     /// <summary><c>publisher</c> (post updates) or <c>admin</c> (also create and delete subjects, read the outbox).</summary>
-    [Required, RegularExpression("^(publisher|admin)$", ErrorMessage = "Role must be publisher or admin.")]
     public string Role { get; set; } = "";
 }

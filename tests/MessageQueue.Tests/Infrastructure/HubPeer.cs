@@ -27,10 +27,12 @@ public sealed class HubPeer : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static async Task<HubPeer> ConnectAsync(Uri gateway)
+    /// <param name="gateway">The gateway's HTTP address.</param>
+    /// <param name="apiKey">Sent as the access token, as browsers do.</param>
+    public static async Task<HubPeer> ConnectAsync(Uri gateway, string? apiKey = null)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(gateway, "/hubs/subjects"))
+            .WithUrl(new Uri(gateway, "/hubs/subjects"), o => o.AccessTokenProvider = () => Task.FromResult(apiKey))
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
             .Build();
         var peer = new HubPeer(connection);

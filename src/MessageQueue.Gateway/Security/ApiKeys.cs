@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace MessageQueue.Gateway.Security;
+
+/// <summary>The roles an API key grants. An admin may do whatever a publisher may.</summary>
+public static class ApiRoles
+{
+    public const string Publisher = "publisher";
+    public const string Admin = "admin";
+}
+
+/// <summary>The configured keys, kept only as SHA-256 hashes; a presented key is hashed and compared in constant time.</summary>
+public sealed class ApiKeys
+{
+    /// <summary>Longer presented keys are refused unhashed (configured keys are far shorter).</summary>
+    public const int MaxKeyLength = 512;
+
+    private readonly (byte[] Hash, string Role)[] _keys;
+
+    public ApiKeys(IOptions<AuthOptions> options) =>
+        _keys = [.. options.Value.ApiKeys.Select(k => (HashOf(k), k.Role))];
+
+    /// <summary>No keys: the HTTP and hub doors are open (protected mode allows that on loopback only).</summary>
+    public bool Configured => _keys.Length > 0;
+
+    /// <summary>The role the key grants, or null for a key that is not configured.</summary>
+    public string? RoleOf(string presented)
+    {
+        if (presented.Length is 0 or > MaxKeyLength)
+            return null;
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+
+        // Compare with every key, without stopping at a match, so the time says nothing about which key or how many.
+        string? role = null;
+        foreach (var key in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(key.Hash, hash) && role != ApiRoles.Admin)
+                role = key.Role;
+        }
+        return role;
+    }
+
+    private static byte[] HashOf(ApiKeyEntry entry) => entry.Key is { } key
+        ? SHA256.HashData(Encoding.UTF8.GetBytes(key))
+        : Convert.FromHexString(entry.KeyHash!);
+}

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace MessageQueue.Gateway.Security;
+
+/// <summary>What a change needs. Reading and subscribing need nothing.</summary>
+public static class ApiPolicies
+{
+    /// <summary>Posting updates: a publisher or admin key.</summary>
+    public const string Publish = "publish";
+
+    /// <summary>Creating and deleting subjects, reading the outbox: an admin key.</summary>
+    public const string Administer = "administer";
+
+    internal static void Add(AuthorizationBuilder authorization) => authorization
+        .AddPolicy(Publish, p => p.AddRequirements(new RoleOrOpenRequirement(ApiRoles.Publisher, ApiRoles.Admin)))
+        .AddPolicy(Administer, p => p.AddRequirements(new RoleOrOpenRequirement(ApiRoles.Admin)));
+}
+
+/// <summary>One of the roles, or no key configured at all (an open door, which protected mode keeps on loopback).</summary>
+internal sealed record RoleOrOpenRequirement(params string[] Roles) : IAuthorizationRequirement;
+
+internal sealed class RoleOrOpenHandler(ApiKeys keys) : AuthorizationHandler<RoleOrOpenRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RoleOrOpenRequirement requirement)
+    {
+        if (!keys.Configured || requirement.Roles.Any(context.User.IsInRole))
+            context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+}
