@@ -5,8 +5,10 @@ const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyl
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export function relativeTime(iso, now = Date.now()) {
+    const time = Date.parse(iso);
+    if (Number.isNaN(time)) return 'never'; // a subject without updates has no time
     // A little clock skew between gateway and browser must not read as "in 2 s".
-    const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+    const seconds = Math.max(0, Math.round((now - time) / 1000));
     if (seconds < 10) return 'just now';
     if (seconds < 60) return `${seconds} s ago`;
     const minutes = Math.floor(seconds / 60);
@@ -27,12 +29,12 @@ export function timeElement(iso) {
 
 export function setTime(element, iso) {
     element.dateTime = iso;
-    element.title = exact.format(new Date(iso));
+    element.title = Number.isNaN(Date.parse(iso)) ? '' : exact.format(new Date(iso));
     element.textContent = relativeTime(iso);
 }
 
 export function refreshRelativeTimes(root = document) {
     for (const element of root.querySelectorAll('time[data-relative]')) {
-        element.textContent = relativeTime(element.dateTime);
+        if (element.dateTime) element.textContent = relativeTime(element.dateTime); // none yet: nothing to refresh
     }
 }

@@ -12,11 +12,11 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
     public static TheoryData<string, string, int[]> Operations => new()
     {
         { "get", "/api/subjects", [200] },
-        { "post", "/api/subjects", [201, 400, 409, 413, 415, 503] },
+        { "post", "/api/subjects", [201, 400, 401, 403, 409, 413, 415, 503] },
         { "get", "/api/subjects/{subject}", [200, 400, 404] },
-        { "delete", "/api/subjects/{subject}", [204, 400, 404, 503] },
+        { "delete", "/api/subjects/{subject}", [204, 400, 401, 403, 404, 503] },
         { "get", "/api/subjects/{subject}/updates", [200, 400, 404] },
-        { "post", "/api/subjects/{subject}/updates", [201, 400, 404, 413, 415, 503] },
+        { "post", "/api/subjects/{subject}/updates", [201, 400, 401, 403, 404, 413, 415, 503] },
         { "get", "/api/subjects/{subject}/updates/{sequence}", [200, 400, 404] },
         { "post", "/api/subjects/{subject}/subscriptions", [200, 201, 400, 404, 413, 415, 503] },
         { "delete", "/api/subjects/{subject}/subscriptions/{email}", [204, 400, 404, 503] },
@@ -24,7 +24,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
         { "get", "/api/email/confirm", [200, 400, 404] },
         { "get", "/api/email/unsubscribe", [200, 400] },
         { "post", "/api/email/unsubscribe", [200, 400, 503] },
-        { "get", "/api/email/outbox", [200] },
+        { "get", "/api/email/outbox", [200, 401, 403] },
     };
 
     [Theory]

@@ -20,12 +20,13 @@ public sealed partial class DashboardPageTests(BrowserFixture browser, Dashboard
         await using var page = await DashboardPage.OpenAsync(browser.Browser, gateway.HttpAddress, $"/?subject={subject}");
         await page.ExpectSubjectShownAsync(subject);
 
+        await page.Page.Locator("#key-summary").ClickAsync(); // the API key panel, closed at first
         var fields = page.Page.Locator("input, textarea, select");
         var count = await fields.CountAsync();
         Assert.True(count >= 4, $"Only {count} fields on the page.");
         for (var i = 0; i < count; i++)
             await Expect(fields.Nth(i)).ToHaveAccessibleNameAsync(NonBlank());
-        foreach (var label in new[] { "Name", "Initial content (optional)", "New update", "Email address" })
+        foreach (var label in new[] { "Name", "Initial content (optional)", "New update", "Email address", "API key" })
             await Expect(page.Page.GetByLabel(label, new() { Exact = true })).ToHaveCountAsync(1);
 
         var buttons = page.Page.GetByRole(AriaRole.Button);
