@@ -32,9 +32,8 @@ builder.AddEmail();
 var app = builder.Build();
 
 app.UseProblemDetailsForErrors();
-app.UseDefaultFiles();
-app.UseStaticFiles();
 app.UseSecurity();
+app.UseDashboardFiles();
 app.MapHttpApi();
 app.MapRealtime();
 app.MapEmailApi();

@@ -13,7 +13,11 @@ public static class RealtimeExtensions
     {
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSignalR(hub => hub.AddFilter<HubAuthorization>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        builder.Services.AddSignalR(hub =>
+        {
+            hub.AddFilter<HubRateLimit>();
+            hub.AddFilter<HubAuthorization>();
+        }).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
             hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
 

@@ -20,10 +20,11 @@ internal sealed class ApiKeyAuthentication(
     {
         if (PresentedKey() is not { } presented)
             return Task.FromResult(AuthenticateResult.NoResult());
-        if (keys.RoleOf(presented) is not { } role)
+        if (keys.Match(presented) is not { } match)
             return Task.FromResult(AuthenticateResult.Fail("The API key is not one the gateway knows."));
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role)], SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        Claim[] claims = [new(ClaimTypes.NameIdentifier, $"key#{match.Index}"), new(ClaimTypes.Role, match.Role)];
+        var identity = new ClaimsIdentity(claims, SchemeName, ClaimTypes.NameIdentifier, ClaimTypes.Role);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -25,8 +25,8 @@ public sealed class ApiKeys
     /// <summary>No keys: the HTTP and hub doors are open (protected mode allows that on loopback only).</summary>
     public bool Configured => _keys.Length > 0;
 
-    /// <summary>The role the key grants, or null for a key that is not configured.</summary>
-    public string? RoleOf(string presented)
+    /// <summary>The configured key that matches (its position and role), or null for a key that is not configured.</summary>
+    public ApiKeyMatch? Match(string presented)
     {
         if (presented.Length is 0 or > MaxKeyLength)
             return null;
@@ -34,16 +34,19 @@ public sealed class ApiKeys
         SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
 
         // Compare with every key, without stopping at a match, so the time says nothing about which key or how many.
-        string? role = null;
-        foreach (var key in _keys)
+        ApiKeyMatch? match = null;
+        for (var i = 0; i < _keys.Length; i++)
         {
-            if (CryptographicOperations.FixedTimeEquals(key.Hash, hash) && role != ApiRoles.Admin)
-                role = key.Role;
+            if (CryptographicOperations.FixedTimeEquals(_keys[i].Hash, hash) && match?.Role != ApiRoles.Admin)
+                match = new ApiKeyMatch(i, _keys[i].Role);
         }
-        return role;
+        return match;
     }
 
     private static byte[] HashOf(ApiKeyEntry entry) => entry.Key is { } key
         ? SHA256.HashData(Encoding.UTF8.GetBytes(key))
         : Convert.FromHexString(entry.KeyHash!);
 }
+
+/// <summary>A presented key's entry in Auth:ApiKeys: its position (which names the client without the key) and its role.</summary>
+public sealed record ApiKeyMatch(int Index, string Role);
