@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Security;
 using Microsoft.Extensions.Options;
 using NetMQ;
 using NetMQ.Sockets;
@@ -60,6 +61,8 @@ internal sealed partial class ZmqDoor(
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
         if (curve is not null)
             Log.CurveOn(logger, curve.PublicKeyZ85[..8]);
+        else if (!Exposure.IsLoopbackZmqEndpoint(endpoints.ReplyEndpoint) || !Exposure.IsLoopbackZmqEndpoint(endpoints.PublishEndpoint))
+            Log.OpenToNetwork(logger);
         return Task.CompletedTask;
     }
 
@@ -268,5 +271,8 @@ internal sealed partial class ZmqDoor(
         // Only the start of the public key: NetMQ admits every client that knows it, so it is worth keeping close.
         [LoggerMessage(3003, LogLevel.Information, "Legacy ZeroMQ door requires CurveZMQ, server public key {ServerKeyStart}...; clients are admitted by knowing that key (NetMQ cannot check their own)")]
         public static partial void CurveOn(ILogger logger, string serverKeyStart);
+
+        [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
+        public static partial void OpenToNetwork(ILogger logger);
     }
 }

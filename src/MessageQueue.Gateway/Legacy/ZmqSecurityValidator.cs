@@ -1,10 +1,18 @@
+using MessageQueue.Gateway.Security;
 using Microsoft.Extensions.Options;
 using NetMQ;
 
 namespace MessageQueue.Gateway.Legacy;
 
-/// <summary>Checks the CurveZMQ keys: a key that cannot work, or a promise NetMQ cannot keep, stops start-up.</summary>
-internal sealed class ZmqSecurityValidator : IValidateOptions<ZmqOptions>
+/// <summary>
+/// Checks the CurveZMQ keys, and protected mode for the legacy door: binding where other machines can reach it without
+/// CurveZMQ refuses to start, unless <see cref="AuthOptions.AllowAnonymous"/> says that is meant.
+/// </summary>
+/// <remarks>
+/// Reads Auth:AllowAnonymous from configuration, the value <see cref="AuthOptions"/> binds, so the check does not depend
+/// on whether the security feature registers its options before or after this door.
+/// </remarks>
+internal sealed class ZmqSecurityValidator(IConfiguration configuration) : IValidateOptions<ZmqOptions>
 {
     private const string Section = $"{ZmqOptions.SectionName}:Curve";
 
@@ -23,8 +31,20 @@ internal sealed class ZmqSecurityValidator : IValidateOptions<ZmqOptions>
                 + "client's key, so every client that knows the server's public key is admitted whatever its own key. Remove the list, "
                 + "and give the server's public key only to the clients that may connect.");
         }
+
+        var exposed = new[] { options.ReplyEndpoint, options.PublishEndpoint }.FirstOrDefault(e => !Exposure.IsLoopbackZmqEndpoint(e));
+        if (exposed is not null && !curve.Enabled && !AllowAnonymous)
+        {
+            failures.Add($"The legacy ZeroMQ door binds {exposed}, which other machines can reach, and has no CurveZMQ key, so anyone "
+                + "could post to any subject and read every update. Configure Zmq__Curve__ServerSecretKey (`mq keygen` makes a pair; "
+                + "clients then need its public key), bind Zmq__ReplyEndpoint and Zmq__PublishEndpoint to tcp://127.0.0.1 only, or set "
+                + "Auth__AllowAnonymous=true to run open on purpose.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private bool AllowAnonymous =>
+        configuration.GetValue<bool>($"{AuthOptions.SectionName}:{nameof(AuthOptions.AllowAnonymous)}");
 
     private static IEnumerable<string> CheckServerPublicKey(ZmqCurveOptions curve, bool secretIsValid)
     {

@@ -4,9 +4,51 @@ using NetMQ;
 
 namespace MessageQueue.Tests.Legacy;
 
-/// <summary>What the legacy door refuses at start-up: CurveZMQ keys that cannot work.</summary>
+/// <summary>What the legacy door refuses at start-up: protected mode off loopback, and CurveZMQ keys that cannot work.</summary>
 public sealed class ZmqStartupCheckTests
 {
+    [Theory]
+    [InlineData("Zmq:ReplyEndpoint")]
+    [InlineData("Zmq:PublishEndpoint")]
+    public void DoorReachableFromOtherMachinesWithoutCurveRefusesToStartAndSaysHowToFix(string endpointSetting)
+    {
+        var failure = StartUpFailure(new() { [endpointSetting] = "tcp://0.0.0.0:0" });
+
+        Assert.Contains("The legacy ZeroMQ door binds tcp://0.0.0.0:0, which other machines can reach, and has no CurveZMQ key", failure, StringComparison.Ordinal);
+        Assert.Contains("Configure Zmq__Curve__ServerSecretKey", failure, StringComparison.Ordinal);
+        Assert.Contains("bind Zmq__ReplyEndpoint and Zmq__PublishEndpoint to tcp://127.0.0.1 only", failure, StringComparison.Ordinal);
+        Assert.Contains("set Auth__AllowAnonymous=true", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AllowAnonymousLetsAPlainDoorListenOffLoopback()
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        {
+            ["Zmq:ReplyEndpoint"] = "tcp://0.0.0.0:0",
+            ["Auth:AllowAnonymous"] = "true",
+        });
+        using var peer = new LegacyPeer(OnLoopback(gateway.Zmq.ReplyEndpoint));
+
+        Assert.StartsWith("[SpringBoot]", peer.Request(new { type = "1" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CurveKeyLetsTheDoorListenOffLoopback()
+    {
+        var keys = new NetMQCertificate();
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
+        {
+            ["Zmq:ReplyEndpoint"] = "tcp://0.0.0.0:0",
+            ["Zmq:PublishEndpoint"] = "tcp://0.0.0.0:0",
+            ["Zmq:Curve:ServerSecretKey"] = keys.SecretKeyZ85,
+            ["Zmq:Curve:ServerPublicKey"] = keys.PublicKeyZ85,
+        });
+        using var peer = new LegacyPeer(OnLoopback(gateway.Zmq.ReplyEndpoint), keys.PublicKey);
+
+        Assert.StartsWith("[SpringBoot]", peer.Request(new { type = "1" }), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("too-short", "is 9 characters long, not the 40 of a Z85 key")]
     [InlineData("0123456789abcdefghij0123456789abcdefghi~", "has a character outside the Z85 alphabet at position 40")]
@@ -42,6 +84,9 @@ public sealed class ZmqStartupCheckTests
 
         Assert.Contains("Zmq:Curve:AllowedClientPublicKeys cannot be enforced: NetMQ 4.0.4.5 has no ZAP", failure, StringComparison.Ordinal);
     }
+
+    /// <summary>A wildcard bind (tcp://0.0.0.0:port) is reached here through loopback only.</summary>
+    private static string OnLoopback(string endpoint) => endpoint.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
 
     /// <summary>Starts a gateway that must refuse to start; returns what it said.</summary>
     private static string StartUpFailure(Dictionary<string, string?> settings)
