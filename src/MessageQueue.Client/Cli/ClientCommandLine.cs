@@ -15,12 +15,15 @@ internal static class ClientCommandLine
         {
             ClientOptions.Server,
             ClientOptions.Publisher,
+            ClientOptions.ServerKey,
+            ClientOptions.ClientSecretKey,
             MenuCommand.Create(),
             RequestCommands.List(),
             RequestCommands.Subscribe(),
             RequestCommands.Unsubscribe(),
             RequestCommands.Publish(),
             WatchCommand.Create(),
+            KeygenCommand.Create(),
         };
         MenuCommand.AddTo(root);
         return root;

@@ -1,9 +1,13 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using MessageQueue.Client.Connection;
 
 namespace MessageQueue.Client.Cli;
 
-/// <summary>The options several commands share. Endpoints default to the legacy ports, or MQ_SERVER / MQ_PUBLISHER.</summary>
+/// <summary>
+/// The options several commands share. Endpoints default to the legacy ports, or MQ_SERVER / MQ_PUBLISHER; CurveZMQ keys
+/// come from the command line or MQ_SERVER_KEY / MQ_CLIENT_SECRET_KEY (a secret is better kept off command lines).
+/// </summary>
 internal static class ClientOptions
 {
     public const string DefaultServer = "tcp://127.0.0.1:8080";
@@ -14,6 +18,16 @@ internal static class ClientOptions
     public static readonly Option<string> Server = Endpoint("--server", "MQ_SERVER", DefaultServer, "Where requests go (the gateway's REP endpoint).");
 
     public static readonly Option<string> Publisher = Endpoint("--publisher", "MQ_PUBLISHER", DefaultPublisher, "Where updates come from (the gateway's PUB endpoint).");
+
+    public static readonly Option<string?> ServerKey = Key(
+        "--server-key", "MQ_SERVER_KEY", "The gateway's CurveZMQ public key (Z85, as `mq keygen` prints it): requests and updates then use CurveZMQ.");
+
+    public static readonly Option<string?> ClientSecretKey = Key(
+        "--client-secret-key", "MQ_CLIENT_SECRET_KEY", "This client's CurveZMQ secret key (Z85), used with --server-key; without it each run makes a fresh key pair.");
+
+    /// <summary>The CurveZMQ keys to connect with, or null when no server key is given (plain sockets).</summary>
+    public static CurveKeys? Curve(ParseResult parse) =>
+        parse.GetValue(ServerKey) is { } serverKey ? CurveKeys.From(serverKey, parse.GetValue(ClientSecretKey)) : null;
 
     /// <summary>A new option per command: a symbol belongs to one place in the command tree.</summary>
     public static Option<double> RequestTimeout()
@@ -45,6 +59,23 @@ internal static class ClientOptions
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : fallback,
         };
         option.Validators.Add(result => CheckEndpoint(result, name));
+        return option;
+    }
+
+    private static Option<string?> Key(string name, string environmentVariable, string description)
+    {
+        var option = new Option<string?>(name)
+        {
+            Description = $"{description} Falls back to ${environmentVariable}.",
+            HelpName = "z85",
+            Recursive = true,
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } key && Z85Key.Problem(key) is { } problem)
+                result.AddError($"{name} (or ${environmentVariable}) {problem}.");
+        });
         return option;
     }
 

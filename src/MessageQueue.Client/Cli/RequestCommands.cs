@@ -58,7 +58,7 @@ internal static class RequestCommands
         command.Options.Add(timeout);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            using var client = new LegacyClient(parse.GetRequiredValue(ClientOptions.Server), TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            using var client = new LegacyClient(parse.GetRequiredValue(ClientOptions.Server), TimeSpan.FromSeconds(parse.GetValue(timeout)), ClientOptions.Curve(parse));
             action(parse, client);
         }));
         return command;

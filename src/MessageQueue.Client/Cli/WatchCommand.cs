@@ -27,6 +27,7 @@ internal static class WatchCommand
         var command = new Command("watch", "Print each update of a subject as it arrives: [subject] whole content.") { subject, count, timeout };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(() => WatchAsync(
             parse.GetRequiredValue(ClientOptions.Publisher),
+            ClientOptions.Curve(parse),
             parse.GetRequiredValue(subject),
             parse.GetValue(count),
             parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -34,11 +35,11 @@ internal static class WatchCommand
         return command;
     }
 
-    private static async Task WatchAsync(string publisher, string subject, int? count, TimeSpan? timeout, CancellationToken cancellation)
+    private static async Task WatchAsync(string publisher, CurveKeys? curve, string subject, int? count, TimeSpan? timeout, CancellationToken cancellation)
     {
         // The listener's thread only hands updates over; this one prints, so output never interleaves.
         var updates = Channel.CreateUnbounded<SubjectUpdate>(new UnboundedChannelOptions { SingleReader = true });
-        using var listener = new UpdateListener(publisher, subject, update => updates.Writer.TryWrite(update));
+        using var listener = new UpdateListener(publisher, subject, update => updates.Writer.TryWrite(update), curve);
         await Console.Error.WriteLineAsync($"watching {subject} on {publisher}");
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

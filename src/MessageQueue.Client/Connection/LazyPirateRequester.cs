@@ -8,7 +8,7 @@ namespace MessageQueue.Client.Connection;
 /// timeout the socket is thrown away, because a REQ socket that sent and never heard back cannot send again.
 /// Used from one thread only, like any NetMQ socket.
 /// </summary>
-internal sealed class LazyPirateRequester(string endpoint) : IDisposable
+internal sealed class LazyPirateRequester(string endpoint, CurveKeys? curve = null) : IDisposable
 {
     private RequestSocket? _socket;
 
@@ -47,6 +47,7 @@ internal sealed class LazyPirateRequester(string endpoint) : IDisposable
 
         // Linger 0: a request nobody answered must not keep the process alive on close.
         socket.Options.Linger = TimeSpan.Zero;
+        curve?.ApplyTo(socket);
         socket.Connect(endpoint);
         return socket;
     }

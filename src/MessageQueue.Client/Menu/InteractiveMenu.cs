@@ -91,7 +91,7 @@ internal sealed class InteractiveMenu(LegacyClient client, string publisherEndpo
         }
 
         // One subscription at a time, as in the original client: a new one replaces the last.
-        _subscription = new Subscription(subject, email, new UpdateListener(publisherEndpoint, subject, PrintUpdate));
+        _subscription = new Subscription(subject, email, new UpdateListener(publisherEndpoint, subject, PrintUpdate, client.Curve));
         output.WriteLine(MenuText.Subscribed(subject, email, content));
         if (previous is not null)
             Leave(previous);

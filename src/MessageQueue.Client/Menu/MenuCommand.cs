@@ -20,7 +20,7 @@ internal static class MenuCommand
         command.Options.Add(timeout);
         command.SetAction(parse =>
         {
-            using var client = new LegacyClient(parse.GetRequiredValue(ClientOptions.Server), TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            using var client = new LegacyClient(parse.GetRequiredValue(ClientOptions.Server), TimeSpan.FromSeconds(parse.GetValue(timeout)), ClientOptions.Curve(parse));
             using var menu = new InteractiveMenu(client, parse.GetRequiredValue(ClientOptions.Publisher), Console.In, Console.Out, Console.IsInputRedirected);
             menu.Run();
             return ExitCodes.Success;

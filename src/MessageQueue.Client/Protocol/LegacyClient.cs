@@ -6,15 +6,18 @@ namespace MessageQueue.Client.Protocol;
 /// The four legacy requests as methods. Success returns; a refusal throws <see cref="ServerRefusal"/>, no reply
 /// throws <see cref="NoReply"/>, an input caught before sending throws <see cref="InvalidInput"/>.
 /// </summary>
-internal sealed class LegacyClient(string serverEndpoint, TimeSpan timeout) : IDisposable
+internal sealed class LegacyClient(string serverEndpoint, TimeSpan timeout, CurveKeys? curve = null) : IDisposable
 {
     // Only listing is retried: it changes nothing. A repeated post could appear twice, a repeated subscribe
     // registers the email twice on the original server.
     private const int ListAttempts = 3;
 
-    private readonly LazyPirateRequester _requester = new(serverEndpoint);
+    private readonly LazyPirateRequester _requester = new(serverEndpoint, curve);
 
     public string ServerEndpoint => serverEndpoint;
+
+    /// <summary>The CurveZMQ keys its sockets use, for the update listener to use too; null when plain.</summary>
+    public CurveKeys? Curve => curve;
 
     public IReadOnlyList<string> ListSubjects()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MessageQueue.Client.Connection;
 using NetMQ;
 using NetMQ.Sockets;
 
@@ -20,11 +21,12 @@ internal sealed class UpdateListener : IDisposable
     private readonly Action<SubjectUpdate> _onUpdate;
     private readonly Stopwatch _sinceConnect = Stopwatch.StartNew();
 
-    public UpdateListener(string publisherEndpoint, string subject, Action<SubjectUpdate> onUpdate)
+    public UpdateListener(string publisherEndpoint, string subject, Action<SubjectUpdate> onUpdate, CurveKeys? curve = null)
     {
         Subject = subject;
         _onUpdate = onUpdate;
         _socket.Options.Linger = TimeSpan.Zero;
+        curve?.ApplyTo(_socket);
         _socket.Connect(publisherEndpoint);
         _socket.Subscribe(subject);
         _socket.ReceiveReady += OnReceiveReady;

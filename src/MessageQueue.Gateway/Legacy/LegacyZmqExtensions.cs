@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Fanout;
+using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Legacy;
 
@@ -11,6 +12,7 @@ public static class LegacyZmqExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.HardMaxRequestBytes >= o.MaxRequestBytes, "Zmq:HardMaxRequestBytes must be at least Zmq:MaxRequestBytes.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ZmqOptions>, ZmqSecurityValidator>();
         builder.Services.AddSingleton<ZmqEndpoints>();
         builder.Services.AddSingleton<ZmqOutbox>();
         builder.Services.AddSingleton<ZmqSubscriptions>();

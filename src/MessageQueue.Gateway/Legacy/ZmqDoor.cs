@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Security;
 using Microsoft.Extensions.Options;
 using NetMQ;
 using NetMQ.Sockets;
@@ -35,12 +36,15 @@ internal sealed partial class ZmqDoor(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        var curve = _options.Curve.ServerCertificate();
         _router = new RouterSocket();
+        ServeCurve(_router, curve);
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         _router.Bind(_options.ReplyEndpoint);
 
         _publisher = new XPublisherSocket();
+        ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
@@ -55,7 +59,20 @@ internal sealed partial class ZmqDoor(
         _poller = [_router, _publisher, outbox.Queue];
         _poller.RunAsync("zmq-door");
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
+        if (curve is not null)
+            Log.CurveOn(logger, curve.PublicKeyZ85[..8]);
+        else if (!Exposure.IsLoopbackZmqEndpoint(endpoints.ReplyEndpoint) || !Exposure.IsLoopbackZmqEndpoint(endpoints.PublishEndpoint))
+            Log.OpenToNetwork(logger);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Makes the socket a CURVE server (before it binds); <paramref name="certificate"/> null leaves it plain.</summary>
+    private static void ServeCurve(NetMQSocket socket, NetMQCertificate? certificate)
+    {
+        if (certificate is null)
+            return;
+        socket.Options.CurveServer = true;
+        socket.Options.CurveCertificate = certificate;
     }
 
     /// <summary>First of the doors to stop: read no more requests and answer the ones in flight.</summary>
@@ -250,5 +267,12 @@ internal sealed partial class ZmqDoor(
 
         [LoggerMessage(3002, LogLevel.Warning, "Stopped with {Count} legacy requests still unanswered")]
         public static partial void StoppedWithRequestsInFlight(ILogger logger, int count);
+
+        // Only the start of the public key: NetMQ admits every client that knows it, so it is worth keeping close.
+        [LoggerMessage(3003, LogLevel.Information, "Legacy ZeroMQ door requires CurveZMQ, server public key {ServerKeyStart}...; clients are admitted by knowing that key (NetMQ cannot check their own)")]
+        public static partial void CurveOn(ILogger logger, string serverKeyStart);
+
+        [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
+        public static partial void OpenToNetwork(ILogger logger);
     }
 }

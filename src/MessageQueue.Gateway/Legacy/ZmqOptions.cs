@@ -30,4 +30,7 @@ public sealed class ZmqOptions
     /// <summary>Messages queued per subscriber before PUB drops for that subscriber (ZeroMQ's high-water mark).</summary>
     [Range(1, 10_000_000)]
     public int PublishHighWatermark { get; set; } = 10_000;
+
+    /// <summary>CurveZMQ for both sockets: off until <see cref="ZmqCurveOptions.ServerSecretKey"/> is set.</summary>
+    public ZmqCurveOptions Curve { get; set; } = new();
 }

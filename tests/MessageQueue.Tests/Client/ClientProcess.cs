@@ -18,7 +18,7 @@ public sealed class ClientProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
 
-    private ClientProcess(IEnumerable<string> args)
+    private ClientProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,6 +35,10 @@ public sealed class ClientProcess : IAsyncDisposable
         // Endpoints come from the test only, never from the developer's shell.
         start.Environment.Remove("MQ_SERVER");
         start.Environment.Remove("MQ_PUBLISHER");
+        start.Environment.Remove("MQ_SERVER_KEY");
+        start.Environment.Remove("MQ_CLIENT_SECRET_KEY");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
 
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => OnOutput(e.Data);
@@ -49,9 +53,12 @@ public sealed class ClientProcess : IAsyncDisposable
     public string Error => string.Join('\n', _stderr);
     public string Transcript => $"--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
 
-    public static ClientProcess Start(params string[] args)
+    public static ClientProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts mq with <paramref name="environment"/> set on top of this process's (keys, for instance).</summary>
+    public static ClientProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var client = new ClientProcess(args);
+        var client = new ClientProcess(args, environment);
         client._process.Start();
         client._process.BeginOutputReadLine();
         client._process.BeginErrorReadLine();
@@ -59,9 +66,11 @@ public sealed class ClientProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end.</summary>
-    public static async Task<ClientResult> RunAsync(params string[] args)
+    public static Task<ClientResult> RunAsync(params string[] args) => RunAsync(null, args);
+
+    public static async Task<ClientResult> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        await using var client = Start(args);
+        await using var client = Start(environment, args);
         var exitCode = await client.WaitForExitAsync();
         return new ClientResult(exitCode, client.Output, client.Error);
     }

@@ -12,13 +12,34 @@ public sealed class LegacyPeer : IDisposable
 
     private readonly RequestSocket _socket = new();
 
-    public LegacyPeer(string endpoint)
+    /// <summary>With <paramref name="curveServerKey"/> (the gateway's public key) the peer uses CurveZMQ, with a fresh key pair of its own.</summary>
+    public LegacyPeer(string endpoint, byte[]? curveServerKey = null)
     {
         _socket.Options.Linger = TimeSpan.Zero;
+        UseCurve(_socket, curveServerKey);
         _socket.Connect(endpoint);
     }
 
     public string Request(object request) => RequestRaw(JsonSerializer.SerializeToUtf8Bytes(request));
+
+    /// <summary>A request that may go unanswered (the test expects it to): false after <paramref name="timeout"/>.</summary>
+    public bool TryRequest(object request, TimeSpan timeout, out string? reply)
+    {
+        reply = null;
+        if (!_socket.TrySendFrame(timeout, JsonSerializer.SerializeToUtf8Bytes(request)) || !_socket.TryReceiveFrameBytes(timeout, out var frame))
+            return false;
+        reply = Encoding.UTF8.GetString(frame);
+        return true;
+    }
+
+    /// <summary>Makes <paramref name="socket"/> a CurveZMQ client of the server with that public key (before it connects).</summary>
+    internal static void UseCurve(NetMQSocket socket, byte[]? serverKey)
+    {
+        if (serverKey is null)
+            return;
+        socket.Options.CurveServerKey = serverKey;
+        socket.Options.CurveCertificate = new NetMQCertificate();
+    }
 
     public string RequestRaw(byte[] frame)
     {
@@ -52,9 +73,10 @@ public sealed class LegacySubscriber : IDisposable
 {
     private readonly SubscriberSocket _socket = new();
 
-    public LegacySubscriber(string endpoint, string topic)
+    public LegacySubscriber(string endpoint, string topic, byte[]? curveServerKey = null)
     {
         _socket.Options.Linger = TimeSpan.Zero;
+        LegacyPeer.UseCurve(_socket, curveServerKey);
         _socket.Connect(endpoint);
         _socket.Subscribe(topic);
     }
