@@ -19,6 +19,9 @@ fi
 
 configuration="${CONFIGURATION:-Release}"
 dotnet build MessageQueue.sln -c "$configuration" -warnaserror -nologo -clp:ErrorsOnly
+# The container image's build step, outside Docker: the same script its build stage runs. The Container tests start
+# this output with the image's environment.
+build/publish.sh artifacts/publish
 
 log=$(mktemp)
 status=0
