@@ -81,8 +81,8 @@ public static class EmailApi
         TypedResults.Content($"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{WebUtility.HtmlEncode(title)} - MessageQueue</title></head>
-            <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem">
+            <title>{WebUtility.HtmlEncode(title)} - MessageQueue</title><link rel="stylesheet" href="/css/page.css"></head>
+            <body>
             <h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(message)}</p>{extra}
             </body></html>
             """, "text/html; charset=utf-8", statusCode: status);
