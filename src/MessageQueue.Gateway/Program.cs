@@ -46,9 +46,10 @@ catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCanc
 {
     // Asked to stop (SIGTERM, Ctrl+C) while still starting: that is a stop, not a crash.
 }
-catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+catch (Microsoft.Extensions.Options.OptionsValidationException invalid) when (OwnsTheProcess())
 {
     // A setting that cannot work (protected mode's refusal included): say what to change, without a stack trace.
+    // (A test host lets the exception through: it is how the test sees the refusal.)
     Console.Error.WriteLine("The gateway did not start: its configuration needs a change.");
     foreach (var failure in invalid.Failures)
         Console.Error.WriteLine($"  - {failure}");
@@ -57,8 +58,10 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
 
 // NetMQ's context is process-wide: end it once every socket is closed, but only when this program owns the
 // process (a test host runs several gateways in one process and stops them one by one).
-if (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+if (OwnsTheProcess())
     NetMQConfig.Cleanup(block: false);
+
+static bool OwnsTheProcess() => System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly;
 
 /// <summary>The gateway's entry point; public so tests can host it.</summary>
 public partial class Program;

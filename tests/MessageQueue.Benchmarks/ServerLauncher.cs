@@ -88,6 +88,9 @@ internal static class ServerLauncher
         start.Environment["Zmq__PublishEndpoint"] = "tcp://127.0.0.1:0";
         start.Environment["Urls"] = "http://127.0.0.1:0";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        // Every load client comes from 127.0.0.1, one client to the rate limiter: measure the doors, not the limit
+        // (--gateway-env RateLimiting__Enabled=true with a huge burst measures the limiter's own cost).
+        start.Environment["RateLimiting__Enabled"] = "false";
         foreach (var (key, value) in options.GatewayEnvironment)
             start.Environment[key] = value;
         // Last: what the scenario itself varies (the hub group's GC mode) is not overridden by --gateway-env.
