@@ -3,6 +3,7 @@ using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Realtime;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
@@ -25,6 +26,9 @@ builder.AddRealtime();
 // Email notifications, drained from the outbox in the background.
 builder.AddEmail();
 
+// Health probes.
+builder.AddOperations();
+
 var app = builder.Build();
 
 app.UseProblemDetailsForErrors();
@@ -33,6 +37,7 @@ app.UseStaticFiles();
 app.MapHttpApi();
 app.MapRealtime();
 app.MapEmailApi();
+app.MapOperations();
 
 try
 {

@@ -54,6 +54,7 @@ internal sealed partial class ZmqDoor(
         outbox.Queue.ReceiveReady += OnOutgoing;
         _poller = [_router, _publisher, outbox.Queue];
         _poller.RunAsync("zmq-door");
+        endpoints.Listening = true;
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
         return Task.CompletedTask;
     }
@@ -79,6 +80,7 @@ internal sealed partial class ZmqDoor(
     {
         if (_poller is null)
             return;
+        endpoints.Listening = false;
 
         // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
         await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
