@@ -26,11 +26,12 @@ builder.AddRealtime();
 // Email notifications, drained from the outbox in the background.
 builder.AddEmail();
 
-// Health probes.
+// Health probes, metrics for Prometheus, request counts per door.
 builder.AddOperations();
 
 var app = builder.Build();
 
+app.UseRequestCounting();
 app.UseProblemDetailsForErrors();
 app.UseDefaultFiles();
 app.UseStaticFiles();

@@ -1,3 +1,5 @@
+using MessageQueue.Gateway.Operations;
+using MessageQueue.Gateway.Subjects;
 using Microsoft.Extensions.Options;
 using NetMQ;
 using NetMQ.Sockets;
@@ -15,6 +17,7 @@ internal sealed partial class ZmqDoor(
     ZmqOutbox outbox,
     ZmqEndpoints endpoints,
     ZmqSubscriptions subscriptions,
+    DoorTelemetry telemetry,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -135,6 +138,7 @@ internal sealed partial class ZmqDoor(
         {
             if (body is null)
             {
+                telemetry.Request(Door.Zmq, RequestOutcome.Refused);
                 SendReply(envelope, LegacyRequestHandler.MalformedEnvelope());
                 continue;
             }
@@ -146,6 +150,7 @@ internal sealed partial class ZmqDoor(
             }
             catch (Exception ex)
             {
+                telemetry.Request(Door.Zmq, RequestOutcome.Error);
                 Log.HandlerFailed(logger, ex);
                 pending = new(LegacyRequestHandler.ServerError(LegacyRequest.PeekType(body)));
             }
@@ -172,6 +177,7 @@ internal sealed partial class ZmqDoor(
         }
         catch (Exception ex)
         {
+            telemetry.Request(Door.Zmq, RequestOutcome.Error);
             Log.HandlerFailed(logger, ex);
             reply = LegacyRequestHandler.ServerError(LegacyRequest.PeekType(request));
         }
