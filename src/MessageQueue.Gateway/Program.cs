@@ -3,6 +3,7 @@ using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Realtime;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Storage;
@@ -18,6 +19,9 @@ builder.AddFanout();
 builder.AddStore();
 builder.AddSubjects();
 
+// Health probes, metrics for Prometheus, request counts per door (first, so they count what the doors refuse too).
+builder.AddOperations();
+
 // Who may change what over HTTP and the hub; protected mode keeps doors without credentials on loopback.
 builder.AddSecurity();
 
@@ -31,12 +35,14 @@ builder.AddEmail();
 
 var app = builder.Build();
 
+app.UseRequestCounting();
 app.UseProblemDetailsForErrors();
 app.UseSecurity();
 app.UseDashboardFiles();
 app.MapHttpApi();
 app.MapRealtime();
 app.MapEmailApi();
+app.MapOperations();
 
 try
 {

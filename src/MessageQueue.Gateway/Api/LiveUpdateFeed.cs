@@ -37,6 +37,18 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     /// <summary>Open streams per subject (for presence and metrics).</summary>
     public int CountListeners(string subject) => _listeners.TryGetValue(subject, out var list) ? list.Length : 0;
 
+    /// <summary>Open streams on every subject (for metrics; walks the subjects).</summary>
+    public int OpenStreams
+    {
+        get
+        {
+            var open = 0;
+            foreach (var (_, listeners) in _listeners)
+                open += listeners.Length;
+            return open;
+        }
+    }
+
     /// <summary>Starts listening to a subject's updates. The reader completes when the subject is deleted.</summary>
     public Listener Listen(string subject)
     {

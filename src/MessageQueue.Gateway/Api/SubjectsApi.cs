@@ -1,4 +1,5 @@
 using System.Globalization;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -113,12 +114,13 @@ public static class SubjectsApi
     /// <param name="subject">The subject's name.</param>
     /// <response code="201">Stored; Location is the update's URL.</response>
     internal static async Task<Results<Created<UpdateResource>, ProblemHttpResult>> PostUpdate(
-        string subject, PostUpdateRequest request, SubjectService subjects)
+        string subject, PostUpdateRequest request, SubjectService subjects, DoorTelemetry telemetry)
     {
         var result = await subjects.PostUpdateAsync(subject, request.Text, Door.Rest);
-        return result.Value is { } update
-            ? TypedResults.Created($"{SubjectPath(subject)}/updates/{update.Sequence}", UpdateResource.From(subject, update.ToEntry()))
-            : ApiProblems.From(result.Error!);
+        if (result.Value is not { } update)
+            return ApiProblems.From(result.Error!);
+        telemetry.Accepted(update);
+        return TypedResults.Created($"{SubjectPath(subject)}/updates/{update.Sequence}", UpdateResource.From(subject, update.ToEntry()));
     }
 
     /// <summary>Registers an email address on a subject, to be notified of its updates.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed partial class EmailSender(
     MailContent content,
     Func<IMailTransport> createTransport,
     TimeProvider clock,
+    GatewayMetrics metrics,
     IOptions<EmailOptions> options,
     ILogger<EmailSender> logger) : BackgroundService
 {
@@ -96,14 +98,17 @@ internal sealed partial class EmailSender(
         if (!_transports.TryTake(out var transport))
             transport = createTransport();
         var attempts = work.Attempts + 1;
+        // The update's correlation id, derived from what the outbox row keeps; a confirmation has sequence 0.
+        var updateId = new UpdateId(work.SubjectId, work.Kind == NotificationKind.Update ? work.Sequence : 0);
         try
         {
             var message = work.Kind == NotificationKind.Confirmation
                 ? mail.Confirmation(work)
                 : await BuildUpdateAsync(work, bodies, cancellationToken);
             await transport.SendAsync(message, cancellationToken);
-            Log.Sent(logger, work.DeliveryId, work.Subject);
+            Log.Sent(logger, work.DeliveryId, work.Subject, updateId);
             Interlocked.Increment(ref _sent);
+            metrics.MailAttempt(MailOutcome.Sent);
             return new DeliveryOutcome(work.DeliveryId, DeliveryState.Sent, attempts, clock.GetUtcNow(), null, clock.GetUtcNow());
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -111,13 +116,15 @@ internal sealed partial class EmailSender(
             var error = $"{ex.GetType().Name}: {ex.Message}";
             if (ex is PermanentMailException || attempts >= _options.MaxAttempts)
             {
-                Log.Parked(logger, work.DeliveryId, work.Subject, attempts, error);
+                Log.Parked(logger, work.DeliveryId, work.Subject, updateId, attempts, error);
                 Interlocked.Increment(ref _parked);
+                metrics.MailAttempt(MailOutcome.Parked);
                 return new DeliveryOutcome(work.DeliveryId, DeliveryState.Parked, attempts, clock.GetUtcNow(), Truncate(error), null);
             }
             var retryAt = clock.GetUtcNow() + Backoff(attempts);
-            Log.WillRetry(logger, work.DeliveryId, work.Subject, attempts, retryAt, error);
+            Log.WillRetry(logger, work.DeliveryId, work.Subject, updateId, attempts, retryAt, error);
             Interlocked.Increment(ref _retried);
+            metrics.MailAttempt(MailOutcome.Retried);
             return new DeliveryOutcome(work.DeliveryId, DeliveryState.Pending, attempts, retryAt, Truncate(error), null);
         }
         finally
@@ -169,14 +176,14 @@ internal sealed partial class EmailSender(
 
     private static partial class Log
     {
-        [LoggerMessage(4000, LogLevel.Debug, "Mail {DeliveryId} for {Subject} sent")]
-        public static partial void Sent(ILogger logger, long deliveryId, string subject);
+        [LoggerMessage(4000, LogLevel.Debug, "Mail {DeliveryId} for {Subject} (update {UpdateId}) sent")]
+        public static partial void Sent(ILogger logger, long deliveryId, string subject, UpdateId updateId);
 
-        [LoggerMessage(4001, LogLevel.Warning, "Mail {DeliveryId} for {Subject} failed (attempt {Attempts}); retrying at {RetryAt:O}: {Error}")]
-        public static partial void WillRetry(ILogger logger, long deliveryId, string subject, int attempts, DateTimeOffset retryAt, string error);
+        [LoggerMessage(4001, LogLevel.Warning, "Mail {DeliveryId} for {Subject} (update {UpdateId}) failed (attempt {Attempts}); retrying at {RetryAt:O}: {Error}")]
+        public static partial void WillRetry(ILogger logger, long deliveryId, string subject, UpdateId updateId, int attempts, DateTimeOffset retryAt, string error);
 
-        [LoggerMessage(4002, LogLevel.Error, "Mail {DeliveryId} for {Subject} parked after {Attempts} attempts: {Error}")]
-        public static partial void Parked(ILogger logger, long deliveryId, string subject, int attempts, string error);
+        [LoggerMessage(4002, LogLevel.Error, "Mail {DeliveryId} for {Subject} (update {UpdateId}) parked after {Attempts} attempts: {Error}")]
+        public static partial void Parked(ILogger logger, long deliveryId, string subject, UpdateId updateId, int attempts, string error);
 
         [LoggerMessage(4004, LogLevel.Information, "Mail since start: {Sent} sent, {Retried} failed and retried, {Parked} parked")]
         public static partial void Summary(ILogger logger, long sent, long retried, long parked);

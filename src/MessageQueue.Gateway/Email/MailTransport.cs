@@ -47,17 +47,20 @@ internal sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
         await ResetAsync();
         var client = new SmtpClient { Timeout = options.TimeoutSeconds * 1000 };
         _client = client;
-        await client.ConnectAsync(options.Host!, options.Port, options.Security switch
-        {
-            SmtpSecurity.None => SecureSocketOptions.None,
-            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            _ => SecureSocketOptions.Auto,
-        }, cancellationToken);
+        await client.ConnectAsync(options.Host!, options.Port, SocketOptions(options.Security), cancellationToken);
         if (!string.IsNullOrEmpty(options.Username))
             await client.AuthenticateAsync(options.Username, options.Password ?? "", cancellationToken);
         return client;
     }
+
+    /// <summary>MailKit's name for the configured security (the readiness probe connects the same way).</summary>
+    public static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.None => SecureSocketOptions.None,
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.Auto,
+    };
 
     private async Task ResetAsync()
     {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.Extensions.Options;
 
@@ -7,20 +9,26 @@ namespace MessageQueue.Gateway.Fanout;
 /// <summary>
 /// Delivers each update to every sink of this process. Every sink has its own bounded queue and delivery loop,
 /// so a slow or failing sink never delays the others or the publisher; a sink that falls a whole queue behind
-/// loses its oldest pending updates, and that is logged.
+/// loses its oldest pending updates, and that is logged. Each delivery's time since publication is measured per sink.
 /// </summary>
 internal sealed partial class LocalUpdateFanout(
     IEnumerable<IUpdateSink> sinks,
     IOptions<FanoutOptions> options,
+    GatewayMetrics metrics,
     ILogger<LocalUpdateFanout> logger) : IUpdateFanout, IHostedService
 {
-    private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity,
-        dropped => Log.SinkOverflow(logger, sink.Name, dropped.Subject, dropped.Sequence)))];
+    private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity, dropped =>
+    {
+        metrics.Dropped(GatewayMetrics.SinkTag(sink.Name));
+        Log.SinkOverflow(logger, sink.Name, dropped.Update.Subject, dropped.Update.Sequence, Id(dropped.Update));
+    }))];
 
     public void Publish(SubjectUpdate update)
     {
+        // One timestamp for every sink: the queues hold it beside the update, no allocation per update.
+        var published = new Published(update, Stopwatch.GetTimestamp());
         foreach (var queue in _queues)
-            queue.Channel.Writer.TryWrite(update);
+            queue.Channel.Writer.TryWrite(published);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -39,25 +47,35 @@ internal sealed partial class LocalUpdateFanout(
 
     private async Task DeliverAllAsync(SinkQueue queue)
     {
-        await foreach (var update in queue.Channel.Reader.ReadAllAsync())
+        await foreach (var (update, publishedAt) in queue.Channel.Reader.ReadAllAsync())
         {
             try
             {
                 await queue.Sink.DeliverAsync(update, CancellationToken.None);
+                metrics.FannedOut(queue.Tag, publishedAt);
+                Log.Delivered(logger, Id(update), queue.Sink.Name);
             }
             catch (Exception ex)
             {
-                Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, ex);
+                metrics.SinkFailed(queue.Tag);
+                Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, Id(update), ex);
             }
         }
     }
 
-    private sealed class SinkQueue(IUpdateSink sink, int capacity, Action<SubjectUpdate> onDropped)
+    private static UpdateId Id(SubjectUpdate update) => new(update.SubjectId, update.Sequence);
+
+    /// <summary>An update and when it was published (a <see cref="Stopwatch"/> timestamp).</summary>
+    private readonly record struct Published(SubjectUpdate Update, long At);
+
+    private sealed class SinkQueue(IUpdateSink sink, int capacity, Action<Published> onDropped)
     {
         public IUpdateSink Sink { get; } = sink;
 
+        public KeyValuePair<string, object?> Tag { get; } = GatewayMetrics.SinkTag(sink.Name);
+
         // Oldest first: for whole-content publications the newest update matters most.
-        public Channel<SubjectUpdate> Channel { get; } = System.Threading.Channels.Channel.CreateBounded(
+        public Channel<Published> Channel { get; } = System.Threading.Channels.Channel.CreateBounded(
             new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest }, onDropped);
 
         public Task Loop { get; set; } = Task.CompletedTask;
@@ -65,11 +83,14 @@ internal sealed partial class LocalUpdateFanout(
 
     private static partial class Log
     {
-        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; its oldest pending update {Subject}#{Sequence} was dropped")]
-        public static partial void SinkOverflow(ILogger logger, string sink, string subject, long sequence);
+        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; its oldest pending update {Subject}#{Sequence} ({UpdateId}) was dropped")]
+        public static partial void SinkOverflow(ILogger logger, string sink, string subject, long sequence, UpdateId updateId);
 
-        [LoggerMessage(2001, LogLevel.Error, "Sink {Sink} failed to deliver update {Subject}#{Sequence}")]
-        public static partial void SinkFailed(ILogger logger, string sink, string subject, long sequence, Exception exception);
+        [LoggerMessage(2001, LogLevel.Error, "Sink {Sink} failed to deliver update {Subject}#{Sequence} ({UpdateId})")]
+        public static partial void SinkFailed(ILogger logger, string sink, string subject, long sequence, UpdateId updateId, Exception exception);
+
+        [LoggerMessage(2002, LogLevel.Debug, "Update {UpdateId} handed on by sink {Sink}")]
+        public static partial void Delivered(ILogger logger, UpdateId updateId, string sink);
     }
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace MessageQueue.Gateway.Legacy;
 /// The legacy door's translation: a request frame in, a reply frame out, in the exact shapes of the original
 /// server (../shared/legacy-protocol.md). Every outcome, including every error, is a reply.
 /// </summary>
-internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<ZmqOptions> options)
+internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetry telemetry, IOptions<ZmqOptions> options)
 {
     public const string Success = "isSuccess";
     public const string InvalidRequest = "Invalid Request. Please try again.";
@@ -21,7 +22,10 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     private readonly int _maxRequestBytes = options.Value.MaxRequestBytes;
     private ListReply _listReply = new([], []);
 
-    /// <summary>Answers one request frame. Reads finish at once; changes finish when the store has committed them.</summary>
+    /// <summary>
+    /// Answers one request frame. Reads finish at once; changes finish when the store has committed them. Each
+    /// outcome is counted here, except a failure of this method itself, which the door counts.
+    /// </summary>
     /// <remarks>
     /// Called on the door's poller thread, whose synchronization context is the poller itself: every await here
     /// uses ConfigureAwait(false) so continuations never queue onto the poller (nor fail once it has stopped).
@@ -29,20 +33,26 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     public ValueTask<byte[]> Handle(ReadOnlySpan<byte> frame)
     {
         if (frame.Length > _maxRequestBytes)
-            return Reply(TooLarge(LegacyRequest.PeekType(frame)));
+            return Refused(TooLarge(LegacyRequest.PeekType(frame)));
 
         var request = LegacyRequest.Decode(frame);
         if (request.Problem is not null)
-            return Reply(Refuse(request.Type, request.Problem));
+            return Refused(Refuse(request.Type, request.Problem));
 
-        return request.Type switch
+        switch (request.Type)
         {
-            "1" => new ValueTask<byte[]>(ListSubjects()),
-            "2" => new ValueTask<byte[]>(SubscribeAsync(request)),
-            "3" => new ValueTask<byte[]>(AddContentAsync(request)),
-            "4" => new ValueTask<byte[]>(UnsubscribeAsync(request)),
-            _ => Reply(Encode(InvalidRequest)),
-        };
+            case "1":
+                telemetry.Request(Door.Zmq, RequestOutcome.Ok);
+                return new ValueTask<byte[]>(ListSubjects());
+            case "2":
+                return new ValueTask<byte[]>(SubscribeAsync(request));
+            case "3":
+                return new ValueTask<byte[]>(AddContentAsync(request));
+            case "4":
+                return new ValueTask<byte[]>(UnsubscribeAsync(request));
+            default:
+                return Refused(Encode(InvalidRequest));
+        }
     }
 
     /// <summary>The reply for a request that could not even be read as one frame.</summary>
@@ -66,6 +76,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     private async Task<byte[]> SubscribeAsync(LegacyRequest request)
     {
         var result = await subjects.RegisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
+        telemetry.Request(Door.Zmq, result);
         return result.Error is { } error
             ? SubscribeReply(PlainError(error, request.Subject), "Fail")
             : SubscribeReply(result.Value!.Subject.Content, Success);
@@ -74,12 +85,16 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
     private async Task<byte[]> AddContentAsync(LegacyRequest request)
     {
         var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Door.Zmq).ConfigureAwait(false);
+        telemetry.Request(Door.Zmq, result);
+        if (result.Value is { } update)
+            telemetry.Accepted(update);
         return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
     }
 
     private async Task<byte[]> UnsubscribeAsync(LegacyRequest request)
     {
         var result = await subjects.UnregisterEmailAsync(request.Subject, request.Email).ConfigureAwait(false);
+        telemetry.Request(Door.Zmq, result);
         return Encode(result.Error is { } error ? PlainError(error, request.Subject) : Success);
     }
 
@@ -107,5 +122,9 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, IOptions<Zmq
 
     private static byte[] Encode(string reply) => Encoding.UTF8.GetBytes(reply);
 
-    private static ValueTask<byte[]> Reply(byte[] reply) => new(reply);
+    private ValueTask<byte[]> Refused(byte[] reply)
+    {
+        telemetry.Request(Door.Zmq, RequestOutcome.Refused);
+        return new(reply);
+    }
 }

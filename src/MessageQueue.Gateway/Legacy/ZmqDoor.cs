@@ -1,4 +1,6 @@
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
+using MessageQueue.Gateway.Subjects;
 using Microsoft.Extensions.Options;
 using NetMQ;
 using NetMQ.Sockets;
@@ -16,6 +18,7 @@ internal sealed partial class ZmqDoor(
     ZmqOutbox outbox,
     ZmqEndpoints endpoints,
     ZmqSubscriptions subscriptions,
+    DoorTelemetry telemetry,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -58,6 +61,7 @@ internal sealed partial class ZmqDoor(
         outbox.Queue.ReceiveReady += OnOutgoing;
         _poller = [_router, _publisher, outbox.Queue];
         _poller.RunAsync("zmq-door");
+        endpoints.Listening = true;
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
         if (curve is not null)
             Log.CurveOn(logger, curve.PublicKeyZ85[..8]);
@@ -96,6 +100,7 @@ internal sealed partial class ZmqDoor(
     {
         if (_poller is null)
             return;
+        endpoints.Listening = false;
 
         // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
         await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
@@ -150,6 +155,7 @@ internal sealed partial class ZmqDoor(
         {
             if (body is null)
             {
+                telemetry.Request(Door.Zmq, RequestOutcome.Refused);
                 SendReply(envelope, LegacyRequestHandler.MalformedEnvelope());
                 continue;
             }
@@ -161,6 +167,7 @@ internal sealed partial class ZmqDoor(
             }
             catch (Exception ex)
             {
+                telemetry.Request(Door.Zmq, RequestOutcome.Error);
                 Log.HandlerFailed(logger, ex);
                 pending = new(LegacyRequestHandler.ServerError(LegacyRequest.PeekType(body)));
             }
@@ -187,6 +194,7 @@ internal sealed partial class ZmqDoor(
         }
         catch (Exception ex)
         {
+            telemetry.Request(Door.Zmq, RequestOutcome.Error);
             Log.HandlerFailed(logger, ex);
             reply = LegacyRequestHandler.ServerError(LegacyRequest.PeekType(request));
         }

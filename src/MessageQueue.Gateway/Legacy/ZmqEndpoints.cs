@@ -5,4 +5,13 @@ public sealed class ZmqEndpoints
 {
     public string ReplyEndpoint { get; internal set; } = "";
     public string PublishEndpoint { get; internal set; } = "";
+
+    /// <summary>True from the moment both sockets are bound and polled until the door starts to stop (readiness).</summary>
+    public bool Listening
+    {
+        get => Volatile.Read(ref _listening);
+        internal set => Volatile.Write(ref _listening, value);
+    }
+
+    private bool _listening;
 }

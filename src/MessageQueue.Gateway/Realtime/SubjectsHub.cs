@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.AspNetCore.SignalR;
@@ -16,11 +17,13 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     private readonly SubjectService _subjects;
     private readonly BrowserPresence _presence;
     private readonly OverviewSource _overview;
+    private readonly DoorTelemetry _telemetry;
     private readonly RealtimeOptions _options;
 
-    public SubjectsHub(SubjectService subjects, BrowserPresence presence, OverviewSource overview, IOptions<RealtimeOptions> options)
+    public SubjectsHub(SubjectService subjects, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry, IOptions<RealtimeOptions> options)
     {
         _subjects = subjects;
+        _telemetry = telemetry;
         _presence = presence;
         _overview = overview;
         _options = options.Value;
@@ -91,6 +94,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     public async Task<UpdateResource> PostUpdate(string subject, string text)
     {
         var update = (await _subjects.PostUpdateAsync(subject, text, Door.Hub)).ValueOrThrow();
+        _telemetry.Accepted(update);
         return UpdateResource.From(update.Subject, update.ToEntry());
     }
 

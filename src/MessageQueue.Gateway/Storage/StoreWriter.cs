@@ -28,6 +28,10 @@ internal sealed partial class StoreWriter(
         new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true });
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private Thread? _thread;
+    private volatile bool _failed;
+
+    /// <summary>True once the writer could not work at all: it refuses every change until restart (readiness).</summary>
+    public bool Failed => _failed;
 
     /// <summary>Queues a change; refuses at once when the queue is full rather than letting callers pile up.</summary>
     public Task<SubjectResult<T>> Submit<T>(StoreCommand<T> command)
@@ -63,6 +67,7 @@ internal sealed partial class StoreWriter(
         catch (Exception ex)
         {
             // The store cannot be used at all (it would not open, say): refuse every change rather than leave callers waiting.
+            _failed = true;
             Log.WriterFailed(logger, ex);
             var reader = _queue.Reader;
             while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Gateway.Operations;
+
+/// <summary>How a door's request ended: answered, refused (the caller's mistake) or failed (the gateway's).</summary>
+public enum RequestOutcome
+{
+    Ok,
+    Refused,
+    Error,
+}
+
+/// <summary>How one attempt to send a mail ended.</summary>
+public enum MailOutcome
+{
+    Sent,
+    Retried,
+    Parked,
+}
+
+/// <summary>
+/// The gateway's meter and the instruments recorded on hot paths. Each recording is one Add or Record with tags
+/// made once (no allocation); with nobody listening it costs an enabled check. The gauges read on collection
+/// live in <see cref="GatewayGauges"/>.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "MessageQueue.Gateway";
+
+    private static readonly KeyValuePair<string, object?>[] DoorTags = [Tag("door", "zmq"), Tag("door", "rest"), Tag("door", "hub")];
+    private static readonly KeyValuePair<string, object?>[] OutcomeTags = [Tag("outcome", "ok"), Tag("outcome", "refused"), Tag("outcome", "error")];
+    private static readonly KeyValuePair<string, object?>[] MailTags = [Tag("outcome", "sent"), Tag("outcome", "retried"), Tag("outcome", "parked")];
+    private static readonly KeyValuePair<string, object?> Overflow = Tag("reason", "overflow");
+    private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _accepted;
+    private readonly Histogram<double> _fanoutDuration;
+    private readonly Counter<long> _undelivered;
+    private readonly Counter<long> _mailAttempts;
+
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        Meter = meterFactory.Create(MeterName);
+        _requests = Meter.CreateCounter<long>("messagequeue.requests", "{request}",
+            "Requests answered per door (zmq, rest, hub) and outcome (ok, refused, error).");
+        _accepted = Meter.CreateCounter<long>("messagequeue.updates.accepted", "{update}",
+            "Updates stored and handed to the fan-out, per door they came in by.");
+        _fanoutDuration = Meter.CreateHistogram("messagequeue.fanout.duration", "s",
+            "From an update's commit to a sink having handed it on (queued to its sockets), per sink.", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+        _undelivered = Meter.CreateCounter<long>("messagequeue.fanout.undelivered", "{update}",
+            "Updates a sink did not hand on: dropped from its full queue (overflow) or lost to an error (failed).");
+        _mailAttempts = Meter.CreateCounter<long>("messagequeue.email.attempts", "{attempt}",
+            "Attempts to send a mail since start, by outcome: sent, retried (failed, will retry), parked (given up).");
+    }
+
+    /// <summary>The meter, for the gauges that share it.</summary>
+    public Meter Meter { get; }
+
+    public static KeyValuePair<string, object?> DoorTag(Door door) => DoorTags[(int)door];
+
+    public void Request(Door door, RequestOutcome outcome) => _requests.Add(1, DoorTags[(int)door], OutcomeTags[(int)outcome]);
+
+    public void Accepted(Door door) => _accepted.Add(1, DoorTags[(int)door]);
+
+    /// <summary>A sink handed on an update published at <paramref name="publishedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public void FannedOut(in KeyValuePair<string, object?> sinkTag, long publishedAt) =>
+        _fanoutDuration.Record(Stopwatch.GetElapsedTime(publishedAt).TotalSeconds, sinkTag);
+
+    public void Dropped(in KeyValuePair<string, object?> sinkTag) => _undelivered.Add(1, sinkTag, Overflow);
+
+    public void SinkFailed(in KeyValuePair<string, object?> sinkTag) => _undelivered.Add(1, sinkTag, Failed);
+
+    public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
+
+    /// <summary>The tag naming a sink, made once per sink.</summary>
+    public static KeyValuePair<string, object?> SinkTag(string sink) => Tag("sink", sink);
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+}

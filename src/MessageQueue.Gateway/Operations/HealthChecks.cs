@@ -1,0 +1,28 @@
+using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MessageQueue.Gateway.Operations;
+
+/// <summary>The store answers a query, and its single writer still works (it refuses every change once it failed).</summary>
+internal sealed class StoreHealthCheck(IDbContextFactory<MessageQueueDbContext> contextFactory, StoreWriter writer) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (writer.Failed)
+            return HealthCheckResult.Unhealthy("The store writer failed; every change is refused until restart.");
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        _ = await db.Subjects.AsNoTracking().Select(s => s.Id).FirstOrDefaultAsync(cancellationToken);
+        return HealthCheckResult.Healthy("The store answers.");
+    }
+}
+
+/// <summary>The legacy door's sockets are bound and its poller runs.</summary>
+internal sealed class ZmqHealthCheck(ZmqEndpoints endpoints) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(endpoints.Listening
+            ? HealthCheckResult.Healthy("The request and publish sockets are bound.")
+            : HealthCheckResult.Unhealthy("The ZeroMQ sockets are not bound (starting or stopping)."));
+}

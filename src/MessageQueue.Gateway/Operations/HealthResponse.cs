@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MessageQueue.Gateway.Operations;
+
+/// <summary>
+/// The health endpoints' body: the overall status and each check's, e.g.
+/// <c>{"status":"Unhealthy","checks":{"store":{"status":"Healthy","description":"...","durationMs":0.4},"smtp":{...}}}</c>.
+/// </summary>
+internal static class HealthResponse
+{
+    public static async Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            if (entry.Description is { } description)
+                json.WriteString("description", description);
+            else if (entry.Exception is { } exception)
+                json.WriteString("description", $"{exception.GetType().Name}: {exception.Message}");
+            json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
+}
