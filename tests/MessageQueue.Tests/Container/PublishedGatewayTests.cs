@@ -97,7 +97,6 @@ public sealed class PublishedGatewayTests(PublishedGatewayFixture fixture) : ICl
         Assert.Equal(0, await gateway.StopAsync());
     }
 
-
     private static string HealthCheckPath() =>
         System.Text.RegularExpressions.Regex.Match(string.Join(' ', DockerfileContractTests.HealthCheckCommand(Image)), "/health/[a-z]+").Value;
 
