@@ -11,6 +11,23 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // A JSON body in a charset .NET does not know ("application/json; charset=bogus"): the framework throws
+        // InvalidOperationException, not a bad request, so without this it would be a 500.
+        if (exception is InvalidOperationException { InnerException: ArgumentException } && UnknownCharset(httpContext.Request) is { } charset)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return await problems.TryWriteAsync(new()
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = StatusCodes.Status415UnsupportedMediaType,
+                    Title = "The request body must be JSON (Content-Type: application/json).",
+                    Detail = $"The charset '{charset}' is not one the gateway can read; send UTF-8.",
+                },
+            });
+        }
         if (exception is not BadHttpRequestException badRequest)
             return false;
 
@@ -39,6 +56,21 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
         problem.Status = badRequest.StatusCode;
         httpContext.Response.StatusCode = badRequest.StatusCode;
         return await problems.TryWriteAsync(new() { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string? UnknownCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.Charset.Value is not { } charset)
+            return null;
+        try
+        {
+            System.Text.Encoding.GetEncoding(charset.Trim('"'));
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return charset;
+        }
     }
 
     // "$.text" names the field "text"; "$" (the body as a whole) names it "body".
