@@ -26,7 +26,10 @@ internal sealed record BenchmarkOptions
                                  a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE);
                                  email (update replies with 0 against 10,000 addresses, mails/s to a local SMTP sink
                                  against a MailKit loop; quick: 1,000 addresses); hub (legacy updates to 1,000
-                                 SignalR connections against a minimal SignalR server, server and workstation GC)
+                                 SignalR connections against a minimal SignalR server, server and workstation GC);
+                                 soak (not in the default run: mixed traffic on every door of one gateway for
+                                 --soak-seconds, its RSS, GC heap, threads and descriptors sampled for flatness)
+          --soak-seconds <s>     length of the soak group (default 180)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
                                  (for example Store__MaxBatchSize=64); may be repeated
           --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
@@ -52,12 +55,16 @@ internal sealed record BenchmarkOptions
     public bool InlineCompletions { get; init; }
     public bool IncludePython { get; init; }
     public bool ShowHelp { get; init; }
-    public IReadOnlySet<string> Groups { get; init; } = AllGroups;
+    public IReadOnlySet<string> Groups { get; init; } = DefaultGroups;
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromSeconds(180);
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
-    public static IReadOnlySet<string> AllGroups { get; } =
+    /// <summary>What a run without --only measures: every group but the soak, which is minutes of one scenario.</summary>
+    public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
+
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -167,6 +174,14 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { HubClient = kind };
+                    break;
+                case "--soak-seconds":
+                    if (++i >= args.Length || !TryPositive(args[i], out var soak))
+                    {
+                        problem = "--soak-seconds needs a positive number.";
+                        return false;
+                    }
+                    options = options with { SoakDuration = TimeSpan.FromSeconds(soak) };
                     break;
                 case "--duration" or "--warmup" or "--settle" or "--updates":
                     if (++i >= args.Length || !TryPositive(args[i], out var value))

@@ -29,6 +29,7 @@ internal static class BenchmarkRun
         WriteSetup(options, servers);
 
         var report = new Report(servers);
+        SoakResult? soak = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -59,6 +60,8 @@ internal static class BenchmarkRun
                 report.Add(EmailScenarios.Run(options));
             if (options.Groups.Contains("hub"))
                 HubScenarios.Run(options, report);
+            if (options.Groups.Contains("soak"))
+                soak = SoakScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -69,7 +72,13 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        report.Write(Console.Out);
+        if (options.Groups.Any(g => g != "soak"))
+            report.Write(Console.Out);
+        if (soak is not null)
+        {
+            Console.WriteLine();
+            ReportSoak.Write(Console.Out, soak);
+        }
         return report.AllTargetsPass ? 0 : 1;
     }
 
@@ -131,6 +140,8 @@ internal static class BenchmarkRun
             EmailScenarios.WriteSetup(options);
         if (options.Groups.Contains("hub"))
             HubScenarios.WriteSetup(options);
+        if (options.Groups.Contains("soak"))
+            SoakScenario.WriteSetup(options);
         Console.WriteLine();
     }
 

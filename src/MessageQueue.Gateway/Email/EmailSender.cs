@@ -25,6 +25,7 @@ internal sealed partial class EmailSender(
     ILogger<EmailSender> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SendGraceOnStop = TimeSpan.FromSeconds(5);
     private readonly EmailOptions _options = options.Value;
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(30);
     private readonly ConcurrentBag<IMailTransport> _transports = [];
@@ -105,7 +106,11 @@ internal sealed partial class EmailSender(
             var message = work.Kind == NotificationKind.Confirmation
                 ? mail.Confirmation(work)
                 : await BuildUpdateAsync(work, bodies, cancellationToken);
-            await transport.SendAsync(message, cancellationToken);
+            // A stop lets a mail already on its way finish for a few seconds: one cut off after the server has it but
+            // before its answer is read would be sent again after the restart.
+            using var grace = new CancellationTokenSource();
+            using (cancellationToken.Register(() => grace.CancelAfter(SendGraceOnStop)))
+                await transport.SendAsync(message, grace.Token);
             Log.Sent(logger, work.DeliveryId, work.Subject, updateId);
             Interlocked.Increment(ref _sent);
             metrics.MailAttempt(MailOutcome.Sent);

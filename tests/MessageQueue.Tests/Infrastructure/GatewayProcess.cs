@@ -5,7 +5,7 @@ namespace MessageQueue.Tests.Infrastructure;
 
 /// <summary>
 /// The built gateway as its own process, on free loopback ports and a given data directory. The bound ZeroMQ
-/// endpoints are read from its start-up log line.
+/// endpoints are read from its start-up log line, the HTTP address from Kestrel's.
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
@@ -13,6 +13,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly TaskCompletionSource<(string Reply, string Publish)> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private (string Reply, string Publish)? _endpoints;
+    private Uri? _httpAddress;
     private readonly Lock _gate = new();
     private bool _started;
 
@@ -43,6 +44,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public string ReplyEndpoint { get; private set; } = "";
     public string PublishEndpoint { get; private set; } = "";
+    public Uri HttpAddress { get; private set; } = new("http://127.0.0.1/");
+    public int Id => _process.Id;
     public string Output => string.Join('\n', _output);
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -56,6 +59,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         var (reply, publish) = await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         gateway.ReplyEndpoint = reply;
         gateway.PublishEndpoint = publish;
+        lock (gateway._gate)
+            gateway.HttpAddress = gateway._httpAddress ?? throw new InvalidOperationException("Kestrel never said where it listens:\n" + gateway.Output);
         return gateway;
     }
 
@@ -65,6 +70,32 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         if (!_process.HasExited)
             Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Sends SIGTERM and returns at once; <see cref="WaitForExitAsync"/> waits for the end.</summary>
+    public void Terminate() =>
+        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+
+    /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>True when the process ended within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -89,6 +120,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             var match = ListeningLine().Match(line);
             if (match.Success)
                 _endpoints = (match.Groups[1].Value, match.Groups[2].Value);
+            else if (HttpLine().Match(line) is { Success: true } http)
+                _httpAddress = new Uri(http.Groups[1].Value);
             else if (line.Contains("Application started.", StringComparison.Ordinal))
                 _started = true;
             if (_started && _endpoints is { } endpoints)
@@ -98,4 +131,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     [GeneratedRegex(@"answering on (\S+), publishing on (\S+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex HttpLine();
 }
