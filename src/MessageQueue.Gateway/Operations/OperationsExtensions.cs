@@ -20,7 +20,6 @@ public static class OperationsExtensions
         builder.Services.AddSingleton<OutboxCounts>();
         builder.Services.AddSingleton<GatewayGauges>();
         builder.Services.AddSingleton<HubInvocationCounting>();
-        builder.Services.Configure<HubOptions>(hub => hub.AddFilter<HubInvocationCounting>());
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)

@@ -56,7 +56,7 @@ internal sealed class SmtpHealthCheck(IOptions<SmtpOptions> smtp, IOptions<Opera
         }
         catch (Exception ex)
         {
-            return HealthCheckResult.Unhealthy($"The SMTP server is not reachable: {ex.GetType().Name}: {ex.Message}");
+            return HealthCheckResult.Unhealthy($"The SMTP server is not reachable: {ex.GetType().Name}.", ex);
         }
     }
 }

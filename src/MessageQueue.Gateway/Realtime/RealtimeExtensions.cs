@@ -1,5 +1,6 @@
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,8 @@ public static class RealtimeExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSignalR(hub =>
         {
+            // In this order: every call is counted (refusals too, as on REST), then limited, then authorized.
+            hub.AddFilter<HubInvocationCounting>();
             hub.AddFilter<HubRateLimit>();
             hub.AddFilter<HubAuthorization>();
         }).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));

@@ -34,7 +34,10 @@ internal sealed class ApiKeyAuthentication(
             return header;
         if (Request.Headers.Authorization is [{ } authorization] && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return authorization["Bearer ".Length..].Trim();
-        if (Request.Path.StartsWithSegments("/hubs") && Request.Query["access_token"] is [{ } token])
+        // Only where a browser cannot set a header: the hub's WebSocket and server-sent events (its negotiation and
+        // long polling send the Authorization header).
+        if (Request.Path.StartsWithSegments("/hubs") && (Context.WebSockets.IsWebSocketRequest || Request.Headers.Accept == "text/event-stream")
+            && Request.Query["access_token"] is [{ } token])
             return token;
         return null;
     }

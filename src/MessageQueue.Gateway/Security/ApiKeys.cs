@@ -30,8 +30,9 @@ public sealed class ApiKeys
     {
         if (presented.Length is 0 or > MaxKeyLength)
             return null;
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(MaxKeyLength)];
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(presented, utf8)], hash);
 
         // Compare with every key, without stopping at a match, so the time says nothing about which key or how many.
         ApiKeyMatch? match = null;

@@ -18,15 +18,20 @@ internal sealed class ClientRateLimiter : IDisposable
     public ClientRateLimiter(IOptions<RateLimitOptions> options)
     {
         var limits = options.Value;
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.BurstRequests,
+            TokensPerPeriod = limits.RequestsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = false, // the partitioned limiter refills every bucket from one timer
+        };
+        // Made once: a partition is looked up per request, and its factory runs only for a client not seen lately.
+        Func<string, RateLimiter> newBucket = _ => new TokenBucketRateLimiter(bucket);
+        // Switched off, every client shares one partition, so the table of clients cannot grow.
         _buckets = PartitionedRateLimiter.Create<string, string>(client => limits.Enabled
-            ? RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = limits.BurstRequests,
-                TokensPerPeriod = limits.RequestsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-            })
-            : RateLimitPartition.GetNoLimiter(client));
+            ? RateLimitPartition.Get(client, newBucket)
+            : RateLimitPartition.GetNoLimiter(""));
         ForHttp = _buckets.WithTranslatedKey<HttpContext>(ClientOf, leaveOpen: true);
     }
 
@@ -35,9 +40,23 @@ internal sealed class ClientRateLimiter : IDisposable
 
     public RateLimitLease Acquire(HttpContext context) => _buckets.AttemptAcquire(ClientOf(context));
 
-    /// <summary>The key's entry when the request carries a valid key; else the peer's address (see the README on proxies).</summary>
-    private static string ClientOf(HttpContext context) =>
-        context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>
+    /// The key's entry when the request carries a valid key; else the peer's address (see the README on proxies).
+    /// An IPv6 peer counts by its /64, the block one host is usually given, so rotating addresses gains nothing.
+    /// </summary>
+    private static string ClientOf(HttpContext context)
+    {
+        if (context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } key)
+            return key;
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+            return "unknown";
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? Convert.ToHexString(address.GetAddressBytes(), 0, 8) + "::/64"
+            : address.ToString();
+    }
 
     /// <summary>Whole seconds to wait, at least one.</summary>
     public static int RetryAfterSeconds(RateLimitLease lease) =>

@@ -1,6 +1,7 @@
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Realtime;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,10 @@ public static class SecurityExtensions
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         builder.Services.AddSingleton<ApiKeys>();
+        // A wrong key is answered 401 and logged by nobody (one line per request would let a guesser fill the disk);
+        // the request log writes URLs, and a browser's hub WebSocket carries its key in one, so it stays quiet too.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthentication).FullName, LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
@@ -37,6 +42,7 @@ public static class SecurityExtensions
         });
 
         builder.Services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName);
+        builder.Services.AddOptions<HostFilteringOptions>().PostConfigure<IOptions<AuthOptions>>((hosts, auth) => BrowserOrigins.LoopbackHostsWhenOpen(hosts, auth.Value));
         builder.Services.AddCors();
         builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, allowed) =>
         {
@@ -69,6 +75,7 @@ public static class SecurityExtensions
     {
         app.UseSecurityHeaders();
         app.UseCors(); // without Cors:AllowedOrigins there is no policy, and no cross-origin header is ever sent
+        app.UseSameOriginForBrowsers();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.Use(async (context, next) =>

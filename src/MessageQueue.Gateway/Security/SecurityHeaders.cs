@@ -10,8 +10,16 @@ internal static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>Set as the answer starts, so an error page that replaced the answer (the exception handler clears headers) has them too.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {
+        context.Response.OnStarting(AddHeaders, context);
+        return next(context);
+    });
+
+    private static Task AddHeaders(object state)
+    {
+        var context = (HttpContext)state;
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
@@ -20,6 +28,6 @@ internal static class SecurityHeaders
         // Swagger UI's page uses inline script; it still gets every other header.
         if (!context.Request.Path.StartsWithSegments("/swagger"))
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        return next(context);
-    });
+        return Task.CompletedTask;
+    }
 }
