@@ -79,6 +79,7 @@ public sealed class ZmtpGuardTests
 
     private static void AssertStillServing(GatewayProcess gateway)
     {
+        Assert.False(gateway.HasExited, "The gateway process exited:\n" + gateway.Output);
         using var peer = new LegacyPeer(gateway.ReplyEndpoint);
         using var subscriber = new LegacySubscriber(gateway.PublishEndpoint, "React");
         Assert.StartsWith("[SpringBoot]", peer.Request(new { type = "1" }), StringComparison.Ordinal);
