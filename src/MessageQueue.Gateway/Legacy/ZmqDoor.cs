@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
@@ -25,6 +26,9 @@ internal sealed partial class ZmqDoor(
     private const int MaxFramesPerRequest = 64;
     private const int RequestsPerWakeup = 256;
 
+    /// <summary>What CurveZMQ adds around a message (a MESSAGE command's name, nonce, MAC and flags), so the guard's cap does not cut what NetMQ would take.</summary>
+    private const int CurveOverhead = 64;
+
     private readonly ZmqOptions _options = options.Value;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<byte[]> _frames = [];
@@ -32,6 +36,9 @@ internal sealed partial class ZmqDoor(
     private RouterSocket? _router;
     private XPublisherSocket? _publisher;
     private NetMQPoller? _poller;
+    private ZmtpGuard? _replyGuard;
+    private ZmtpGuard? _publishGuard;
+    private bool _socketsClosed;
     private int _inFlight;
     private bool _draining;
     private Task? _drain;
@@ -44,17 +51,15 @@ internal sealed partial class ZmqDoor(
         ServeCurve(_router, curve);
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
-        _router.Bind(_options.ReplyEndpoint);
+        var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
+        endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, maxFrameBytes, logger, out _replyGuard);
 
         _publisher = new XPublisherSocket();
         ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        _publisher.Bind(_options.PublishEndpoint);
-
-        endpoints.ReplyEndpoint = _router.Options.LastEndpoint ?? _options.ReplyEndpoint;
-        endpoints.PublishEndpoint = _publisher.Options.LastEndpoint ?? _options.PublishEndpoint;
+        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, maxFrameBytes, logger, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
@@ -101,6 +106,8 @@ internal sealed partial class ZmqDoor(
         if (_poller is null)
             return;
         endpoints.Listening = false;
+        _replyGuard?.StopAccepting();
+        _publishGuard?.StopAccepting();
 
         // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
         await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
@@ -116,7 +123,7 @@ internal sealed partial class ZmqDoor(
 
     /// <summary>
     /// After every service has stopped, the store writer and the fan-out included: publish what they handed over
-    /// last, then close the sockets with a bounded linger.
+    /// last, then close the sockets with a bounded linger, and the guards' connections once NetMQ has closed its side.
     /// </summary>
     private async Task CloseAsync()
     {
@@ -125,6 +132,10 @@ internal sealed partial class ZmqDoor(
         await Task.Factory.StartNew(SendQueued, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
         outbox.Close();
         _poller.Stop();
+        CloseSockets();
+        var grace = TimeSpan.FromMilliseconds(_options.LingerMilliseconds) + TimeSpan.FromSeconds(1);
+        await Task.WhenAll(_replyGuard?.StopAsync(grace) ?? Task.CompletedTask, _publishGuard?.StopAsync(grace) ?? Task.CompletedTask)
+            .ConfigureAwait(false);
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -135,6 +146,16 @@ internal sealed partial class ZmqDoor(
 
     public void Dispose()
     {
+        CloseSockets();
+        _replyGuard?.Dispose();
+        _publishGuard?.Dispose();
+    }
+
+    private void CloseSockets()
+    {
+        if (_socketsClosed)
+            return;
+        _socketsClosed = true;
         _poller?.Dispose();
         _router?.Dispose();
         _publisher?.Dispose();

@@ -42,15 +42,15 @@ internal sealed class RawZmtpPeer : IAsyncDisposable
         return greeting;
     }
 
-    /// <summary>A READY command naming the socket type.</summary>
-    public static byte[] Ready(string socketType = "DEALER")
+    /// <summary>A READY command naming the socket type; <paramref name="valueLength"/> overrides its value's length field.</summary>
+    public static byte[] Ready(string socketType = "DEALER", int? valueLength = null)
     {
         var body = new List<byte> { 5 };
         body.AddRange("READY"u8.ToArray());
         body.Add((byte)"Socket-Type".Length);
         body.AddRange("Socket-Type"u8.ToArray());
         var value = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(value, socketType.Length);
+        BinaryPrimitives.WriteInt32BigEndian(value, valueLength ?? socketType.Length);
         body.AddRange(value);
         body.AddRange(Encoding.ASCII.GetBytes(socketType));
         return [0x04, (byte)body.Count, .. body];
@@ -76,10 +76,10 @@ internal sealed class RawZmtpPeer : IAsyncDisposable
         await _stream.WriteAsync(bytes, timeout.Token);
     }
 
-    /// <summary>Greets, says READY as a DEALER, and reads the door's greeting and READY.</summary>
-    public async Task HandshakeAsync()
+    /// <summary>Greets, says READY as <paramref name="socketType"/>, and reads the door's greeting and READY.</summary>
+    public async Task HandshakeAsync(string socketType = "DEALER")
     {
-        await SendAsync([.. Greeting(), .. Ready()]);
+        await SendAsync([.. Greeting(), .. Ready(socketType)]);
         var greeting = await ReadExactlyAsync(64);
         if (greeting[0] != 0xFF || greeting[9] != 0x7F || greeting[10] != 3)
             throw new InvalidDataException("Not a ZMTP 3 greeting: " + Convert.ToHexString(greeting));

@@ -39,7 +39,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException("The gateway exited during start-up:\n" + Output));
+        _process.Exited += (_, _) =>
+        {
+            _process.WaitForExit(); // until its output is read to the end: the last lines say why it stopped
+            _listening.TrySetException(new InvalidOperationException("The gateway exited during start-up:\n" + Output));
+        };
     }
 
     public string ReplyEndpoint { get; private set; } = "";

@@ -1,0 +1,83 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MessageQueue.Gateway.Legacy.Guard;
+
+/// <summary>
+/// One peer's connection through the guard: its own connection to the NetMQ socket behind, and two pumps. Bytes from
+/// the peer are checked (<see cref="ZmtpStreamCheck"/>) before they are passed on; bytes to the peer pass unread. Each
+/// direction has one fixed buffer and reads again only once the previous send is done, so a slow side slows the other
+/// (TCP backpressure) instead of filling memory.
+/// </summary>
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxFrameBytes) : IDisposable
+{
+    public const int BufferSize = 16 * 1024;
+
+    private readonly Socket _server = new(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    private readonly ZmtpStreamCheck _check = new(maxFrameBytes);
+
+    /// <summary>The peer's address, for the log.</summary>
+    public EndPoint? Peer { get; } = peer.RemoteEndPoint;
+
+    /// <summary>Runs until either side closes; the reason when the peer broke the protocol, null otherwise.</summary>
+    public async Task<string?> RunAsync()
+    {
+        try
+        {
+            await _server.ConnectAsync(backend);
+            var toServer = ForwardAsync(peer, _server, _check);
+            var toPeer = ForwardAsync(_server, peer, check: null);
+
+            // The peer closing its side is passed on, and NetMQ then closes too; NetMQ closing ends the connection.
+            if (await Task.WhenAny(toServer, toPeer) == toServer && await toServer)
+                await toPeer;
+            return _check.Violation;
+        }
+        catch (SocketException)
+        {
+            return null; // the socket behind is gone (the door is stopping)
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>Cuts both sides; the pumps end at once.</summary>
+    public void Dispose()
+    {
+        peer.Dispose();
+        _server.Dispose();
+    }
+
+    /// <summary>True when <paramref name="from"/> closed its side (passed on to <paramref name="to"/>); false on a fault or a violation.</summary>
+    private static async Task<bool> ForwardAsync(Socket from, Socket to, ZmtpStreamCheck? check)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                if (read == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                    return true;
+                }
+                if (check is not null && !check.Accept(buffer.AsSpan(0, read)))
+                    return false;
+                for (var sent = 0; sent < read;)
+                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
