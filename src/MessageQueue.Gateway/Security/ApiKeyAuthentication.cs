@@ -36,7 +36,7 @@ internal sealed class ApiKeyAuthentication(
             return authorization["Bearer ".Length..].Trim();
         // Only where a browser cannot set a header: the hub's WebSocket and server-sent events (its negotiation and
         // long polling send the Authorization header).
-        if (Request.Path.StartsWithSegments("/hubs") && (Context.WebSockets.IsWebSocketRequest || Request.Headers.Accept == "text/event-stream")
+        if (Request.Path.StartsWithSegments("/hubs") && (WebSocketUpgrade.IsRequested(Request) || Request.Headers.Accept == "text/event-stream")
             && Request.Query["access_token"] is [{ } token])
             return token;
         return null;

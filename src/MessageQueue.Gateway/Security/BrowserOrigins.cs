@@ -18,7 +18,7 @@ internal static class BrowserOrigins
         {
             var request = context.Request;
             var changesOrConnects = !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
-                || context.WebSockets.IsWebSocketRequest;
+                || WebSocketUpgrade.IsRequested(request);
             if (changesOrConnects && request.Headers.Origin is [{ } origin]
                 && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase) && !allowed.Contains(origin))
             {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +66,40 @@ public sealed class BrowserHeadersTests(GatewayFactory gateway) : IClassFixture<
         Assert.Contains("x-api-key", string.Join(',', allowed.Headers.GetValues("Access-Control-Allow-Headers")).ToLowerInvariant(), StringComparison.Ordinal);
         Assert.Equal("true", allowed.Headers.GetValues("Access-Control-Allow-Credentials").Single());
         Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task APageOfAnotherSiteCannotPostNorOpenTheHubEvenWhenTheGatewayIsOpen()
+    {
+        var foreign = new HttpRequestMessage(HttpMethod.Post, "/api/subjects/React/updates")
+        {
+            Content = JsonContent.Create(new { text = "from another site" }),
+            Headers = { { "Origin", "https://elsewhere.example" } },
+        };
+        await ApiAssert.Problem(await _http.SendAsync(foreign), HttpStatusCode.Forbidden);
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Origin", "https://elsewhere.example");
+        var hub = new UriBuilder(new Uri(gateway.HttpAddress, "/hubs/subjects")) { Scheme = "ws" }.Uri;
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(hub, CancellationToken.None));
+        Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+
+        var sameSite = new HttpRequestMessage(HttpMethod.Post, "/api/subjects/React/updates")
+        {
+            Content = JsonContent.Create(new { text = "from the dashboard" }),
+            Headers = { { "Origin", gateway.HttpAddress.GetLeftPart(UriPartial.Authority) } },
+        };
+        await ApiAssert.Json(await _http.SendAsync(sameSite), HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task OpenOnLoopbackOnlyLoopbackHostNamesAreAnswered()
+    {
+        var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/subjects") { Headers = { Host = "attacker.example" } };
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.SendAsync(rebound)).StatusCode);
+        var local = new HttpRequestMessage(HttpMethod.Get, "/api/subjects") { Headers = { Host = $"localhost:{gateway.HttpAddress.Port}" } };
+        Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(local)).StatusCode);
     }
 
     [Fact]
