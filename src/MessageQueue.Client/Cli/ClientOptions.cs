@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using MessageQueue.Client.Connection;
+using MessageQueue.Shared;
 
 namespace MessageQueue.Client.Cli;
 

@@ -1,3 +1,4 @@
+using MessageQueue.Shared;
 using NetMQ;
 
 namespace MessageQueue.Client.Connection;

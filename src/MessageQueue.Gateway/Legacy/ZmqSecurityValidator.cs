@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Security;
+using MessageQueue.Shared;
 using Microsoft.Extensions.Options;
 using NetMQ;
 

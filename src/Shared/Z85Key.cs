@@ -1,4 +1,4 @@
-namespace MessageQueue.Gateway.Legacy;
+namespace MessageQueue.Shared;
 
 /// <summary>Checks a CurveZMQ key written in Z85 (ZeroMQ RFC 32): 40 characters that decode to 32 bytes.</summary>
 internal static class Z85Key
