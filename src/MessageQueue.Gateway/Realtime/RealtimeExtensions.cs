@@ -16,14 +16,16 @@ public static class RealtimeExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSignalR(hub =>
         {
-            // In this order: every call is counted (refusals too, as on REST), then limited, then authorized.
+            // In this order: every call is counted (refusals too, as on REST), held by a stop, limited, authorized.
             hub.AddFilter<HubInvocationCounting>();
+            hub.AddFilter<HubCallDrain>();
             hub.AddFilter<HubRateLimit>();
             hub.AddFilter<HubAuthorization>();
         }).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
             hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
 
+        builder.Services.AddSingleton<HubCallDrain>();
         builder.Services.AddSingleton<BrowserPresence>();
         builder.Services.AddSingleton<UpdateRate>();
         builder.Services.AddSingleton<IUpdateSink, HubUpdateSink>();
@@ -36,6 +38,12 @@ public static class RealtimeExtensions
     {
         var options = app.Services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
         app.MapHub<SubjectsHub>("/hubs/subjects", o => o.TransportSendTimeout = TimeSpan.FromSeconds(options.SendTimeoutSeconds));
+
+        // Stopping callbacks run last registered first: registered once started, this one runs before SignalR's own,
+        // which closes every connection.
+        var drain = app.Services.GetRequiredService<HubCallDrain>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            app.Lifetime.ApplicationStopping.Register(() => drain.Drain(TimeSpan.FromSeconds(options.DrainSeconds))));
         return app;
     }
 }

@@ -27,4 +27,8 @@ public sealed class RealtimeOptions
     /// <summary>How often watchers get the operations overview.</summary>
     [Range(100, 60_000)]
     public int OverviewIntervalMilliseconds { get; set; } = 2000;
+
+    /// <summary>At a stop, how long hub calls in flight may take to answer before the connections close.</summary>
+    [Range(0, 120)]
+    public int DrainSeconds { get; set; } = 5;
 }
