@@ -41,7 +41,8 @@ public static class SecurityExtensions
             options.OnRejected = ClientRateLimiter.RejectAsync;
         });
 
-        builder.Services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName);
+        builder.Services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>();
         builder.Services.AddOptions<HostFilteringOptions>().PostConfigure<IOptions<AuthOptions>>((hosts, auth) => BrowserOrigins.LoopbackHostsWhenOpen(hosts, auth.Value));
         builder.Services.AddCors();
         builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, allowed) =>

@@ -73,6 +73,15 @@ public sealed class ProtectedModeTests
     public void ZeroMqEndpointsAreLoopbackOnlyOnLoopbackAddresses(string endpoint, bool loopback) =>
         Assert.Equal(loopback, Exposure.IsLoopbackZmqEndpoint(endpoint));
 
+    [Theory]
+    [InlineData("*", false)]
+    [InlineData("https://status.example.com/page", false)]
+    [InlineData("status.example.com", false)]
+    [InlineData("https://status.example.com", true)]
+    [InlineData("http://127.0.0.1:8000", true)]
+    public void AllowedOriginsAreOriginsNotPatterns(string origin, bool valid) =>
+        Assert.Equal(valid, new CrossOriginOptionsValidator().Validate(null, new CrossOriginOptions { AllowedOrigins = [origin] }).Succeeded);
+
     private static AuthOptions WithKey(ApiKeyEntry entry) => new() { ApiKeys = [entry] };
 
     private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(AuthOptions options, (string Key, string Value) setting)
