@@ -4,10 +4,10 @@ Arguments: the REQ endpoint, the PUB endpoint and the server's Z85 public key. P
 """
 import json
 import sys
-import time
-import uuid
 
 import zmq
+
+from slow_joiner import wait_until_joined
 
 TIMEOUT_MS = 10_000
 UNANSWERED_MS = 1_000
@@ -49,18 +49,8 @@ def main(reply_endpoint, publish_endpoint, server_key):
     poller = zmq.Poller()
     poller.register(sub, zmq.POLLIN)
 
-    # Slow joiner: post probes until one arrives rather than sleeping a fixed time.
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while True:
-        marker = "probe-" + uuid.uuid4().hex
-        if request({"type": "3", "subject": "NodeJs", "updateMessage": marker}) != "isSuccess":
-            fail("probe refused")
-        if poller.poll(200):
-            while not sub.recv_string().endswith(marker):
-                pass
-            break
-        if time.monotonic() > deadline:
-            fail("subscription never took effect")
+    if not wait_until_joined(request, poller, sub, "NodeJs", TIMEOUT_MS):
+        fail("subscription never took effect")
 
     print("post:", request({"type": "3", "subject": "NodeJs", "updateMessage": "hello over curve from pyzmq"}))
     if not poller.poll(TIMEOUT_MS):
