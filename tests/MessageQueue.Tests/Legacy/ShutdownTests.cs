@@ -83,7 +83,9 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         // HTTP clients were answered (201 or 503) while their connection lasted; what ended one was a refused
         // connection or (keep-alive's race) a connection closed before its next request was read, never a reset.
         Assert.All(load.Ends.Where(e => e.Door == "rest"), e => Assert.True(e.How == ClientEndKind.ConnectionRefused || e.Detail!.Contains("ResponseEnded", StringComparison.Ordinal), e.ToString()));
-        // The hub too: SignalR closes its connections as the host begins to stop, after the calls in flight have answered.
+        // The hub closed its connections itself once the calls in flight had answered: a Close message behind the
+        // answers and a close frame, never the abort SignalR does by itself (which cut answers already written).
+        Assert.All(load.Ends.Where(e => e.Door == "hub"), e => Assert.Equal(ClientEndKind.ConnectionClosed, e.How));
 
         // ZeroMQ closed with its linger: subscribers got every stored update, up to the last.
         using var legacy = new LegacyPeer(revived.ReplyEndpoint);
