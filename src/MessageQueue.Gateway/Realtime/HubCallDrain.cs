@@ -42,15 +42,32 @@ internal sealed class HubCallDrain : IHubFilter
         await next(context, exception);
     }
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         // Counted before the check: a call the drain does not see waiting has seen the stop and is refused.
         Interlocked.Increment(ref _inFlight);
+        if (_stopping)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            return ValueTask.FromException<object?>(new HubException("unavailable: The gateway is stopping; call again once it is back."));
+        }
+        var answer = new TaskCompletionSource<object?>();
+        _ = CallThenCountAsync(invocation, next, answer);
+        return new ValueTask<object?>(answer.Task);
+    }
+
+    /// <summary>The count drops only once SignalR has taken the answer: completing <paramref name="answer"/> runs the
+    /// dispatcher's continuation inline, up to its write of the answer, so the drain cannot close the connection
+    /// between the two. (A call that completes synchronously, a refusal or a read, changed nothing.)</summary>
+    private async Task CallThenCountAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next, TaskCompletionSource<object?> answer)
+    {
         try
         {
-            if (_stopping)
-                throw new HubException("unavailable: The gateway is stopping; call again once it is back.");
-            return await next(invocation);
+            answer.SetResult(await next(invocation));
+        }
+        catch (Exception ex)
+        {
+            answer.SetException(ex);
         }
         finally
         {
