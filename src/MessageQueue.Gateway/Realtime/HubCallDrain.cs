@@ -10,10 +10,14 @@ namespace MessageQueue.Gateway.Realtime;
 /// connection but not yet on the wire is lost though its update is stored. At a stop this filter refuses new calls
 /// ("unavailable: ..."), waits for those in flight to return, then closes every connection the way a client's close
 /// does: SignalR's read loop ends, its Close message queues behind the answers, and the transport sends all of it
-/// and a close frame. The stop is held (at most Hub:DrainSeconds) until those transports have finished.
+/// and a close frame. The stop is held until those transports have finished (Hub:DrainSeconds in all, at least a
+/// second for the close).
 /// </summary>
-internal sealed class HubCallDrain : IHubFilter
+internal sealed partial class HubCallDrain(ILogger<HubCallDrain> logger) : IHubFilter
 {
+    private static readonly TimeSpan MinimumCloseTime = TimeSpan.FromSeconds(1);
+
+    private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new();
     private int _inFlight;
     private volatile bool _stopping;
@@ -75,31 +79,24 @@ internal sealed class HubCallDrain : IHubFilter
         }
     }
 
-    /// <summary>Refuses new calls, waits for those in flight, closes every connection and waits for them to close;
-    /// false when the time ran out first.</summary>
-    public bool Drain(TimeSpan timeout)
+    /// <summary>Refuses new calls, waits for those in flight (at most <paramref name="timeout"/>), then closes every
+    /// connection cleanly and waits for them to close (what is left of the time, at least a second).</summary>
+    public void Drain(TimeSpan timeout)
     {
         var elapsed = Stopwatch.StartNew();
         _stopping = true;
+        // A full fence: the write above must not pass the reads below (a call that missed the stop is then counted).
+        Interlocked.MemoryBarrier();
         if (!SpinWait.SpinUntil(() => Volatile.Read(ref _inFlight) == 0, timeout))
-            return false;
+            Log.CallsStillRunning(_logger, Volatile.Read(ref _inFlight), timeout.TotalSeconds);
 
-        var connections = _connections.Values.ToList();
-        using var open = new CountdownEvent(connections.Count + 1);
-        var registrations = connections.Select(c => WhenClosed(c, () => open.Signal())).ToList();
-        foreach (var connection in connections)
+        // Closed cleanly even if a call is stuck: the answers already written on every other connection still go out.
+        var closed = _connections.Values.Select(ClosedToken).ToList();
+        foreach (var connection in _connections.Values)
             EndReading(connection);
-        open.Signal();
-        try
-        {
-            var left = timeout - elapsed.Elapsed;
-            return open.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        }
-        finally
-        {
-            foreach (var registration in registrations)
-                registration.Dispose();
-        }
+        var left = timeout - elapsed.Elapsed;
+        if (!SpinWait.SpinUntil(() => closed.TrueForAll(c => c.IsCancellationRequested), left > MinimumCloseTime ? left : MinimumCloseTime))
+            Log.ConnectionsStillOpen(_logger, closed.Count(c => !c.IsCancellationRequested));
     }
 
     /// <summary>What a client's close does: SignalR's read loop ends, then it sends Close behind the answers
@@ -107,13 +104,17 @@ internal sealed class HubCallDrain : IHubFilter
     private static void EndReading(HubCallerContext connection) =>
         connection.Features.Get<IConnectionTransportFeature>()?.Transport.Input.CancelPendingRead();
 
-    /// <summary>Runs <paramref name="closed"/> once the transport has sent everything and closed (at once if it has).</summary>
-    private static CancellationTokenRegistration WhenClosed(HubCallerContext connection, Action closed)
+    /// <summary>Cancelled once the transport has sent everything and closed (after the client's close frame, or
+    /// SignalR's close timeout for a client that never sends one).</summary>
+    private static CancellationToken ClosedToken(HubCallerContext connection) =>
+        connection.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? new CancellationToken(canceled: true);
+
+    private static partial class Log
     {
-        var token = connection.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? CancellationToken.None;
-        if (token.CanBeCanceled)
-            return token.Register(closed);
-        closed();
-        return default;
+        [LoggerMessage(5020, LogLevel.Warning, "Stopping: {Calls} hub calls still running after {Seconds} s; their answers may be lost")]
+        public static partial void CallsStillRunning(ILogger logger, int calls, double seconds);
+
+        [LoggerMessage(5021, LogLevel.Warning, "Stopping: {Connections} hub connections had not closed in time and are cut")]
+        public static partial void ConnectionsStillOpen(ILogger logger, int connections);
     }
 }

@@ -28,7 +28,8 @@ public sealed class RealtimeOptions
     [Range(100, 60_000)]
     public int OverviewIntervalMilliseconds { get; set; } = 2000;
 
-    /// <summary>At a stop, how long hub calls in flight may take to answer before the connections close.</summary>
+    /// <summary>At a stop, how long hub calls in flight may take to answer and the connections to close cleanly
+    /// (the close gets at least a second).</summary>
     [Range(0, 120)]
     public int DrainSeconds { get; set; } = 5;
 }
