@@ -44,6 +44,7 @@ app.MapRealtime();
 app.MapEmailApi();
 app.MapOperations();
 
+var configuration = app.Configuration; // Run disposes the host's services when start-up fails; the failure handler still reads it
 try
 {
     app.Run();
@@ -59,6 +60,12 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid) when (Ow
     Console.Error.WriteLine("The gateway did not start: its configuration needs a change.");
     foreach (var failure in invalid.Failures)
         Console.Error.WriteLine($"  - {failure}");
+    Environment.ExitCode = 78; // EX_CONFIG
+}
+catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(failure, configuration) is { } line)
+{
+    // A port in use, a folder that cannot be written: one line that says which setting and what to do.
+    Console.Error.WriteLine($"The gateway did not start: {line}");
     Environment.ExitCode = 78; // EX_CONFIG
 }
 

@@ -33,6 +33,7 @@ public static class EmailExtensions
             var pickup = FromContentRoot(services, services.GetRequiredService<IOptions<EmailOptions>>().Value.PickupDirectory);
             return string.IsNullOrWhiteSpace(smtp.Host) ? () => new PickupDirectoryTransport(pickup) : () => new SmtpMailTransport(smtp);
         });
+        builder.Services.AddHostedService<EmailFolderCheck>();
         builder.Services.AddHostedService<EmailSender>();
         return builder;
     }

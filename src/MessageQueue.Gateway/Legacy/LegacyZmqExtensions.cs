@@ -12,6 +12,7 @@ public static class LegacyZmqExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.HardMaxRequestBytes >= o.MaxRequestBytes, "Zmq:HardMaxRequestBytes must be at least Zmq:MaxRequestBytes.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ZmqOptions>, ZmqEndpointValidator>();
         builder.Services.AddSingleton<IValidateOptions<ZmqOptions>, ZmqSecurityValidator>();
         builder.Services.AddSingleton<ZmqEndpoints>();
         builder.Services.AddSingleton<ZmqOutbox>();

@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
@@ -52,14 +53,14 @@ internal sealed partial class ZmqDoor(
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
-        endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, maxFrameBytes, logger, out _replyGuard);
+        endpoints.ReplyEndpoint = Bind(_router, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.ReplyEndpoint)}", _options.ReplyEndpoint, maxFrameBytes, out _replyGuard);
 
         _publisher = new XPublisherSocket();
         ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, maxFrameBytes, logger, out _publishGuard);
+        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, maxFrameBytes, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
@@ -73,6 +74,19 @@ internal sealed partial class ZmqDoor(
         else if (!Exposure.IsLoopbackZmqEndpoint(endpoints.ReplyEndpoint) || !Exposure.IsLoopbackZmqEndpoint(endpoints.PublishEndpoint))
             Log.OpenToNetwork(logger);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Binds <paramref name="socket"/> behind its guard; a port in use ends start-up with one line naming <paramref name="setting"/>.</summary>
+    private string Bind(NetMQSocket socket, string setting, string endpoint, long maxFrameBytes, out ZmtpGuard? guard)
+    {
+        try
+        {
+            return ZmtpGuard.BindBehind(socket, endpoint, maxFrameBytes, logger, out guard);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or NetMQException)
+        {
+            throw StartupFailure.ZmqBindFailure(setting, endpoint, e);
+        }
     }
 
     /// <summary>Makes the socket a CURVE server (before it binds); <paramref name="certificate"/> null leaves it plain.</summary>

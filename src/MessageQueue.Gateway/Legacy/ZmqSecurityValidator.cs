@@ -33,7 +33,8 @@ internal sealed class ZmqSecurityValidator(IConfiguration configuration) : IVali
                 + "and give the server's public key only to the clients that may connect.");
         }
 
-        var exposed = new[] { options.ReplyEndpoint, options.PublishEndpoint }.FirstOrDefault(e => !Exposure.IsLoopbackZmqEndpoint(e));
+        var exposed = new[] { options.ReplyEndpoint, options.PublishEndpoint }
+            .FirstOrDefault(e => ZmqEndpointValidator.IsWellFormed(e) && !Exposure.IsLoopbackZmqEndpoint(e));
         if (exposed is not null && !curve.Enabled && !AllowAnonymous)
         {
             failures.Add($"The legacy ZeroMQ door binds {exposed}, which other machines can reach, and has no CurveZMQ key, so anyone "

@@ -1,5 +1,7 @@
 using System.Text;
 using MessageQueue.Gateway.Subjects;
+using MessageQueue.Gateway.Hosting;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace MessageQueue.Gateway.Storage;
@@ -14,13 +16,25 @@ internal sealed partial class StoreInitializer(
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
-            EnsureSqliteDirectory(db.Database.GetConnectionString());
-
-        await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
         {
-            // Write-ahead logging lets readers work during a commit; it persists in the file.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            try
+            {
+                EnsureDirectory(path);
+                await db.Database.MigrateAsync(cancellationToken);
+                // Write-ahead logging lets readers work during a commit; it persists in the file.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException { SqliteErrorCode: CantOpen or ReadOnly or PermissionDenied or IoError })
+            {
+                throw new StartupFailureException("ConnectionStrings:MessageQueue", path,
+                    $"the database file cannot be created or written there ({e.Message.TrimEnd('.')})",
+                    "Make its folder writable for this user, or point ConnectionStrings__MessageQueue at a writable place, e.g. \"Data Source=data/messagequeue.db\".");
+            }
+        }
+        else
+        {
+            await db.Database.MigrateAsync(cancellationToken);
         }
 
         catalog.Load(await LoadSnapshotsAsync(db, cancellationToken));
@@ -46,9 +60,11 @@ internal sealed partial class StoreInitializer(
             s.Name, contents[s.Id].ToString(), s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id), s.Id))];
     }
 
-    private static void EnsureSqliteDirectory(string? connectionString)
+    // SQLite's result codes for a file it cannot open or write.
+    private const int PermissionDenied = 3, IoError = 10, ReadOnly = 8, CantOpen = 14;
+
+    private static void EnsureDirectory(string path)
     {
-        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);

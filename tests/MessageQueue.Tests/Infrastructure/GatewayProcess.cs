@@ -68,6 +68,19 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return gateway;
     }
 
+    /// <summary>Starts a gateway that is expected to refuse to start: its exit code and output once it has ended.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, IDictionary<string, string> environment)
+    {
+        await using var gateway = new GatewayProcess(dataDirectory, environment);
+        gateway._process.Start();
+        gateway._process.BeginOutputReadLine();
+        gateway._process.BeginErrorReadLine();
+        if (!await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)))
+            throw new TimeoutException("The gateway did not end within 30 s:\n" + gateway.Output);
+        gateway._process.WaitForExit(); // until its output is read to the end
+        return (gateway._process.ExitCode, gateway.Output);
+    }
+
     /// <summary>Asks for a graceful stop (SIGTERM) and waits for the exit.</summary>
     public async Task StopAsync()
     {
