@@ -4,9 +4,13 @@
 // went missing: ask for a catch-up from the last applied one instead of showing a hole.
 // Kept free of the DOM and of SignalR so its rules can be exercised on their own.
 
+import { appendWithin } from './content-window.js';
+
 export class SubjectStream {
-    /** Whole content as of `last`. */
+    /** Content as of `last`, within the gateway's content window. */
     content = '';
+    /** The gateway's content window in UTF-8 bytes, from the Subscribe reply. */
+    maxContentBytes = 0;
     /** Sequence number of the last update applied; null until the first Subscribe reply. */
     last = null;
     /** True between a Subscribe call and its reply, and while a catch-up is on its way. */
@@ -57,6 +61,7 @@ export class SubjectStream {
         const fresh = gap || known === null ? reply.updates : reply.updates.filter(u => u.sequence > known);
         this.subjectId = reply.subjectId;
         this.content = reply.content;
+        this.maxContentBytes = reply.maxContentBytes;
         this.last = reply.lastSequence;
         this.pending = false;
         this.#handlers.settled({ updates: fresh, gap, reply, known });
@@ -78,8 +83,8 @@ export class SubjectStream {
             return;
         }
         this.last = update.sequence;
-        // The legacy rule: every update adds its text on a line of its own, even to empty content.
-        this.content += '\n' + update.text;
+        // The legacy rule: every update adds its text on a line of its own, even to empty content (within the window).
+        this.content = appendWithin(this.content, update.text, this.maxContentBytes);
         this.#handlers.applied(update);
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MessageQueue.Gateway.Email;
 
-/// <summary>An update's text and the subject's whole content as it stood right after that update.</summary>
-internal sealed class MailContent(IDbContextFactory<MessageQueueDbContext> contextFactory, SubjectCatalog catalog)
+/// <summary>An update's text and the subject's content (within the window) as it stood right after that update.</summary>
+internal sealed class MailContent(IDbContextFactory<MessageQueueDbContext> contextFactory, SubjectCatalog catalog, ContentWindow window)
 {
     public async Task<(string Text, string Content)> ReadAsync(int subjectId, string subject, long sequence, CancellationToken cancellationToken)
     {
@@ -17,8 +17,6 @@ internal sealed class MailContent(IDbContextFactory<MessageQueueDbContext> conte
             return (text, current.Content);
 
         var initial = await db.Subjects.Where(s => s.Id == subjectId).Select(s => s.InitialContent).SingleAsync(cancellationToken);
-        var texts = await db.Updates.Where(u => u.SubjectId == subjectId && u.Sequence <= sequence)
-            .OrderBy(u => u.Sequence).Select(u => u.Text).ToListAsync(cancellationToken);
-        return (text, string.Join('\n', texts.Prepend(initial)));
+        return (text, await StoredContent.ReadAsync(db, window, subjectId, initial, sequence, cancellationToken));
     }
 }

@@ -17,7 +17,7 @@ public interface ISubjectsClient
 
 /// <summary>The answer to Subscribe: the subject's state and what the caller missed since its position.</summary>
 /// <param name="Subject">The subject's name.</param>
-/// <param name="Content">The whole content as of <paramref name="LastSequence"/>.</param>
+/// <param name="Content">The content as of <paramref name="LastSequence"/>, within the content window.</param>
 /// <param name="LastSequence">Live updates continue after this sequence number; ignore any at or below it.</param>
 /// <param name="LastUpdatedAt">When the newest update was accepted; null before the first.</param>
 /// <param name="EmailCount">How many email addresses are registered on it.</param>
@@ -26,9 +26,11 @@ public interface ISubjectsClient
 /// than Hub:MaxReplayUpdates, or its position is past the subject's newest update): start again from the content.</param>
 /// <param name="SubjectId">Which subject of that name this is: one deleted and created again gets a new id. A client
 /// whose position came from another id must take the answer as a gap, whatever <paramref name="Gap"/> says.</param>
+/// <param name="MaxContentBytes">The content window (Subjects:MaxContentBytes): a client that appends live updates to
+/// <paramref name="Content"/> drops whole lines from the front beyond it, as the gateway does.</param>
 public sealed record Subscription(
     string Subject, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount,
-    IReadOnlyList<UpdateResource> Updates, bool Gap, int SubjectId);
+    IReadOnlyList<UpdateResource> Updates, bool Gap, int SubjectId, int MaxContentBytes);
 
 /// <summary>A subject in the list, with who is listening right now.</summary>
 /// <param name="Name">The subject's name.</param>

@@ -19,9 +19,12 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     private readonly OverviewSource _overview;
     private readonly DoorTelemetry _telemetry;
     private readonly RealtimeOptions _options;
+    private readonly ContentWindow _window;
 
-    public SubjectsHub(SubjectService subjects, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry, IOptions<RealtimeOptions> options)
+    public SubjectsHub(
+        SubjectService subjects, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry, IOptions<RealtimeOptions> options, ContentWindow window)
     {
+        _window = window;
         _subjects = subjects;
         _telemetry = telemetry;
         _presence = presence;
@@ -77,7 +80,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         }
         var state = catchUp.Subject;
         return new Subscription(state.Name, state.Content, state.LastSequence, state.LastUpdatedAt, state.EmailCount,
-            [.. catchUp.Updates.Select(u => UpdateResource.From(state.Name, u))], catchUp.Gap, state.Id);
+            [.. catchUp.Updates.Select(u => UpdateResource.From(state.Name, u))], catchUp.Gap, state.Id, _window.MaxBytes);
     }
 
     /// <summary>Leaves the subject's group; harmless when not subscribed or when the subject no longer exists.</summary>

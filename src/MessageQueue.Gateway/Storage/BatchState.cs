@@ -16,6 +16,7 @@ internal sealed partial class BatchState(
     IReadOnlyDictionary<string, int> subjectIds,
     SubjectCatalog catalog,
     SubjectValidator validator,
+    ContentWindow window,
     DateTimeOffset now) : IDisposable
 {
     // Ordered: subjects created in this batch are listed in the order they were created.
@@ -48,8 +49,8 @@ internal sealed partial class BatchState(
         var subjectId = IdOf(command.Subject);
         appender.Append(_transaction, subjectId, sequence, command.Text, now, command.Door);
 
-        // The legacy content rule: content = content + "\n" + text.
-        var update = new SubjectUpdate(command.Subject, sequence, command.Text, current.Content + "\n" + command.Text, now, command.Door, subjectId);
+        // The legacy content rule, content = content + "\n" + text, within the content window.
+        var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Door, subjectId);
         _lastAppended[subjectId] = update;
         if (current.EmailCount > 0)
         {
@@ -126,7 +127,7 @@ internal sealed partial class BatchState(
         db.Subjects.Add(entity);
         db.SaveChanges(); // inside the batch's transaction: assigns the id later changes in this batch need
         _createdIds[command.Subject] = entity.Id;
-        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, command.Content, 0, null, 0, entity.Id);
+        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, window.Trim(command.Content), 0, null, 0, entity.Id);
         return () => command.Complete(snapshot);
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using MessageQueue.Gateway.Subjects;
 using MessageQueue.Gateway.Hosting;
 using Microsoft.Data.Sqlite;
@@ -10,6 +9,7 @@ namespace MessageQueue.Gateway.Storage;
 internal sealed partial class StoreInitializer(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
     SubjectCatalog catalog,
+    ContentWindow window,
     ILogger<StoreInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -43,21 +43,21 @@ internal sealed partial class StoreInitializer(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static async Task<List<SubjectSnapshot>> LoadSnapshotsAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
+    private async Task<List<SubjectSnapshot>> LoadSnapshotsAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
     {
         var subjects = await db.Subjects.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
         var emailCounts = await db.Subscriptions.GroupBy(s => s.SubjectId)
             .Select(g => new { SubjectId = g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.SubjectId, g => g.Count, cancellationToken);
 
-        var contents = subjects.ToDictionary(s => s.Id, s => new StringBuilder(s.InitialContent));
-        var texts = db.Updates.AsNoTracking().OrderBy(u => u.SubjectId).ThenBy(u => u.Sequence)
-            .Select(u => new { u.SubjectId, u.Text }).AsAsyncEnumerable();
-        await foreach (var update in texts.WithCancellation(cancellationToken))
-            contents[update.SubjectId].Append('\n').Append(update.Text);
-
-        return [.. subjects.Select(s => new SubjectSnapshot(
-            s.Name, contents[s.Id].ToString(), s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id), s.Id))];
+        // Each subject's content from its newest updates back to the window's reach, not from its whole history.
+        var snapshots = new List<SubjectSnapshot>(subjects.Count);
+        foreach (var s in subjects)
+        {
+            var content = await StoredContent.ReadAsync(db, window, s.Id, s.InitialContent, s.LastSequence, cancellationToken);
+            snapshots.Add(new SubjectSnapshot(s.Name, content, s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id), s.Id));
+        }
+        return snapshots;
     }
 
     // SQLite's result codes for a file it cannot open or write.

@@ -17,6 +17,7 @@ internal sealed partial class StoreWriter(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
     SubjectCatalog catalog,
     SubjectValidator validator,
+    ContentWindow window,
     IUpdateFanout fanout,
     OutboxSignal outboxSignal,
     TimeProvider clock,
@@ -97,7 +98,7 @@ internal sealed partial class StoreWriter(
                 batch.Add(command);
             try
             {
-                using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, StoredPrecision(clock.GetUtcNow()));
+                using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
                 Commit(batch, staged, subjectIds);
             }
             catch (Exception ex)

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Storage;
+using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Subjects;
 
@@ -11,6 +12,7 @@ public static class SubjectsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SubjectValidator>();
+        builder.Services.AddSingleton(sp => new ContentWindow(sp.GetRequiredService<IOptions<SubjectOptions>>().Value.MaxContentBytes));
         builder.Services.AddSingleton<SubjectCatalog>();
         builder.Services.AddSingleton<SubjectHistory>();
         builder.Services.AddSingleton(sp => new SubjectService(
