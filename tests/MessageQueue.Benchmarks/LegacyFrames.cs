@@ -10,7 +10,7 @@ internal sealed record Exchange(byte[] Request, byte[] Reply, bool ReplyIsEnding
     public bool Accepts(ReadOnlySpan<byte> reply) => ReplyIsEnding ? reply.EndsWith(Reply) : reply.SequenceEqual(Reply);
 }
 
-/// <summary>The legacy protocol's frames that both sides of the benchmark use (../shared/legacy-protocol.md).</summary>
+/// <summary>The legacy protocol's frames that both sides of the benchmark use (docs/legacy-protocol.md).</summary>
 internal static class LegacyFrames
 {
     public const string Success = "isSuccess";

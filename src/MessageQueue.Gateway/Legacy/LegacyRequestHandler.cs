@@ -10,7 +10,7 @@ namespace MessageQueue.Gateway.Legacy;
 
 /// <summary>
 /// The legacy door's translation: a request frame in, a reply frame out, in the exact shapes of the original
-/// server (../shared/legacy-protocol.md). Every outcome, including every error, is a reply.
+/// server (docs/legacy-protocol.md). Every outcome, including every error, is a reply.
 /// </summary>
 internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetry telemetry, IOptions<ZmqOptions> options)
 {
