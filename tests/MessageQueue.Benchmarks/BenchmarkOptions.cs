@@ -23,7 +23,8 @@ internal sealed record BenchmarkOptions
           --inline-completions   set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for the servers and this generator
           --only <groups>        run only these scenario groups, comma separated (targets of the others are not
                                  measured): list, update, fanout (legacy ZeroMQ); rest-list, rest-update (REST against
-                                 a minimal ASP.NET Core app); rest-latency (REST and legacy updates to SUB and SSE);
+                                 a minimal ASP.NET Core app); flatness (20,000 updates of 1 KiB to one subject:
+                                 CPU and p99 of the last 1,000 against the first 1,000); rest-latency (REST and legacy updates to SUB and SSE);
                                  email (update replies with 0 against 10,000 addresses, mails/s to a local SMTP sink
                                  against a MailKit loop; quick: 1,000 addresses); hub (legacy updates to 1,000
                                  SignalR connections against a minimal SignalR server, server and workstation GC);
@@ -62,7 +63,7 @@ internal sealed record BenchmarkOptions
 
     /// <summary>What a run without --only measures: every group but the soak, which is minutes of one scenario.</summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
-        new HashSet<string>(["list", "update", "fanout", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
+        new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
     public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak"), StringComparer.Ordinal);
 

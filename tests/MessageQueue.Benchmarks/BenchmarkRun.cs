@@ -30,6 +30,7 @@ internal static class BenchmarkRun
 
         var report = new Report(servers);
         SoakResult? soak = null;
+        FlatnessResult? flatness = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -55,6 +56,8 @@ internal static class BenchmarkRun
                 foreach (var subscribers in options.SubscriberCounts)
                     report.Add(subscribers, servers.ToDictionary(s => s, s => byServer[s][subscribers]));
             }
+            if (options.Groups.Contains("flatness"))
+                flatness = FlatnessScenario.Run(options);
             RestScenarios.Run(options, report, gatewayUpdates);
             if (options.Groups.Contains("email"))
                 report.Add(EmailScenarios.Run(options));
@@ -72,14 +75,19 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g != "soak"))
+        if (options.Groups.Any(g => g is not ("soak" or "flatness")))
             report.Write(Console.Out);
+        if (flatness is not null)
+        {
+            Console.WriteLine();
+            ReportFlatness.Write(Console.Out, flatness);
+        }
         if (soak is not null)
         {
             Console.WriteLine();
             ReportSoak.Write(Console.Out, soak);
         }
-        return report.AllTargetsPass ? 0 : 1;
+        return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) ? 0 : 1;
     }
 
     private static Dictionary<int, LoadResult> MeasureList(ServerKind server, BenchmarkOptions options)
