@@ -24,7 +24,14 @@ public sealed class DotnetToolTests : IClassFixture<GatewayFactory>
         await RunAsync("dotnet", environment, "pack", project, "-c", RepositoryPaths.Configuration, "--no-build", "-o", packages, "-nologo");
         Assert.True(File.Exists(Path.Combine(packages, "MessageQueue.Client.1.0.0.nupkg")), "dotnet pack made no MessageQueue.Client package");
 
-        await RunAsync("dotnet", environment, "tool", "install", "--tool-path", tools, "--add-source", packages, "MessageQueue.Client");
+        // Only the package just made: no registry is asked, and none can offer another package of that name.
+        var onlyLocal = Path.Combine(temp.Path, "nuget.config");
+        await File.WriteAllTextAsync(onlyLocal, $"""
+            <configuration>
+              <packageSources><clear /><add key="local" value="{packages}" /></packageSources>
+            </configuration>
+            """);
+        await RunAsync("dotnet", environment, "tool", "install", "--tool-path", tools, "--configfile", onlyLocal, "MessageQueue.Client");
         var mq = Path.Combine(tools, "mq");
         Assert.True(File.Exists(mq), "the tool installed no mq command");
 
