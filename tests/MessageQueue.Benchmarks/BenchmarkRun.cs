@@ -30,6 +30,7 @@ internal static class BenchmarkRun
 
         var report = new Report(servers);
         SoakResult? soak = null;
+        IReadOnlyList<AttackResult>? attacks = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -62,6 +63,8 @@ internal static class BenchmarkRun
                 HubScenarios.Run(options, report);
             if (options.Groups.Contains("soak"))
                 soak = SoakScenario.Run(options);
+            if (options.Groups.Contains("attack"))
+                attacks = AttackScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -72,12 +75,17 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g != "soak"))
+        if (options.Groups.Any(g => g is not ("soak" or "attack")))
             report.Write(Console.Out);
         if (soak is not null)
         {
             Console.WriteLine();
             ReportSoak.Write(Console.Out, soak);
+        }
+        if (attacks is not null)
+        {
+            Console.WriteLine();
+            ReportAttack.Write(Console.Out, attacks, options);
         }
         return report.AllTargetsPass ? 0 : 1;
     }
@@ -142,6 +150,8 @@ internal static class BenchmarkRun
             HubScenarios.WriteSetup(options);
         if (options.Groups.Contains("soak"))
             SoakScenario.WriteSetup(options);
+        if (options.Groups.Contains("attack"))
+            AttackScenario.WriteSetup(options);
         Console.WriteLine();
     }
 
