@@ -26,7 +26,7 @@ internal static class AttackScenario
 
     public static void WriteSetup(BenchmarkOptions options)
     {
-        Console.WriteLine(Invariant($"- attack: one gateway (open-files limit {options.AttackOpenFiles:N0}, soft and hard; an admin API key configured; RateLimiting__Enabled=false, as every client is 127.0.0.1) under the soak's legitimate load, its HTTP and hub clients presenting the key; six attacks in turn, each on a freshly started gateway: {LoadStart.TotalSeconds:0} s of load alone, {Before(options).TotalSeconds:0.#} s measured before, {options.AttackDuration.TotalSeconds:0.#} s of attack, {After.TotalSeconds:0} s after it left; {Connections(options):N0} connections per connection attack; an attack stops early once the gateway's RSS passes {options.AttackMaxRssBytes / (1024 * 1024):N0} MB"));
+        Console.WriteLine(Invariant($"- attack: one gateway (open-files limit {options.AttackOpenFiles:N0}, soft and hard; an admin API key configured; RateLimiting__Enabled=false, as every client is 127.0.0.1) under the soak's legitimate load, its HTTP and hub clients presenting the key; six attacks in turn, each on a freshly started gateway: {LoadStart.TotalSeconds:0} s of load alone, {Before(options).TotalSeconds:0.#} s measured before, {options.AttackDuration.TotalSeconds:0.#} s of attack, {After.TotalSeconds:0} s after it left; {Connections(options):N0} connections per connection attack; an attack stops early once the gateway's RSS passes {options.AttackMaxRssBytes / (1024 * 1024):N0} MB; the connection attacks (the first four) come from {options.AttackSource}, the never-reading SUB socket and the hub caller from 127.0.0.1, like the legitimate clients"));
         Console.WriteLine(Invariant($"- attack samples every {SampleEvery.TotalMilliseconds:0} ms: RSS and open descriptors from /proc/<pid>; log volume is the bytes of the gateway's standard output and error (simple console formatter)"));
     }
 
@@ -87,12 +87,14 @@ internal static class AttackScenario
         string note;
         try
         {
-            note = attack.Run(new AttackTarget(gateway, apiKey, Connections(options), options.AttackMaxRssBytes, stopAttack.Token));
+            note = attack.Run(new AttackTarget(gateway, apiKey, Connections(options), options.AttackMaxRssBytes, options.AttackSource, stopAttack.Token));
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException or TimeoutException or OperationCanceledException or HttpRequestException or NetMQ.NetMQException)
         {
             note = $"the attacker failed: {ex.GetType().Name}: {ex.Message}";
         }
+        // An attacker that gave up early (its connection lost) still leaves the window its full length.
+        stopAttack.Token.WaitHandle.WaitOne();
         var (t2, log2, c2) = (Stopwatch.GetTimestamp(), gateway.OutputBytes, counts.Snapshot());
         stopAttack.Cancel();
 
@@ -126,7 +128,7 @@ internal static class AttackScenario
 
     /// <summary>
     /// Samples the gateway from the start of an attack until <see cref="Done"/>: its peaks while the attack lasts,
-    /// and when it died; the attack is stopped at once if the gateway dies or passes the RSS cap.
+    /// and when it died; the attack is stopped at once if the gateway passes the RSS cap.
     /// </summary>
     private sealed class Watch(ServerProcess gateway, long maxRss, CancellationTokenSource stopAttack, long started) : IDisposable
     {
@@ -142,9 +144,8 @@ internal static class AttackScenario
             {
                 if (ProcStatus.Read(gateway.Id) is not { } proc || gateway.HasExited)
                 {
+                    // The attack goes on to its end: what the legitimate clients lose is part of the figure.
                     DiedAfter = Stopwatch.GetElapsedTime(started);
-                    stopAttack.Cancel();
-                    Done.Set();
                     return;
                 }
                 if (!stopAttack.IsCancellationRequested)

@@ -12,7 +12,7 @@ using NetMQ.Sockets;
 namespace MessageQueue.Benchmarks;
 
 /// <summary>What an attack is aimed at: the gateway's doors, the admin key, how many connections to open, when to stop.</summary>
-internal sealed record AttackTarget(ServerProcess Gateway, string ApiKey, int Connections, long MaxBytes, CancellationToken Stop);
+internal sealed record AttackTarget(ServerProcess Gateway, string ApiKey, int Connections, long MaxBytes, IPAddress Source, CancellationToken Stop);
 
 /// <summary>One attack: it runs until <see cref="AttackTarget.Stop"/>, then lets go of everything and says what it did.</summary>
 internal sealed record Attack(string Name, string Description, Func<AttackTarget, string> Run);
@@ -48,12 +48,15 @@ internal static class Attacks
 
     private static IPEndPoint Endpoint(Uri http) => new(IPAddress.Parse(http.Host), http.Port);
 
-    /// <summary>A connection attempt of at most a second; null when refused or not accepted in time.</summary>
-    private static Socket? Connect(IPEndPoint endpoint, CancellationToken stop)
+    /// <summary>A connection attempt from the target's source address, of at most a second; null when refused or not accepted in time.</summary>
+    private static Socket? Connect(IPEndPoint endpoint, AttackTarget target)
     {
+        var stop = target.Stop;
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (!target.Source.Equals(IPAddress.Loopback))
+                socket.Bind(new IPEndPoint(target.Source, 0));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(TimeSpan.FromSeconds(1));
             socket.ConnectAsync(endpoint, timeout.Token).AsTask().GetAwaiter().GetResult();
@@ -100,7 +103,7 @@ internal static class Attacks
         var clock = Stopwatch.StartNew();
         while (sockets.Count < target.Connections && !target.Stop.IsCancellationRequested)
         {
-            if (Connect(endpoint, target.Stop) is { } socket)
+            if (Connect(endpoint, target) is { } socket)
             {
                 sockets.Add(socket);
                 continue;
@@ -110,9 +113,9 @@ internal static class Attacks
         }
         var opening = clock.Elapsed;
         target.Stop.WaitHandle.WaitOne();
-        var closed = sockets.Count(ClosedByPeer);
+        var open = sockets.Count(s => !ClosedByPeer(s));
         sockets.ForEach(Abort);
-        return Invariant($"{sockets.Count:N0} of {target.Connections:N0} opened in {opening.TotalSeconds:0.0} s, {failed:N0} attempts failed; {closed:N0} closed by the gateway at the end");
+        return Invariant($"{sockets.Count:N0} of {target.Connections:N0} opened in {opening.TotalSeconds:0.0} s, {failed:N0} attempts failed; {open:N0} still open at the end");
     }
 
     private static string SlowHeaders(AttackTarget target)
@@ -129,7 +132,7 @@ internal static class Attacks
             // Open up to the count (again, for those the gateway cut), then one more byte on each, once a second.
             while (sockets.Count < target.Connections && !target.Stop.IsCancellationRequested && trickle.Elapsed < TimeSpan.FromSeconds(1))
             {
-                if (Connect(endpoint, target.Stop) is not { } socket)
+                if (Connect(endpoint, target) is not { } socket)
                 {
                     failed++;
                     target.Stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));
@@ -166,8 +169,8 @@ internal static class Attacks
                 }
             }
         }
-        var held = sockets.Count;
         cut += sockets.Count(ClosedByPeer);
+        var held = sockets.Count(s => !ClosedByPeer(s));
         sockets.ForEach(Abort);
         var opened = opening == TimeSpan.Zero ? "never all open" : Invariant($"all open in {opening.TotalSeconds:0.0} s");
         return Invariant($"{held:N0} of {target.Connections:N0} held at the end ({opened}), {failed:N0} attempts failed, {cut:N0} cut by the gateway");
@@ -183,7 +186,7 @@ internal static class Attacks
         int connections = 0, cut = 0, failed = 0;
         while (!target.Stop.IsCancellationRequested && sent < target.MaxBytes)
         {
-            if (Connect(endpoint, target.Stop) is not { } socket)
+            if (Connect(endpoint, target) is not { } socket)
             {
                 failed++;
                 target.Stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));

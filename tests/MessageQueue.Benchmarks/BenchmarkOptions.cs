@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace MessageQueue.Benchmarks;
 
@@ -39,6 +40,9 @@ internal sealed record BenchmarkOptions
                                  half as long (at least 5 s) and 5 s after
           --attack-nofile <n>    the gateway's open-files limit in the attack group, soft and hard (default 4096)
           --attack-connections <n>  connections each connection attack opens (default: the open-files limit)
+          --attack-source <ip>   the loopback address the connection attacks come from (default 127.0.0.1, like
+                                 the legitimate clients; 127.0.0.2 makes the attacker another client address to
+                                 per-address limits)
           --attack-max-rss <MB>  an attack that takes the gateway above this resident size is stopped there, to spare
                                  the machine (default 2048)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
@@ -75,6 +79,7 @@ internal sealed record BenchmarkOptions
     public int? AttackConnections { get; init; }
 
     public long AttackMaxRssBytes { get; init; } = 2048L * 1024 * 1024;
+    public IPAddress AttackSource { get; init; } = IPAddress.Loopback;
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
@@ -208,6 +213,14 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { AttackDuration = TimeSpan.FromSeconds(attack) };
+                    break;
+                case "--attack-source":
+                    if (++i >= args.Length || !IPAddress.TryParse(args[i], out var source) || !IPAddress.IsLoopback(source))
+                    {
+                        problem = "--attack-source takes a loopback address such as 127.0.0.2.";
+                        return false;
+                    }
+                    options = options with { AttackSource = source };
                     break;
                 case "--attack-nofile" or "--attack-connections" or "--attack-max-rss":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 64)

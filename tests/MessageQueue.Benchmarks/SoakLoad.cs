@@ -112,9 +112,10 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
                     due = clock.Elapsed;
             }
         }
-        catch (Exception) when (!stop.IsCancellationRequested)
+        catch (Exception)
         {
-            // A request that failed or timed out, or a connection that could not be opened, is a failure of this door.
+            // A request that failed or timed out, or a connection that could not be opened, is a failure of this door,
+            // even when it ends after the stop: it started while the load was measured.
             timings?.Record(kind, started, ok: false);
             throw;
         }
