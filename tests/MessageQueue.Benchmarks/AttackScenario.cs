@@ -26,9 +26,13 @@ internal static class AttackScenario
 
     public static void WriteSetup(BenchmarkOptions options)
     {
-        Console.WriteLine(Invariant($"- attack: one gateway (open-files limit {options.AttackOpenFiles:N0}, soft and hard; an admin API key configured; RateLimiting__Enabled=false, as every client is 127.0.0.1) under the soak's legitimate load, its HTTP and hub clients presenting the key; six attacks in turn, each on a freshly started gateway: {LoadStart.TotalSeconds:0} s of load alone, {Before(options).TotalSeconds:0.#} s measured before, {options.AttackDuration.TotalSeconds:0.#} s of attack, {After.TotalSeconds:0} s after it left; {Connections(options):N0} connections per connection attack; an attack stops early once the gateway's RSS passes {options.AttackMaxRssBytes / (1024 * 1024):N0} MB; the connection attacks (the first four) come from {options.AttackSource}, the never-reading SUB socket and the hub caller from 127.0.0.1, like the legitimate clients"));
+        Console.WriteLine(Invariant($"- attack: one gateway (open-files limit {options.AttackOpenFiles:N0}, soft and hard; an admin API key configured; RateLimiting__Enabled=false, as every client is 127.0.0.1) under the soak's legitimate load, its HTTP and hub clients presenting the key; six attacks in turn, each on a freshly started gateway: {LoadStart.TotalSeconds:0} s of load alone, {Before(options).TotalSeconds:0.#} s measured before, {options.AttackDuration.TotalSeconds:0.#} s of attack, {After.TotalSeconds:0} s after it left; {Connections(options):N0} connections per connection attack; an attack stops early once the gateway's RSS passes {options.AttackMaxRssBytes / (1024 * 1024):N0} MB; {Sources(options)}"));
         Console.WriteLine(Invariant($"- attack samples every {SampleEvery.TotalMilliseconds:0} ms: RSS and open descriptors from /proc/<pid>; log volume is the bytes of the gateway's standard output and error (simple console formatter)"));
     }
+
+    private static string Sources(BenchmarkOptions options) => options.AttackSource.Equals(System.Net.IPAddress.Loopback)
+        ? "every client, legitimate or attacker, comes from 127.0.0.1"
+        : $"the connection attacks (the first four) come from {options.AttackSource}, the never-reading SUB socket, the hub caller and the legitimate clients from 127.0.0.1";
 
     private static int Connections(BenchmarkOptions options) => options.AttackConnections ?? options.AttackOpenFiles;
 

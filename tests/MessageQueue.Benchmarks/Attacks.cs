@@ -101,21 +101,22 @@ internal static class Attacks
         var sockets = new List<Socket>(target.Connections);
         var failed = 0;
         var clock = Stopwatch.StartNew();
+        var opening = TimeSpan.Zero;
         while (sockets.Count < target.Connections && !target.Stop.IsCancellationRequested)
         {
             if (Connect(endpoint, target) is { } socket)
             {
                 sockets.Add(socket);
+                opening = clock.Elapsed;
                 continue;
             }
             failed++;
             target.Stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));
         }
-        var opening = clock.Elapsed;
         target.Stop.WaitHandle.WaitOne();
         var open = sockets.Count(s => !ClosedByPeer(s));
         sockets.ForEach(Abort);
-        return Invariant($"{sockets.Count:N0} of {target.Connections:N0} opened in {opening.TotalSeconds:0.0} s, {failed:N0} attempts failed; {open:N0} still open at the end");
+        return Invariant($"{sockets.Count:N0} of {target.Connections:N0} opened (the last {opening.TotalSeconds:0.0} s in), {failed:N0} attempts failed; {open:N0} still open at the end");
     }
 
     private static string SlowHeaders(AttackTarget target)
