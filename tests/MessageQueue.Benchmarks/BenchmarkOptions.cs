@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace MessageQueue.Benchmarks;
 
@@ -30,7 +31,21 @@ internal sealed record BenchmarkOptions
                                  SignalR connections against a minimal SignalR server, server and workstation GC);
                                  soak (not in the default run: mixed traffic on every door of one gateway for
                                  --soak-seconds, its RSS, GC heap, threads and descriptors sampled for flatness)
+                                 attack (not in the default run: one gateway with a lowered open-files limit under the
+                                 soak's traffic, hit by six attacks in turn: idle connections to the
+                                 REQ port, to the PUB port, slow HTTP headers, an unfinished multipart message, a SUB
+                                 socket that never reads, refused hub calls; its RSS, descriptors and log volume, and
+                                 the load its legitimate clients kept)
           --soak-seconds <s>     length of the soak group (default 180)
+          --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
+                                 half as long (at least 5 s) and 5 s after
+          --attack-nofile <n>    the gateway's open-files limit in the attack group, soft and hard (default 4096)
+          --attack-connections <n>  connections each connection attack opens (default: the open-files limit)
+          --attack-source <ip>   the loopback address the connection attacks come from (default 127.0.0.1, like
+                                 the legitimate clients; 127.0.0.2 makes the attacker another client address to
+                                 per-address limits)
+          --attack-max-rss <MB>  an attack that takes the gateway above this resident size is stopped there, to spare
+                                 the machine (default 2048)
           --gateway-env <KEY=VALUE>  an extra environment variable for the gateway only, to try a setting
                                  (for example Store__MaxBatchSize=64); may be repeated
           --gateway-dll <path>   run another build of the gateway (an A/B comparison of a change)
@@ -58,14 +73,22 @@ internal sealed record BenchmarkOptions
     public bool ShowHelp { get; init; }
     public IReadOnlySet<string> Groups { get; init; } = DefaultGroups;
     public TimeSpan SoakDuration { get; init; } = TimeSpan.FromSeconds(180);
+    public TimeSpan AttackDuration { get; init; } = TimeSpan.FromSeconds(15);
+    public int AttackOpenFiles { get; init; } = 4096;
+
+    /// <summary>Null: as many as the gateway's open-files limit, enough to use up its descriptors.</summary>
+    public int? AttackConnections { get; init; }
+
+    public long AttackMaxRssBytes { get; init; } = 2048L * 1024 * 1024;
+    public IPAddress AttackSource { get; init; } = IPAddress.Loopback;
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
-    /// <summary>What a run without --only measures: every group but the soak, which is minutes of one scenario.</summary>
+    /// <summary>What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario.</summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak"), StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -183,6 +206,35 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { SoakDuration = TimeSpan.FromSeconds(soak) };
+                    break;
+                case "--attack-seconds":
+                    if (++i >= args.Length || !TryPositive(args[i], out var attack))
+                    {
+                        problem = "--attack-seconds needs a positive number.";
+                        return false;
+                    }
+                    options = options with { AttackDuration = TimeSpan.FromSeconds(attack) };
+                    break;
+                case "--attack-source":
+                    if (++i >= args.Length || !IPAddress.TryParse(args[i], out var source) || !IPAddress.IsLoopback(source))
+                    {
+                        problem = "--attack-source takes a loopback address such as 127.0.0.2.";
+                        return false;
+                    }
+                    options = options with { AttackSource = source };
+                    break;
+                case "--attack-nofile" or "--attack-connections" or "--attack-max-rss":
+                    if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 64)
+                    {
+                        problem = $"{name} needs a whole number of at least 64.";
+                        return false;
+                    }
+                    options = name switch
+                    {
+                        "--attack-nofile" => options with { AttackOpenFiles = count },
+                        "--attack-connections" => options with { AttackConnections = count },
+                        _ => options with { AttackMaxRssBytes = count * 1024L * 1024 },
+                    };
                     break;
                 case "--duration" or "--warmup" or "--settle" or "--updates":
                     if (++i >= args.Length || !TryPositive(args[i], out var value))

@@ -31,6 +31,7 @@ internal static class BenchmarkRun
         var report = new Report(servers);
         SoakResult? soak = null;
         FlatnessResult? flatness = null;
+        IReadOnlyList<AttackResult>? attacks = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -65,6 +66,8 @@ internal static class BenchmarkRun
                 HubScenarios.Run(options, report);
             if (options.Groups.Contains("soak"))
                 soak = SoakScenario.Run(options);
+            if (options.Groups.Contains("attack"))
+                attacks = AttackScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -75,7 +78,7 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g is not ("soak" or "flatness")))
+        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness")))
             report.Write(Console.Out);
         if (flatness is not null)
         {
@@ -86,6 +89,11 @@ internal static class BenchmarkRun
         {
             Console.WriteLine();
             ReportSoak.Write(Console.Out, soak);
+        }
+        if (attacks is not null)
+        {
+            Console.WriteLine();
+            ReportAttack.Write(Console.Out, attacks, options);
         }
         return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) ? 0 : 1;
     }
@@ -150,6 +158,8 @@ internal static class BenchmarkRun
             HubScenarios.WriteSetup(options);
         if (options.Groups.Contains("soak"))
             SoakScenario.WriteSetup(options);
+        if (options.Groups.Contains("attack"))
+            AttackScenario.WriteSetup(options);
         Console.WriteLine();
     }
 

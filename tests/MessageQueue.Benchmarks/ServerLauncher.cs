@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using MessageQueue.Gateway.Subjects;
 
@@ -76,10 +77,29 @@ internal static class ServerLauncher
         return ServerProcess.Start(Label(kind), start, ServerDoors.Zmq | ServerDoors.Http);
     }
 
-    private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides)
+    /// <summary>
+    /// The gateway with its open-files limit (soft and hard) lowered to <paramref name="openFiles"/>, so that running
+    /// out of descriptors takes seconds, not minutes; <paramref name="overrides"/> are set last.
+    /// </summary>
+    public static ServerProcess StartLimitedGateway(BenchmarkOptions options, int openFiles, params (string Key, string Value)[] overrides) =>
+        StartGateway(options, openFiles, overrides);
+
+    private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides) =>
+        StartGateway(options, null, overrides);
+
+    private static ServerProcess StartGateway(BenchmarkOptions options, int? openFiles, (string Key, string Value)[] overrides)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("mq-bench-").FullName;
         var start = DotnetStart(options.InlineCompletions, options.GatewayDll);
+        if (openFiles is { } limit)
+        {
+            // The shell sets the limit, then becomes the gateway (exec), so the process id stays the gateway's.
+            string[] command = ["dotnet", .. start.ArgumentList];
+            start.FileName = "/bin/sh";
+            start.ArgumentList.Clear();
+            foreach (var argument in (string[])["-c", $"ulimit -n {limit.ToString(CultureInfo.InvariantCulture)} && exec \"$0\" \"$@\"", .. command])
+                start.ArgumentList.Add(argument);
+        }
         start.WorkingDirectory = BenchmarkPaths.Root;
         start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "mq.db")}";
         start.Environment["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail");

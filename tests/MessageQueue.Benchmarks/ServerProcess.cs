@@ -22,6 +22,7 @@ internal sealed partial class ServerProcess : IDisposable
     private readonly ServerDoors _doors;
     private readonly Lock _openedLock = new();
     private ServerDoors _opened;
+    private long _outputBytes;
 
     static ServerProcess()
     {
@@ -54,6 +55,28 @@ internal sealed partial class ServerProcess : IDisposable
     public string PublishEndpoint { get; private set; } = "";
     public Uri HttpAddress { get; private set; } = new("http://127.0.0.1/");
     public string RecentOutput => string.Join('\n', _lastLines);
+
+    /// <summary>Bytes the server has written to its standard output and error so far (its log volume).</summary>
+    public long OutputBytes => Interlocked.Read(ref _outputBytes);
+
+    /// <summary>Whether the server has ended (crashed, or was killed).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The server's exit code once it has ended, else null.</summary>
+    public int? ExitCode => HasExited ? _process.ExitCode : null;
 
     /// <summary>CPU time the server has used so far, all its threads together.</summary>
     public TimeSpan CpuTime
@@ -141,6 +164,7 @@ internal sealed partial class ServerProcess : IDisposable
     {
         if (line is null)
             return;
+        Interlocked.Add(ref _outputBytes, System.Text.Encoding.UTF8.GetByteCount(line) + 1);
         _lastLines.Enqueue(line);
         while (_lastLines.Count > 40)
             _lastLines.TryDequeue(out _);

@@ -39,8 +39,10 @@ internal sealed class SoakCounts
 /// The soak's clients on every door at once, each on its own thread at a fixed pace: legacy REQ updates and lists,
 /// REST posts and reads, SSE streams, hub connections subscribed and posting, SUB sockets; and one loop per door
 /// that opens and closes a connection every second, so a leak per connection shows in the gateway's handle count.
+/// With an <paramref name="apiKey"/>, the HTTP and hub clients present it; with <paramref name="timings"/>, every
+/// paced request is timed there too (the attack group compares them before and during an attack).
 /// </summary>
-internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, CancellationToken stop)
+internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, CancellationToken stop, string? apiKey = null, DoorTimings? timings = null)
 {
     private static readonly string[] Subjects = [.. DefaultSubjects.All.Select(s => s.Name)];
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
@@ -52,28 +54,74 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
         for (var i = 0; i < 2; i++)
         {
             var client = i;
-            Run($"legacy-update-{i}", 25, () => LegacyUpdates(client));
-            Run($"legacy-list-{i}", 100, LegacyLists);
-            Run($"rest-post-{i}", 25, () => RestPosts(client));
-            Run($"rest-read-{i}", 100, () => RestReads(client));
-            Run($"hub-post-{i}", 25, () => HubPosts(client));
+            Paced($"legacy-update-{i}", "legacy updates", 25, () => LegacyUpdates(client));
+            Paced($"legacy-list-{i}", "legacy lists", 100, LegacyLists);
+            Paced($"rest-post-{i}", "rest posts", 25, () => RestPosts(client));
+            Paced($"rest-read-{i}", "rest reads", 100, () => RestReads(client));
+            Paced($"hub-post-{i}", "hub posts", 25, () => HubPosts(client));
         }
         foreach (var subject in Subjects)
         {
-            Run($"sub-{subject}", 0, () => SubReader(subject));
-            Run($"sse-{subject}", 0, () => SseReader(subject));
-            Run($"hub-sub-{subject}", 0, () => HubReader(subject));
+            Held($"sub-{subject}", () => SubReader(subject));
+            Held($"sse-{subject}", () => SseReader(subject));
+            Held($"hub-sub-{subject}", () => HubReader(subject));
         }
-        Run("churn", 0, Churn);
+        Held("churn", Churn);
     }
 
+    /// <summary>Waits for the clients to see the stop, at most twice the request timeout in all.</summary>
     public void Join()
     {
+        var deadline = Stopwatch.StartNew();
         foreach (var thread in _threads)
-            thread.Join(Timeout * 2);
+            thread.Join(TimeSpan.FromTicks(Math.Max(0, (Timeout * 2 - deadline.Elapsed).Ticks)));
     }
 
-    private void Run(string name, double perSecond, Func<Action> open)
+    /// <summary>A connection held open until the stop (reopened after a failure), its step run again and again.</summary>
+    private void Held(string name, Func<Action> open) => Run(name, () =>
+    {
+        var step = open();
+        step();
+    });
+
+    /// <summary>
+    /// A client that opens its connection, then sends <paramref name="perSecond"/> requests on a fixed schedule, each
+    /// counted as <paramref name="kind"/> when it succeeds: one that falls behind sends at once, but never bursts
+    /// more than a second's worth to catch up.
+    /// </summary>
+    private void Paced(string name, string kind, double perSecond, Func<Func<bool>> open) => Run(name, () =>
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var step = open();
+            var interval = TimeSpan.FromSeconds(1 / perSecond);
+            var clock = Stopwatch.StartNew();
+            var due = TimeSpan.Zero;
+            while (!stop.IsCancellationRequested)
+            {
+                started = Stopwatch.GetTimestamp();
+                var ok = step();
+                timings?.Record(kind, started, ok);
+                counts.Add(ok ? kind : "failures");
+                due += interval;
+                var ahead = due - clock.Elapsed;
+                if (ahead > TimeSpan.Zero)
+                    Thread.Sleep(ahead);
+                else if (ahead < -TimeSpan.FromSeconds(1))
+                    due = clock.Elapsed;
+            }
+        }
+        catch (Exception)
+        {
+            // A request that failed or timed out, or a connection that could not be opened, is a failure of this door,
+            // even when it ends after the stop: it started while the load was measured.
+            timings?.Record(kind, started, ok: false);
+            throw;
+        }
+    });
+
+    private void Run(string name, Action body)
     {
         var thread = new Thread(() =>
         {
@@ -81,27 +129,7 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
             {
                 try
                 {
-                    var step = open();
-                    if (perSecond <= 0)
-                    {
-                        step();
-                        continue;
-                    }
-                    // Paced on a fixed schedule: a client that falls behind sends at once, but never bursts more
-                    // than a second's worth to catch up.
-                    var interval = TimeSpan.FromSeconds(1 / perSecond);
-                    var clock = Stopwatch.StartNew();
-                    var due = TimeSpan.Zero;
-                    while (!stop.IsCancellationRequested)
-                    {
-                        step();
-                        due += interval;
-                        var ahead = due - clock.Elapsed;
-                        if (ahead > TimeSpan.Zero)
-                            Thread.Sleep(ahead);
-                        else if (ahead < -TimeSpan.FromSeconds(1))
-                            due = clock.Elapsed;
-                    }
+                    body();
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
@@ -140,41 +168,37 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
         return reply!;
     }
 
-    private Action LegacyUpdates(int client)
+    private Func<bool> LegacyUpdates(int client)
     {
         var socket = Req(gateway.ReplyEndpoint);
         var n = client;
-        return () =>
-        {
-            var reply = Ask(socket, LegacyFrames.UpdateRequest(Subjects[n++ % Subjects.Length], "s"));
-            counts.Add(reply == LegacyFrames.Success ? "legacy updates" : "failures");
-        };
+        return () => Ask(socket, LegacyFrames.UpdateRequest(Subjects[n++ % Subjects.Length], "s")) == LegacyFrames.Success;
     }
 
-    private Action LegacyLists()
+    private Func<bool> LegacyLists()
     {
         var socket = Req(gateway.ReplyEndpoint);
         return () =>
         {
             Ask(socket, LegacyFrames.List.Request);
-            counts.Add("legacy lists");
+            return true;
         };
     }
 
-    private Action RestPosts(int client)
+    private Func<bool> RestPosts(int client)
     {
-        var http = HttpChannel.CreateClient(gateway.HttpAddress, Timeout);
+        var http = Http(Timeout);
         var n = client;
         return () =>
         {
             using var response = http.PostAsJsonAsync($"/api/subjects/{Subjects[n++ % Subjects.Length]}/updates", new { text = "s" }).GetAwaiter().GetResult();
-            counts.Add(response.IsSuccessStatusCode ? "rest posts" : "failures");
+            return response.IsSuccessStatusCode;
         };
     }
 
-    private Action RestReads(int client)
+    private Func<bool> RestReads(int client)
     {
-        var http = HttpChannel.CreateClient(gateway.HttpAddress, Timeout);
+        var http = Http(Timeout);
         var n = client;
         return () =>
         {
@@ -182,18 +206,18 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
             var path = n % 2 == 0 ? "/api/subjects" : $"/api/subjects/{Subjects[n / 2 % Subjects.Length]}/updates?after=0&limit=20";
             n++;
             using var response = http.GetAsync(path).GetAwaiter().GetResult();
-            counts.Add(response.IsSuccessStatusCode ? "rest reads" : "failures");
+            return response.IsSuccessStatusCode;
         };
     }
 
-    private Action HubPosts(int client)
+    private Func<bool> HubPosts(int client)
     {
         var hub = Hub();
         var n = client;
         return () =>
         {
             hub.InvokeAsync<object>("PostUpdate", Subjects[n++ % Subjects.Length], "s").WaitAsync(Timeout).GetAwaiter().GetResult();
-            counts.Add("hub posts");
+            return true;
         };
     }
 
@@ -214,7 +238,7 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
     /// <summary>Holds an event stream on one subject for the whole soak, counting update events.</summary>
     private Action SseReader(string subject) => () =>
     {
-        using var http = HttpChannel.CreateClient(gateway.HttpAddress, System.Threading.Timeout.InfiniteTimeSpan);
+        using var http = Http(System.Threading.Timeout.InfiniteTimeSpan);
         using var response = http.Send(new HttpRequestMessage(HttpMethod.Get, $"/api/subjects/{subject}/events"), HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         using var reader = new StreamReader(response.Content.ReadAsStream(), Encoding.UTF8);
@@ -247,7 +271,7 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
             sub.Connect(gateway.PublishEndpoint);
             sub.Subscribe("React ");
         }
-        using (var http = HttpChannel.CreateClient(gateway.HttpAddress, Timeout))
+        using (var http = Http(Timeout))
         using (var stream = http.Send(new HttpRequestMessage(HttpMethod.Get, "/api/subjects/React/events"), HttpCompletionOption.ResponseHeadersRead))
             stream.EnsureSuccessStatusCode();
         var hub = Hub();
@@ -257,9 +281,19 @@ internal sealed class SoakLoad(ServerProcess gateway, SoakCounts counts, Cancell
         stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
     };
 
+    private HttpClient Http(TimeSpan timeout)
+    {
+        var http = HttpChannel.CreateClient(gateway.HttpAddress, timeout);
+        if (apiKey is not null)
+            http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return http;
+    }
+
     private HubConnection Hub()
     {
-        var hub = new HubConnectionBuilder().WithUrl(new Uri(gateway.HttpAddress, "/hubs/subjects")).Build();
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(gateway.HttpAddress, "/hubs/subjects"), o => o.AccessTokenProvider = () => Task.FromResult(apiKey))
+            .Build();
         hub.StartAsync().WaitAsync(Timeout).GetAwaiter().GetResult();
         return hub;
     }
