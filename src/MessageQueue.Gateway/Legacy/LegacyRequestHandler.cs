@@ -110,7 +110,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetr
         error.Kind == SubjectErrorKind.SubjectNotFound || (error.Field == "subject" && !string.IsNullOrEmpty(subject))
             ? NotExist(subject) : AsSentence(error);
 
-    private static string NotExist(string? subject) => $"Not exist subject - {subject}. Try again!";
+    private static string NotExist(string? subject) => $"Not exist subject - {Echo.Of(subject)}. Try again!";
 
     private static string AsSentence(SubjectError error) => AsSentence(error.Message);
 
