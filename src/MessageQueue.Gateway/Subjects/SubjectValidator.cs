@@ -56,12 +56,13 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
     /// <summary>
     /// Accepts one bare RFC 5322 address with a dotted domain, as MimeKit parses it in strict mode. Internationalized
     /// addresses (RFC 6531/6532) are accepted: letters of any script in the local part and the domain. Refused anywhere
-    /// in the address: control characters (Unicode Cc), invisible formatting characters (Cf: the zero-width U+200B..U+200D,
-    /// U+2060 and U+FEFF, the bidirectional marks, embeddings, overrides and isolates U+200E, U+200F, U+202A..U+202E and
-    /// U+2066..U+2069, the soft hyphen), line and paragraph separators, private-use and unassigned code points and lone surrogates: they make two
-    /// different addresses look alike. Each domain label has 1 to 63 letters, digits or combining marks (any script) and
-    /// hyphens, neither starting nor ending with a hyphen nor starting with a mark (the IDNA label rules that need no
-    /// tables: the gateway runs with invariant globalization, so it does not map, normalize or Punycode-check labels).
+    /// in the address, because they make two different addresses look alike: control characters (Unicode Cc), invisible
+    /// formatting characters (Cf: the zero-width U+200B..U+200D, U+2060 and U+FEFF; the bidirectional marks, embeddings,
+    /// overrides and isolates U+200E, U+200F, U+202A..U+202E and U+2066..U+2069; the soft hyphen), line and paragraph
+    /// separators, private-use and unassigned code points, and lone surrogates. Each domain label has 1 to 63 letters,
+    /// digits or combining marks (any script) and hyphens, neither starting nor ending with a hyphen nor starting with a
+    /// mark: the IDNA label rules that need no tables. The gateway runs with invariant globalization, so it does not map,
+    /// normalize (NFC) or Punycode-check labels.
     /// </summary>
     public SubjectError? CheckEmail(string? email)
     {
