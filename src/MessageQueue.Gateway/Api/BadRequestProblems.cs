@@ -24,7 +24,7 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
                 {
                     Status = StatusCodes.Status415UnsupportedMediaType,
                     Title = "The request body must be JSON (Content-Type: application/json).",
-                    Detail = $"The charset '{charset}' is not one the gateway can read; send UTF-8.",
+                    Detail = $"The charset '{Subjects.Echo.Of(charset)}' is not one the gateway can read; send UTF-8.",
                 },
             });
         }

@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Security.Claims;
+using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -26,7 +29,7 @@ public static class SubjectsApi
         subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate)).Needs(ApiPolicies.Publish).RefusesWith(400, 404, 413, 415, 503);
 
         subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail)).RefusesWith(400, 404, 413, 415, 503);
-        subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail)).RefusesWith(400, 404, 503);
+        subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail)).RefusesWith(400, 401, 404, 503);
 
         subjects.MapGet("/{subject}/events", StreamEvents).WithName(nameof(StreamEvents)).RefusesWith(400, 404);
         return subjects;
@@ -145,16 +148,32 @@ public static class SubjectsApi
     }
 
     /// <summary>Removes an email address from a subject.</summary>
-    /// <remarks>The address compares case-insensitively, as when it was registered. Encode it as a path segment (@ as %40, / as %2F).</remarks>
+    /// <remarks>
+    /// The address compares case-insensitively, as when it was registered. Encode it as a path segment (@ as %40, / as %2F).
+    /// With API keys configured this needs a publisher or admin key, or the token of the unsubscribe link in a mail sent
+    /// to that address on that subject (401 otherwise): registering is open, so removing must not be, or anyone could
+    /// stop anyone's mail.
+    /// </remarks>
     /// <param name="subject">The subject's name.</param>
     /// <param name="email">The registered address (any case), URL-encoded.</param>
+    /// <param name="token">Instead of a key: the token of the unsubscribe link in a mail to this address.</param>
     /// <response code="204">Removed.</response>
-    internal static async Task<Results<NoContent, ProblemHttpResult>> UnregisterEmail(string subject, string email, SubjectService subjects)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> UnregisterEmail(
+        string subject, string email, string? token, ClaimsPrincipal user, IAuthorizationService authorization, EmailTokens tokens, SubjectService subjects)
     {
         // Kestrel decodes every escape in a path except %2F, which would split the segment; '/' is legal in an address.
-        var result = await subjects.UnregisterEmailAsync(subject, email.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
+        email = email.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        if (!(await authorization.AuthorizeAsync(user, ApiPolicies.Publish)).Succeeded && !UnsubscribeLinkFor(tokens.Read(token, EmailTokenPurpose.Unsubscribe), subject, email))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A key or the unsubscribe token is needed.",
+                detail: "Removing an address needs a publisher or admin key in X-Api-Key, or the token of the unsubscribe link in a mail sent to that address (?token=).");
+        }
+        var result = await subjects.UnregisterEmailAsync(subject, email);
         return result.Succeeded ? TypedResults.NoContent() : ApiProblems.From(result.Error!);
     }
+
+    private static bool UnsubscribeLinkFor(EmailToken? link, string subject, string email) =>
+        link is not null && link.Subject == subject && SubjectValidator.NormalizeEmail(link.Email) == SubjectValidator.NormalizeEmail(email);
 
     /// <summary>Streams a subject's updates as server-sent events (text/event-stream).</summary>
     /// <remarks>

@@ -64,10 +64,10 @@ public static class EmailApi
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var byState = await db.Deliveries.GroupBy(d => d.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-        var retrying = await db.Deliveries.CountAsync(d => d.State == DeliveryState.Pending && d.Attempts > 0, cancellationToken);
+        var retrying = await db.Deliveries.CountAsync(d => (d.State == DeliveryState.Pending || d.State == DeliveryState.Unconfirmed) && d.Attempts > 0, cancellationToken);
         var awaiting = await db.Notifications.CountAsync(n => n.ExpandedAt == null, cancellationToken);
         int Count(DeliveryState state) => byState.FirstOrDefault(s => s.Key == state)?.Count ?? 0;
-        return TypedResults.Ok(new OutboxState(awaiting, Count(DeliveryState.Pending), retrying, Count(DeliveryState.Sent), Count(DeliveryState.Parked)));
+        return TypedResults.Ok(new OutboxState(awaiting, Count(DeliveryState.Pending) + Count(DeliveryState.Unconfirmed), retrying, Count(DeliveryState.Sent), Count(DeliveryState.Parked)));
     }
 
     private static RouteHandlerBuilder AnswersPages(this RouteHandlerBuilder endpoint, params int[] statuses)
@@ -90,7 +90,7 @@ public static class EmailApi
 
 /// <summary>The outbox at a glance.</summary>
 /// <param name="AwaitingExpansion">Updates and confirmations not yet turned into mails.</param>
-/// <param name="Pending">Mails waiting to be sent, retries included.</param>
+/// <param name="Pending">Mails waiting to be sent, retries included (and mails waiting for their one resend after an unknown outcome).</param>
 /// <param name="Retrying">Pending mails that failed at least once.</param>
 /// <param name="Sent">Mails the server accepted.</param>
 /// <param name="Parked">Mails given up on; the log and the store say why.</param>

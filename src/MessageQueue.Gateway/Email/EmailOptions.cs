@@ -34,6 +34,13 @@ public sealed class EmailOptions
     [Range(0.01, 86_400)]
     public double RetryMaxSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// After the server took a whole mail but never answered (a timeout or a lost connection after the body), the mail
+    /// may have been delivered: it is sent once more after this long, never more, with the same Message-Id.
+    /// </summary>
+    [Range(0.001, 10_080)]
+    public double UnknownOutcomeRetryMinutes { get; set; } = 30;
+
     /// <summary>Mails sent at once, each sender with its own reused SMTP connection.</summary>
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 4;

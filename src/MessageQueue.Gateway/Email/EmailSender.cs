@@ -10,7 +10,8 @@ namespace MessageQueue.Gateway.Email;
 /// Drains the email outbox, never in the publish path: expands recorded notifications into deliveries, sends what is
 /// due over reused connections with bounded concurrency, retries transient failures with exponential backoff and
 /// jitter, and parks a mail after a permanent failure or too many attempts. Each outcome is committed as soon as the
-/// server answers, so a crash between the server's acceptance and that commit is the only way to send a mail twice.
+/// server answers, so a crash between the server's acceptance and that commit is one way to send a mail twice; the
+/// other is a server that takes the whole mail and never answers (an unknown outcome), which gets one resend, late.
 /// </summary>
 internal sealed partial class EmailSender(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
@@ -116,6 +117,20 @@ internal sealed partial class EmailSender(
             metrics.MailAttempt(MailOutcome.Sent);
             return new DeliveryOutcome(work.DeliveryId, DeliveryState.Sent, attempts, clock.GetUtcNow(), null, clock.GetUtcNow());
         }
+        catch (UnknownOutcomeMailException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.MailAttempt(MailOutcome.Unknown);
+            if (work.State == DeliveryState.Unconfirmed)
+            {
+                // Sent twice and unanswered twice: a third copy would be one too many.
+                Log.UnknownTwice(logger, work.DeliveryId, work.Subject, updateId, attempts, ex.Message);
+                Interlocked.Increment(ref _parked);
+                return new DeliveryOutcome(work.DeliveryId, DeliveryState.Parked, attempts, clock.GetUtcNow(), Truncate("Unknown outcome twice, not sent again. " + ex.Message), null);
+            }
+            var resendAt = clock.GetUtcNow() + TimeSpan.FromMinutes(_options.UnknownOutcomeRetryMinutes);
+            Log.UnknownOutcome(logger, work.DeliveryId, work.Subject, updateId, attempts, resendAt, ex.Message);
+            return new DeliveryOutcome(work.DeliveryId, DeliveryState.Unconfirmed, attempts, resendAt, Truncate(ex.Message), null);
+        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var error = $"{ex.GetType().Name}: {ex.Message}";
@@ -130,7 +145,8 @@ internal sealed partial class EmailSender(
             Log.WillRetry(logger, work.DeliveryId, work.Subject, updateId, attempts, retryAt, error);
             Interlocked.Increment(ref _retried);
             metrics.MailAttempt(MailOutcome.Retried);
-            return new DeliveryOutcome(work.DeliveryId, DeliveryState.Pending, attempts, retryAt, Truncate(error), null);
+            // An unconfirmed mail stays so through ordinary failures: it still has only its one resend.
+            return new DeliveryOutcome(work.DeliveryId, work.State, attempts, retryAt, Truncate(error), null);
         }
         finally
         {
@@ -168,11 +184,11 @@ internal sealed partial class EmailSender(
         var now = clock.GetUtcNow();
         return await (
             from delivery in db.Deliveries.AsNoTracking()
-            where delivery.State == DeliveryState.Pending && delivery.NextAttemptAt <= now
+            where (delivery.State == DeliveryState.Pending || delivery.State == DeliveryState.Unconfirmed) && delivery.NextAttemptAt <= now
             join notification in db.Notifications on delivery.NotificationId equals notification.Id
             join subject in db.Subjects on notification.SubjectId equals subject.Id
             orderby delivery.Id
-            select new DeliveryWork(delivery.Id, notification.Id, notification.Kind, subject.Id, subject.Name, notification.Sequence, delivery.Email, delivery.Attempts))
+            select new DeliveryWork(delivery.Id, notification.Id, notification.Kind, subject.Id, subject.Name, notification.Sequence, delivery.Email, delivery.Attempts, delivery.State))
             .Take(_options.BatchSize)
             .ToListAsync(cancellationToken);
     }
@@ -189,6 +205,12 @@ internal sealed partial class EmailSender(
 
         [LoggerMessage(4002, LogLevel.Error, "Mail {DeliveryId} for {Subject} (update {UpdateId}) parked after {Attempts} attempts: {Error}")]
         public static partial void Parked(ILogger logger, long deliveryId, string subject, UpdateId updateId, int attempts, string error);
+
+        [LoggerMessage(4005, LogLevel.Warning, "Mail {DeliveryId} for {Subject} (update {UpdateId}) reached the server, which never answered (attempt {Attempts}): it may have been delivered; sending it once more at {ResendAt:O}, with the same Message-Id. {Error}")]
+        public static partial void UnknownOutcome(ILogger logger, long deliveryId, string subject, UpdateId updateId, int attempts, DateTimeOffset resendAt, string error);
+
+        [LoggerMessage(4006, LogLevel.Warning, "Mail {DeliveryId} for {Subject} (update {UpdateId}) reached the server again without an answer (attempt {Attempts}); parked, not sent a third time. {Error}")]
+        public static partial void UnknownTwice(ILogger logger, long deliveryId, string subject, UpdateId updateId, int attempts, string error);
 
         [LoggerMessage(4004, LogLevel.Information, "Mail since start: {Sent} sent, {Retried} failed and retried, {Parked} parked")]
         public static partial void Summary(ILogger logger, long sent, long retried, long parked);

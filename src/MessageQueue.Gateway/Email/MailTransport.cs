@@ -14,6 +14,12 @@ internal interface IMailTransport : IAsyncDisposable
 /// <summary>The server refused the mail for good (a 5xx reply): retrying would be refused again.</summary>
 internal sealed class PermanentMailException(string message, Exception inner) : Exception(message, inner);
 
+/// <summary>
+/// The whole mail reached the server, whose answer never came (a timeout or a lost connection after the body): it may
+/// have been delivered, so sending it again may make a duplicate.
+/// </summary>
+internal sealed class UnknownOutcomeMailException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>One SMTP connection, opened on first use and kept for the next mails; reopened after a failure.</summary>
 internal sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
 {
@@ -21,15 +27,22 @@ internal sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
 
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
+        var body = new BodyProgress();
         try
         {
             var client = await ConnectedAsync(cancellationToken);
-            await client.SendAsync(message, cancellationToken);
+            await client.SendAsync(FormatOptions.Default, message, cancellationToken, body);
         }
         catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
         {
             await ResetAsync();
             throw new PermanentMailException($"{(int)ex.StatusCode} {ex.Message}", ex);
+        }
+        catch (Exception ex) when (body.Complete && ex is not SmtpCommandException && !cancellationToken.IsCancellationRequested)
+        {
+            // The server answered nothing after the whole body: it may have the mail (a reply, even 4xx, is no mystery).
+            await ResetAsync();
+            throw new UnknownOutcomeMailException($"The server took the whole mail and did not answer: {ex.GetType().Name}: {ex.Message}", ex);
         }
         catch
         {
@@ -51,6 +64,22 @@ internal sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
         if (!string.IsNullOrEmpty(options.Username))
             await client.AuthenticateAsync(options.Username, options.Password ?? "", cancellationToken);
         return client;
+    }
+
+    /// <summary>
+    /// MailKit reports the body's bytes as it writes them, the last report before the end-of-data marker and the wait for
+    /// the server's answer: past it, a failure leaves the mail's fate unknown.
+    /// </summary>
+    private sealed class BodyProgress : MailKit.ITransferProgress
+    {
+        public bool Complete { get; private set; }
+
+        public void Report(long bytesTransferred, long totalSize) => Complete |= bytesTransferred >= totalSize;
+
+        public void Report(long bytesTransferred)
+        {
+            // MailKit measures the message when given a progress, so the total is always known.
+        }
     }
 
     /// <summary>MailKit's name for the configured security (the readiness probe connects the same way).</summary>

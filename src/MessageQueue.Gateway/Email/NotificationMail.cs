@@ -5,9 +5,10 @@ using MimeKit;
 
 namespace MessageQueue.Gateway.Email;
 
-/// <summary>One delivery as the sender works on it: who, what, and how many attempts so far.</summary>
+/// <summary>One delivery as the sender works on it: who, what, how many attempts so far, and whether one had an unknown outcome.</summary>
 internal sealed record DeliveryWork(
-    long DeliveryId, long NotificationId, NotificationKind Kind, int SubjectId, string Subject, long Sequence, string Email, int Attempts);
+    long DeliveryId, long NotificationId, NotificationKind Kind, int SubjectId, string Subject, long Sequence, string Email, int Attempts,
+    DeliveryState State = DeliveryState.Pending);
 
 /// <summary>
 /// Writes the mails. An update mail keeps the original's subject line and body (the subject and its whole content)

@@ -19,7 +19,11 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetr
 
     private static readonly JsonSerializerOptions ReplyJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>The reply to "3" and "4" when Zmq:AllowChanges is false: a plain string, the failure shape of both.</summary>
+    public const string ReadOnly = "This ZeroMQ door is read-only: post updates and remove addresses over the gateway's REST API or hub, with a key.";
+
     private readonly int _maxRequestBytes = options.Value.MaxRequestBytes;
+    private readonly bool _allowChanges = options.Value.AllowChanges;
     private ListReply _listReply = new([], []);
 
     /// <summary>
@@ -46,6 +50,8 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetr
                 return new ValueTask<byte[]>(ListSubjects());
             case "2":
                 return new ValueTask<byte[]>(SubscribeAsync(request));
+            case "3" or "4" when !_allowChanges:
+                return Refused(Encode(ReadOnly));
             case "3":
                 return new ValueTask<byte[]>(AddContentAsync(request));
             case "4":
@@ -110,7 +116,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetr
         error.Kind == SubjectErrorKind.SubjectNotFound || (error.Field == "subject" && !string.IsNullOrEmpty(subject))
             ? NotExist(subject) : AsSentence(error);
 
-    private static string NotExist(string? subject) => $"Not exist subject - {subject}. Try again!";
+    private static string NotExist(string? subject) => $"Not exist subject - {Echo.Of(subject)}. Try again!";
 
     private static string AsSentence(SubjectError error) => AsSentence(error.Message);
 

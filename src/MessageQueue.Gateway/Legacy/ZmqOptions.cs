@@ -31,6 +31,13 @@ public sealed class ZmqOptions
     [Range(1, 10_000_000)]
     public int PublishHighWatermark { get; set; } = 10_000;
 
+    /// <summary>
+    /// Whether the door takes changes. The legacy protocol cannot carry a key, so anyone who can connect may post ("3")
+    /// and remove addresses ("4"); false makes it read-only: "3" and "4" get an error reply, while "1" and "2" (reading,
+    /// and registering an address, which needs no key on any door) are served as before.
+    /// </summary>
+    public bool AllowChanges { get; set; } = true;
+
     /// <summary>CurveZMQ for both sockets: off until <see cref="ZmqCurveOptions.ServerSecretKey"/> is set.</summary>
     public ZmqCurveOptions Curve { get; set; } = new();
 }

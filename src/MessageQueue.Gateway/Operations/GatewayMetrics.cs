@@ -18,6 +18,9 @@ public enum MailOutcome
     Sent,
     Retried,
     Parked,
+
+    /// <summary>The whole mail was sent but the server's answer never came: it may have been delivered.</summary>
+    Unknown,
 }
 
 /// <summary>
@@ -31,7 +34,7 @@ public sealed class GatewayMetrics
 
     private static readonly KeyValuePair<string, object?>[] DoorTags = [Tag("door", "zmq"), Tag("door", "rest"), Tag("door", "hub")];
     private static readonly KeyValuePair<string, object?>[] OutcomeTags = [Tag("outcome", "ok"), Tag("outcome", "refused"), Tag("outcome", "error")];
-    private static readonly KeyValuePair<string, object?>[] MailTags = [Tag("outcome", "sent"), Tag("outcome", "retried"), Tag("outcome", "parked")];
+    private static readonly KeyValuePair<string, object?>[] MailTags = [Tag("outcome", "sent"), Tag("outcome", "retried"), Tag("outcome", "parked"), Tag("outcome", "unknown")];
     private static readonly KeyValuePair<string, object?> Overflow = Tag("reason", "overflow");
     private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
 

@@ -31,7 +31,7 @@ internal sealed partial class OutboxCounts(
             {
                 using var db = contextFactory.CreateDbContext();
                 _last = new Snapshot(
-                    db.Deliveries.Count(d => d.State == DeliveryState.Pending),
+                    db.Deliveries.Count(d => d.State == DeliveryState.Pending || d.State == DeliveryState.Unconfirmed),
                     db.Notifications.Count(n => n.ExpandedAt == null),
                     db.Deliveries.Count(d => d.State == DeliveryState.Parked));
                 _readAt = now;

@@ -22,6 +22,11 @@ public static class RealtimeExtensions
             hub.AddFilter<HubRateLimit>();
             hub.AddFilter<HubAuthorization>();
         }).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        // SignalR logs every exception of a hub method at Error with its stack, refusals (HubException) included: 2.6 KB a
+        // refused call. HubInvocationCounting logs each call instead (refusals at Debug, faults with their stack); this
+        // category's only line above Debug is that one, so only SignalR's Debug and Trace lines go with it (and the Error of an argument that
+        // cannot be bound, a client's mistake too).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
             hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
 

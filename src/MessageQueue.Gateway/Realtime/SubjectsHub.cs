@@ -116,7 +116,8 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         return new SubscriptionResource(registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed);
     }
 
-    /// <summary>Removes an email from a subject.</summary>
+    /// <summary>Removes an email from a subject; with API keys configured, a publisher or admin key (the mail's own link needs none).</summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
     public async Task UnregisterEmail(string subject, string email) =>
         (await _subjects.UnregisterEmailAsync(subject, email)).ValueOrThrow();
 

@@ -5,7 +5,11 @@ namespace MessageQueue.Gateway.Security;
 /// <summary>What a change needs. Reading and subscribing need nothing.</summary>
 public static class ApiPolicies
 {
-    /// <summary>Posting updates: a publisher or admin key.</summary>
+    /// <summary>
+    /// Posting updates, and removing someone's email registration (unless with the token of the link in their mail):
+    /// a publisher or admin key. Not admin only: an application that registers its users' addresses must be able to
+    /// remove them without holding the key that deletes subjects.
+    /// </summary>
     public const string Publish = "publish";
 
     /// <summary>Creating and deleting subjects, reading the outbox: an admin key.</summary>

@@ -29,6 +29,7 @@ public static class SecurityExtensions
         ApiPolicies.Add(builder.Services.AddAuthorizationBuilder());
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, RoleOrOpenHandler>();
         builder.Services.AddSingleton<HubAuthorization>();
+        builder.Services.AddHostedService<ChangeAccessReport>();
         builder.Services.ConfigureSwaggerGen(SwaggerApiKey.Configure);
 
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -78,6 +78,12 @@ public enum DeliveryState
 
     /// <summary>Given up on after a permanent failure or too many attempts; <see cref="DeliveryEntity.LastError"/> says why.</summary>
     Parked,
+
+    /// <summary>
+    /// Pending, after an attempt whose outcome is unknown (the server took the whole mail and never answered): it is sent
+    /// at most once more, after Email:UnknownOutcomeRetryMinutes, and parked if that outcome is unknown too.
+    /// </summary>
+    Unconfirmed,
 }
 
 /// <summary>One mail to one recipient, tracked until it is sent or parked.</summary>

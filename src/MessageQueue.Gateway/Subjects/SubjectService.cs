@@ -140,12 +140,12 @@ public sealed class SubjectService
         var found = await _history.ReadAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
         return found is [var update] && update.Sequence == sequence
             ? update
-            : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{subject}' has no update {sequence}.", "sequence");
+            : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{Echo.Of(subject)}' has no update {sequence}.", "sequence");
     }
 
     private SubjectError? CheckExisting(string? subject) =>
         _validator.CheckName(subject) ?? (_catalog.TryGet(subject!, out _) ? null : NotFound(subject!));
 
     private static SubjectError NotFound(string subject) =>
-        new(SubjectErrorKind.SubjectNotFound, $"Subject '{subject}' does not exist.", "subject");
+        new(SubjectErrorKind.SubjectNotFound, $"Subject '{Echo.Of(subject)}' does not exist.", "subject");
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -52,22 +53,63 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
         return null;
     }
 
-    /// <summary>Accepts a bare RFC 5322 address with a dotted domain, as MimeKit parses it in strict mode.</summary>
+    /// <summary>
+    /// Accepts one bare RFC 5322 address with a dotted domain, as MimeKit parses it in strict mode. Internationalized
+    /// addresses (RFC 6531/6532) are accepted: letters of any script in the local part and the domain. Refused anywhere
+    /// in the address, because they make two different addresses look alike: control characters (Unicode Cc), invisible
+    /// formatting characters (Cf: the zero-width U+200B..U+200D, U+2060 and U+FEFF; the bidirectional marks, embeddings,
+    /// overrides and isolates U+200E, U+200F, U+202A..U+202E and U+2066..U+2069; the soft hyphen), line and paragraph
+    /// separators, private-use and unassigned code points, and lone surrogates. Each domain label has 1 to 63 letters,
+    /// digits or combining marks (any script) and hyphens, neither starting nor ending with a hyphen nor starting with a
+    /// mark: the IDNA label rules that need no tables. The gateway runs with invariant globalization, so it does not map,
+    /// normalize (NFC) or Punycode-check labels.
+    /// </summary>
     public SubjectError? CheckEmail(string? email)
     {
         if (string.IsNullOrWhiteSpace(email))
             return Invalid("email", "An email address is required.");
         if (email.Length > MaxEmailLength)
             return Invalid("email", $"An email address has at most {MaxEmailLength} characters.");
+        if (HasHiddenCharacters(email))
+            return Invalid("email", $"'{Echo.Of(email)}' contains control, invisible or unassigned characters, which an email address cannot have.");
         if (!MailboxAddress.TryParse(StrictAddresses, email, out var mailbox)
             || mailbox is null
             || !string.IsNullOrEmpty(mailbox.Name)
             || !string.Equals(mailbox.Address, email, StringComparison.Ordinal)
-            || mailbox.Domain.Length == 0
             || !mailbox.Domain.Contains('.', StringComparison.Ordinal)
-            || mailbox.Domain.EndsWith('.'))
-            return Invalid("email", $"'{email}' is not a valid email address.");
+            || !mailbox.Domain.Split('.').All(IsDomainLabel))
+            return Invalid("email", $"'{Echo.Of(email)}' is not a valid email address.");
         return null;
+    }
+
+    private static bool HasHiddenCharacters(string text)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (!Rune.TryGetRuneAt(text, i, out var rune))
+                return true; // a lone surrogate
+            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned)
+                return true;
+            i += rune.Utf16SequenceLength;
+        }
+        return false;
+    }
+
+    private static bool IsDomainLabel(string label)
+    {
+        if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-')
+            return false;
+        for (var i = 0; i < label.Length;)
+        {
+            var rune = Rune.GetRuneAt(label, i); // no lone surrogates: HasHiddenCharacters came first
+            var category = Rune.GetUnicodeCategory(rune);
+            var mark = category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
+            if (!(Rune.IsLetter(rune) || category == UnicodeCategory.DecimalDigitNumber || rune.Value == '-' || (mark && i > 0)))
+                return false;
+            i += rune.Utf16SequenceLength;
+        }
+        return true;
     }
 
     public SubjectError? CheckUpdateText(string? text)

@@ -23,11 +23,13 @@ public sealed class SmtpSink : IDisposable
     public string StorePath => _store.Path;
 
     /// <summary>Starts the server on <paramref name="port"/>, or on a free one.</summary>
-    public static async Task<SmtpSink> StartAsync(int? port = null)
+    /// <param name="port">The port; a free one when null.</param>
+    /// <param name="stallAfterData">Keep each message but never answer after its body.</param>
+    public static async Task<SmtpSink> StartAsync(int? port = null, bool stallAfterData = false)
     {
         port ??= FreePort();
         var store = new TempDirectory();
-        var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(RepositoryPaths.PythonScripts, "smtp_sink.py"), $"{port}", store.Path])
+        var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(RepositoryPaths.PythonScripts, "smtp_sink.py"), $"{port}", store.Path, stallAfterData ? "stall" : ""])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

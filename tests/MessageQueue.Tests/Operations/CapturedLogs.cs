@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace MessageQueue.Tests.Operations;
 
 /// <summary>One log entry as a provider saw it: its category, level, text and structured fields.</summary>
-internal sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Fields)
+internal sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Fields, Exception? Exception = null)
 {
+    /// <summary>What a text sink would write for this entry: the message, then the exception with its stack.</summary>
+    public string Text => Exception is null ? Message : $"{Message}\n{Exception}";
+
     public string? Field(string name) => Fields.TryGetValue(name, out var value) ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 }
 
@@ -34,7 +37,7 @@ internal sealed class CapturedLogs : ILoggerProvider
             var fields = state is IReadOnlyList<KeyValuePair<string, object?>> pairs
                 ? pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value)
                 : [];
-            owner._entries.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), fields));
+            owner._entries.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), fields, exception));
         }
     }
 }

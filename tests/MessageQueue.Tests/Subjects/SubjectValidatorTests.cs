@@ -71,4 +71,57 @@ public sealed class SubjectValidatorTests
     [InlineData(" \n ", false)]
     public void UpdateTextMustBeNonEmptyAndWithinTheByteLimit(string text, bool accepted) =>
         Assert.Equal(accepted, _validator.CheckUpdateText(text) is null);
+
+    [Theory]
+    [InlineData("a\u200B@example.com")]
+    [InlineData("a@exa\u200Cmple.com")]
+    [InlineData("a\u200D@example.com")]
+    [InlineData("a\u2060@example.com")]
+    [InlineData("\uFEFFa@example.com")]
+    [InlineData("a\u202E@example.com")]
+    [InlineData("a@example\u202A.com")]
+    [InlineData("a\u2066b\u2069@example.com")]
+    [InlineData("a\u200F@example.com")]
+    [InlineData("a\u0007@example.com")]
+    [InlineData("a\u0085@example.com")]
+    [InlineData("a\u00AD@example.com")]
+    public void RefusesAddressesWithControlZeroWidthOrBidirectionalCharacters(string email)
+    {
+        var error = _validator.CheckEmail(email);
+
+        Assert.NotNull(error);
+        Assert.Equal("email", error.Field);
+        Assert.DoesNotMatch(@"[\p{Cc}\p{Cf}]", error.Message); // the echo shows them escaped
+    }
+
+    [Theory]
+    [InlineData("jos\u00e9@example.com")]
+    [InlineData("user@b\u00fccher.example")]
+    [InlineData("\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a")]
+    [InlineData("jose\u0301@bu\u0308cher.example")] // decomposed letters: accepted, not normalized (see CheckEmail)
+    public void AcceptsInternationalizedAddresses(string email) => Assert.Null(_validator.CheckEmail(email));
+
+    [Theory]
+    [InlineData("user@\u0308bucher.example")]
+    [InlineData("user@b\uE000cher.example")]
+    [InlineData("user@b\u0378cher.example")]
+    [InlineData("user@exa.m\u2028ple.com")]
+    [InlineData("user@exa_mple.com")]
+    [InlineData("user@-example.com")]
+    [InlineData("user@[192.0.2.1]")]
+    public void RefusesDomainsThatBreakTheLabelRules(string email) => Assert.NotNull(_validator.CheckEmail(email));
+
+    [Fact]
+    public void AnErrorEchoesAtMostAShortEscapedPrefixOfTheInput()
+    {
+        Assert.NotNull(_validator.CheckEmail("a\uD800@example.com")); // a lone surrogate (InlineData cannot carry one)
+        Assert.Equal("React", Echo.Of("React"));
+        Assert.Equal(new string('x', Echo.MaxChars) + "...", Echo.Of(new string('x', 65_000)));
+        Assert.Equal("a\\u000Ab\\u202Ec\\uD800", Echo.Of("a\nb\u202Ec\uD800"));
+        Assert.Equal("\U0001F600", Echo.Of("\U0001F600")); // a pair of surrogates is one character, kept
+
+        var error = _validator.CheckEmail(new string('a', 200) + "\u0000@example.com");
+        Assert.NotNull(error);
+        Assert.True(error.Message.Length < 200, error.Message);
+    }
 }

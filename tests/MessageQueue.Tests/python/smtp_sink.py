@@ -1,8 +1,11 @@
 """A real SMTP server for the tests (Debian's python3-aiosmtpd): stores every message it accepts.
 
-Usage: smtp_sink.py <port> <directory>. Each accepted message becomes <directory>/<n>.eml, with one
+Usage: smtp_sink.py <port> <directory> [stall]. Each accepted message becomes <directory>/<n>.eml, with one
 X-Sink-Rcpt header per envelope recipient in front. Prints "ready" once it listens; stops on SIGTERM.
+With "stall", the server keeps each message it receives but never answers after its body (the reply to DATA's
+end never comes), as a server that hangs after taking a mail does.
 """
+import asyncio
 import os
 import signal
 import sys
@@ -12,8 +15,9 @@ from aiosmtpd.controller import Controller
 
 
 class Store:
-    def __init__(self, directory):
+    def __init__(self, directory, stall):
         self.directory = directory
+        self.stall = stall
         self.count = 0
         self.lock = threading.Lock()
 
@@ -26,12 +30,14 @@ class Store:
         with open(partial, "wb") as f:
             f.write(headers + envelope.original_content)
         os.replace(partial, name)
+        if self.stall:
+            await asyncio.sleep(3600)
         return "250 Message accepted for delivery"
 
 
-def main(port, directory):
+def main(port, directory, mode=""):
     os.makedirs(directory, exist_ok=True)
-    controller = Controller(Store(directory), hostname="127.0.0.1", port=int(port))
+    controller = Controller(Store(directory, mode == "stall"), hostname="127.0.0.1", port=int(port))
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()
