@@ -20,6 +20,7 @@ internal sealed partial class ZmqDoor(
     ZmqEndpoints endpoints,
     ZmqSubscriptions subscriptions,
     DoorTelemetry telemetry,
+    BacklogMetrics backlog,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -59,7 +60,8 @@ internal sealed partial class ZmqDoor(
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, maxFrameBytes, logger, out _publishGuard);
+        var budget = new PeerByteBudget(_options.MaxSubscriberBytes, SubscriberCut);
+        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, maxFrameBytes, logger, out _publishGuard, budget);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
@@ -159,6 +161,12 @@ internal sealed partial class ZmqDoor(
         _poller?.Dispose();
         _router?.Dispose();
         _publisher?.Dispose();
+    }
+
+    private void SubscriberCut()
+    {
+        backlog.SubscriberCut();
+        Log.SubscriberCut(logger, _options.MaxSubscriberBytes);
     }
 
     private void BeginDraining()
@@ -303,5 +311,8 @@ internal sealed partial class ZmqDoor(
 
         [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
         public static partial void OpenToNetwork(ILogger logger);
+
+        [LoggerMessage(3030, LogLevel.Information, "Disconnected a ZeroMQ subscriber more than {MaxBytes} bytes behind (Zmq:MaxSubscriberBytes)")]
+        public static partial void SubscriberCut(ILogger logger, long maxBytes);
     }
 }

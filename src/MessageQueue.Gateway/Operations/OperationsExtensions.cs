@@ -15,6 +15,7 @@ public static class OperationsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<BacklogMetrics>();
         builder.Services.AddSingleton<DoorTelemetry>();
         builder.Services.AddSingleton<OutboxCounts>();
         builder.Services.AddSingleton<GatewayGauges>();
