@@ -31,6 +31,7 @@ public static class OperationsExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ZmqHealthCheck>("zmq", tags: [ReadyTag])
+            .AddCheck<FanoutHealthCheck>("fanout", tags: [ReadyTag])
             .AddCheck<SmtpHealthCheck>("smtp", tags: [ReadyTag]);
         return builder;
     }
