@@ -13,6 +13,8 @@ internal sealed class StoreHealthCheck(IDbContextFactory<MessageQueueDbContext> 
     {
         if (writer.Failed)
             return HealthCheckResult.Unhealthy("The store writer failed; every change is refused until restart.");
+        if (writer.LastWriteFailure is { } failure)
+            return HealthCheckResult.Unhealthy($"The store refuses writes ({failure}); every change is refused until a write succeeds.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         _ = await db.Subjects.AsNoTracking().Select(s => s.Id).FirstOrDefaultAsync(cancellationToken);
         return HealthCheckResult.Healthy("The store answers.");
