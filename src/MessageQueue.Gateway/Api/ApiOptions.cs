@@ -26,4 +26,9 @@ public sealed class ApiOptions
     /// <summary>Updates that wait for one slow stream; beyond that it catches up from the store instead.</summary>
     [Range(1, 1_000_000)]
     public int EventStreamBufferedUpdates { get; set; } = 1024;
+
+    /// <summary>Bytes of encoded events that wait for one slow stream; beyond that its oldest are dropped and it
+    /// catches up from the store instead, as when <see cref="EventStreamBufferedUpdates"/> overflows.</summary>
+    [Range(64 * 1024, 1L << 32)]
+    public long EventStreamBufferedBytes { get; set; } = 1024 * 1024;
 }

@@ -64,11 +64,10 @@ internal sealed partial class EventStreamResult(
     private async Task<bool> RelayLiveAsync(PipeWriter body, CancellationToken cancellationToken)
     {
         var keepAlive = TimeSpan.FromSeconds(options.EventStreamKeepAliveSeconds);
-        var reader = listener.Reader;
         Task<bool>? waiting = null;
         while (true)
         {
-            waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+            waiting ??= listener.WaitToReadAsync(cancellationToken).AsTask();
             try
             {
                 await waiting.WaitAsync(keepAlive, cancellationToken);
@@ -83,7 +82,7 @@ internal sealed partial class EventStreamResult(
                 return true;
             waiting = null;
 
-            while (reader.TryRead(out var live))
+            while (listener.TryRead(out var live))
             {
                 if (live.SubjectId != subject.Id || live.Sequence <= _position)
                     continue; // an earlier subject of the same name, still in the fan-out; or already sent from the store

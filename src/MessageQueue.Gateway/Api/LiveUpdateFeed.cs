@@ -11,21 +11,24 @@ namespace MessageQueue.Gateway.Api;
 internal sealed record LiveEvent(int SubjectId, long Sequence, byte[] Encoded);
 
 /// <summary>
-/// The fan-out sink of the event streams. Each stream listens with its own small queue; when a stream's client reads
-/// too slowly the queue drops its oldest events and the stream fills the gap from the store, so a slow client never
-/// holds up the others and never misses an update.
+/// The fan-out sink of the event streams. Each stream listens with its own small queue, bounded in events and in bytes;
+/// when a stream's client reads too slowly the queue drops its oldest events and the stream fills the gap from the
+/// store, so a slow client never holds up the others, never makes the gateway hold more than the bound, and never
+/// misses an update.
 /// </summary>
 internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
 {
     private readonly ConcurrentDictionary<string, ImmutableArray<Listener>> _listeners = new(StringComparer.Ordinal);
     private readonly SubjectCatalog _catalog;
     private readonly int _capacity;
+    private readonly long _maxBytes;
     private long _dropped;
 
     public LiveUpdateFeed(SubjectCatalog catalog, IOptions<ApiOptions> options)
     {
         _catalog = catalog;
         _capacity = options.Value.EventStreamBufferedUpdates;
+        _maxBytes = options.Value.EventStreamBufferedBytes;
         _catalog.Removed += EndStreams;
     }
 
@@ -52,9 +55,7 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     /// <summary>Starts listening to a subject's updates. The reader completes when the subject is deleted.</summary>
     public Listener Listen(string subject)
     {
-        var listener = new Listener(this, subject, Channel.CreateBounded<LiveEvent>(
-            new BoundedChannelOptions(_capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
-            _ => Interlocked.Increment(ref _dropped)));
+        var listener = new Listener(this, subject, _capacity);
         _listeners.AddOrUpdate(subject, static (_, l) => [l], static (_, list, l) => list.Add(l), listener);
         return listener;
     }
@@ -65,7 +66,7 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
         {
             var live = new LiveEvent(update.SubjectId, update.Sequence, ServerSentEvents.Update(UpdateResource.From(update.Subject, update.ToEntry())));
             foreach (var listener in listeners)
-                listener.Channel.Writer.TryWrite(live);
+                listener.Offer(live, _maxBytes);
         }
         return ValueTask.CompletedTask;
     }
@@ -92,14 +93,50 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
     }
 
     /// <summary>One stream's view of a subject; dispose it when the stream ends.</summary>
-    public sealed class Listener(LiveUpdateFeed feed, string subject, Channel<LiveEvent> channel) : IDisposable
+    public sealed class Listener : IDisposable
     {
-        public string Subject { get; } = subject;
+        private readonly LiveUpdateFeed _feed;
+        private long _queuedBytes;
 
-        internal Channel<LiveEvent> Channel { get; } = channel;
+        internal Listener(LiveUpdateFeed feed, string subject, int capacity)
+        {
+            _feed = feed;
+            Subject = subject;
+            Channel = System.Threading.Channels.Channel.CreateBounded<LiveEvent>(
+                new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest }, Dropped);
+        }
 
-        public ChannelReader<LiveEvent> Reader => Channel.Reader;
+        public string Subject { get; }
 
-        public void Dispose() => feed.Leave(this);
+        internal Channel<LiveEvent> Channel { get; }
+
+        /// <summary>Completes (false) when the subject is deleted; read with <see cref="TryRead"/>.</summary>
+        public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => Channel.Reader.WaitToReadAsync(cancellationToken);
+
+        public bool TryRead(out LiveEvent live)
+        {
+            if (!Channel.Reader.TryRead(out live!))
+                return false;
+            Interlocked.Add(ref _queuedBytes, -live.Encoded.Length);
+            return true;
+        }
+
+        public void Dispose() => _feed.Leave(this);
+
+        /// <summary>Queues an event, first dropping the oldest ones while the queue would go past <paramref name="maxBytes"/>.</summary>
+        internal void Offer(LiveEvent live, long maxBytes)
+        {
+            // Only the fan-out's delivery loop offers, so the bound holds; the stream's reader may take events meanwhile.
+            while (Interlocked.Read(ref _queuedBytes) + live.Encoded.Length > maxBytes && Channel.Reader.TryRead(out var oldest))
+                Dropped(oldest);
+            Interlocked.Add(ref _queuedBytes, live.Encoded.Length);
+            Channel.Writer.TryWrite(live);
+        }
+
+        private void Dropped(LiveEvent dropped)
+        {
+            Interlocked.Add(ref _queuedBytes, -dropped.Encoded.Length);
+            Interlocked.Increment(ref _feed._dropped);
+        }
     }
 }

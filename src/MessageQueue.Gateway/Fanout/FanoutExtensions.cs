@@ -7,6 +7,7 @@ public static class FanoutExtensions
     {
         builder.Services.AddOptions<FanoutOptions>().BindConfiguration(FanoutOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StoredUpdates>();
         builder.Services.AddSingleton<LocalUpdateFanout>();
         builder.Services.AddSingleton<IUpdateFanout>(sp => sp.GetRequiredService<LocalUpdateFanout>());
         // Registered before the store writer so it stops after it: the writer's last commits still fan out.

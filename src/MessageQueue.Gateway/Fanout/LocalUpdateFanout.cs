@@ -10,11 +10,16 @@ namespace MessageQueue.Gateway.Fanout;
 /// Delivers each update to every sink of this process. Every sink has its own bounded queue and delivery loop,
 /// so a slow or failing sink never delays the others or the publisher; a sink that falls a whole queue behind
 /// loses its oldest pending updates, and that is logged. Each delivery's time since publication is measured per sink.
+/// A sink that throws on an update (out of memory while encoding, say) has not lost it: its loop reads that update and
+/// the subject's later ones back from the store and hands them on in order, retrying with a backoff until the sink
+/// takes them; meanwhile the sink is reported as recovering (readiness is degraded).
 /// </summary>
 internal sealed partial class LocalUpdateFanout(
     IEnumerable<IUpdateSink> sinks,
+    StoredUpdates stored,
     IOptions<FanoutOptions> options,
     GatewayMetrics metrics,
+    BacklogMetrics backlog,
     ILogger<LocalUpdateFanout> logger) : IUpdateFanout, IHostedService
 {
     private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity, dropped =>
@@ -22,6 +27,10 @@ internal sealed partial class LocalUpdateFanout(
         metrics.Dropped(GatewayMetrics.SinkTag(sink.Name));
         Log.SinkOverflow(logger, sink.Name, dropped.Update.Subject, dropped.Update.Sequence, Id(dropped.Update));
     }))];
+
+    /// <summary>The sinks still to take updates they failed on, with how many subjects each has such updates on.</summary>
+    public IEnumerable<(string Sink, int Subjects)> Recovering =>
+        _queues.Where(q => q.Recovery.PendingSubjects > 0).Select(q => (q.Sink.Name, q.Recovery.PendingSubjects));
 
     public void Publish(SubjectUpdate update)
     {
@@ -47,19 +56,74 @@ internal sealed partial class LocalUpdateFanout(
 
     private async Task DeliverAllAsync(SinkQueue queue)
     {
-        await foreach (var (update, publishedAt) in queue.Channel.Reader.ReadAllAsync())
+        var reader = queue.Channel.Reader;
+        var recovery = queue.Recovery;
+        Task<bool>? waiting = null;
+        while (true)
         {
+            // While the sink has updates to recover, wake up for the next update or the next attempt, whichever is first.
+            waiting ??= reader.WaitToReadAsync().AsTask();
+            if (recovery.PendingSubjects > 0 && await Task.WhenAny(waiting, Task.Delay(recovery.Retry)) != waiting)
+            {
+                await RecoverAsync(queue);
+                continue;
+            }
+            if (!await waiting)
+            {
+                if (recovery.PendingSubjects > 0)
+                    await RecoverAsync(queue); // stopping: one last attempt
+                return;
+            }
+            waiting = null;
+
+            while (reader.TryRead(out var published))
+            {
+                var (update, publishedAt) = published;
+                if (recovery.Covers(update))
+                    continue;
+                try
+                {
+                    await queue.Sink.DeliverAsync(update, CancellationToken.None);
+                    metrics.FannedOut(queue.Tag, publishedAt);
+                    Log.Delivered(logger, Id(update), queue.Sink.Name);
+                }
+                catch (Exception ex)
+                {
+                    metrics.SinkFailed(queue.Tag);
+                    Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, Id(update), ex);
+                    recovery.Missed(update.SubjectId, update.Subject, update.Sequence);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands on, from the store and in order, what the sink missed on every subject; what fails waits for the next attempt.</summary>
+    private async Task RecoverAsync(SinkQueue queue)
+    {
+        var recovery = queue.Recovery;
+        foreach (var (subjectId, subject, from) in recovery.Gaps.ToList())
+        {
+            var position = from - 1;
+            var handedOn = 0;
             try
             {
-                await queue.Sink.DeliverAsync(update, CancellationToken.None);
-                metrics.FannedOut(queue.Tag, publishedAt);
-                Log.Delivered(logger, Id(update), queue.Sink.Name);
+                await foreach (var update in stored.ReadAsync(subjectId, subject, position))
+                {
+                    await queue.Sink.DeliverAsync(update, CancellationToken.None);
+                    position = update.Sequence;
+                    handedOn++;
+                }
+                recovery.Closed(subjectId, position);
+                Log.Recovered(logger, queue.Sink.Name, subject, from, position);
             }
             catch (Exception ex)
             {
-                metrics.SinkFailed(queue.Tag);
-                Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, Id(update), ex);
+                recovery.Missed(subjectId, subject, position + 1);
+                recovery.Backoff();
+                Log.RecoveryFailed(logger, queue.Sink.Name, subject, position + 1, recovery.Retry.TotalMilliseconds, ex.GetType().Name, ex.Message);
             }
+            if (handedOn > 0)
+                backlog.Recovered(queue.Tag, handedOn);
         }
     }
 
@@ -79,6 +143,8 @@ internal sealed partial class LocalUpdateFanout(
             new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest }, onDropped);
 
         public Task Loop { get; set; } = Task.CompletedTask;
+
+        public SinkRecovery Recovery { get; } = new();
     }
 
     private static partial class Log
@@ -91,6 +157,13 @@ internal sealed partial class LocalUpdateFanout(
 
         [LoggerMessage(2002, LogLevel.Debug, "Update {UpdateId} handed on by sink {Sink}")]
         public static partial void Delivered(ILogger logger, UpdateId updateId, string sink);
+
+        [LoggerMessage(2010, LogLevel.Information, "Sink {Sink} took from the store the updates of {Subject} it had missed, #{From} to #{To}")]
+        public static partial void Recovered(ILogger logger, string sink, string subject, long from, long to);
+
+        // No stack: the first failure was logged with one; this repeats while the cause lasts.
+        [LoggerMessage(2011, LogLevel.Warning, "Sink {Sink} still cannot take {Subject}#{Sequence} from the store; next attempt in {RetryMs} ms: {Error}: {Message}")]
+        public static partial void RecoveryFailed(ILogger logger, string sink, string subject, long sequence, double retryMs, string error, string message);
     }
 }
 

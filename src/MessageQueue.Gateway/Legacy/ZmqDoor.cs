@@ -21,6 +21,7 @@ internal sealed partial class ZmqDoor(
     ZmqEndpoints endpoints,
     ZmqSubscriptions subscriptions,
     DoorTelemetry telemetry,
+    BacklogMetrics backlog,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -60,7 +61,8 @@ internal sealed partial class ZmqDoor(
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, maxFrameBytes, out _publishGuard);
+        var budget = new PeerByteBudget(_options.MaxSubscriberBytes, SubscriberCut);
+        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, maxFrameBytes, out _publishGuard, budget);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
@@ -77,11 +79,11 @@ internal sealed partial class ZmqDoor(
     }
 
     /// <summary>Binds <paramref name="socket"/> behind its guard; a port in use ends start-up with one line naming <paramref name="setting"/>.</summary>
-    private string Bind(NetMQSocket socket, string setting, string endpoint, long maxFrameBytes, out ZmtpGuard? guard)
+    private string Bind(NetMQSocket socket, string setting, string endpoint, long maxFrameBytes, out ZmtpGuard? guard, PeerByteBudget? budget = null)
     {
         try
         {
-            return ZmtpGuard.BindBehind(socket, endpoint, maxFrameBytes, logger, out guard);
+            return ZmtpGuard.BindBehind(socket, endpoint, maxFrameBytes, logger, out guard, budget);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or NetMQException)
         {
@@ -173,6 +175,12 @@ internal sealed partial class ZmqDoor(
         _poller?.Dispose();
         _router?.Dispose();
         _publisher?.Dispose();
+    }
+
+    private void SubscriberCut()
+    {
+        backlog.SubscriberCut();
+        Log.SubscriberCut(logger, _options.MaxSubscriberBytes);
     }
 
     private void BeginDraining()
@@ -317,5 +325,8 @@ internal sealed partial class ZmqDoor(
 
         [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
         public static partial void OpenToNetwork(ILogger logger);
+
+        [LoggerMessage(3030, LogLevel.Information, "Disconnected a ZeroMQ subscriber more than {MaxBytes} bytes behind (Zmq:MaxSubscriberBytes)")]
+        public static partial void SubscriberCut(ILogger logger, long maxBytes);
     }
 }

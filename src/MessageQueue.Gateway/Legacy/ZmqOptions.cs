@@ -38,6 +38,14 @@ public sealed class ZmqOptions
     /// </summary>
     public bool AllowChanges { get; set; } = true;
 
+    /// <summary>
+    /// Bytes published to one subscriber that it has not read yet, beyond which it is disconnected (it may connect
+    /// again). The guard in front of the PUB socket holds them, so NetMQ's own queue stays near empty; keep it above
+    /// the largest publication (a subject's whole content) or fast subscribers on slow links are cut too.
+    /// </summary>
+    [Range(64 * 1024, 1L << 40)]
+    public long MaxSubscriberBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>CurveZMQ for both sockets: off until <see cref="ZmqCurveOptions.ServerSecretKey"/> is set.</summary>
     public ZmqCurveOptions Curve { get; set; } = new();
 }

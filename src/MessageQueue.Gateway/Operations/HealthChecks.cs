@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +13,8 @@ internal sealed class StoreHealthCheck(IDbContextFactory<MessageQueueDbContext> 
     {
         if (writer.Failed)
             return HealthCheckResult.Unhealthy("The store writer failed; every change is refused until restart.");
+        if (writer.LastWriteFailure is { } failure)
+            return HealthCheckResult.Unhealthy($"The store refuses writes ({failure}); every change is refused until a write succeeds.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         _ = await db.Subjects.AsNoTracking().Select(s => s.Id).FirstOrDefaultAsync(cancellationToken);
         return HealthCheckResult.Healthy("The store answers.");
@@ -25,4 +28,16 @@ internal sealed class ZmqHealthCheck(ZmqEndpoints endpoints) : IHealthCheck
         Task.FromResult(endpoints.Listening
             ? HealthCheckResult.Healthy("The request and publish sockets are bound.")
             : HealthCheckResult.Unhealthy("The ZeroMQ sockets are not bound (starting or stopping)."));
+}
+
+/// <summary>Degraded while a sink is still to take, from the store, updates it failed on after their commit.</summary>
+internal sealed class FanoutHealthCheck(LocalUpdateFanout fanout) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var recovering = string.Join(", ", fanout.Recovering.Select(r => $"{r.Sink} ({r.Subjects} subjects)"));
+        return Task.FromResult(recovering.Length == 0
+            ? HealthCheckResult.Healthy("Every sink has taken every committed update.")
+            : HealthCheckResult.Degraded($"Recovering from the store updates these sinks failed to hand on: {recovering}."));
+    }
 }

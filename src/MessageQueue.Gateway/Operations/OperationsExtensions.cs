@@ -15,6 +15,7 @@ public static class OperationsExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<BacklogMetrics>();
         builder.Services.AddSingleton<DoorTelemetry>();
         builder.Services.AddSingleton<OutboxCounts>();
         builder.Services.AddSingleton<GatewayGauges>();
@@ -30,6 +31,7 @@ public static class OperationsExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ZmqHealthCheck>("zmq", tags: [ReadyTag])
+            .AddCheck<FanoutHealthCheck>("fanout", tags: [ReadyTag])
             .AddCheck<SmtpHealthCheck>("smtp", tags: [ReadyTag]);
         return builder;
     }

@@ -42,7 +42,12 @@ public static class RealtimeExtensions
     public static WebApplication MapRealtime(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
-        app.MapHub<SubjectsHub>("/hubs/subjects", o => o.TransportSendTimeout = TimeSpan.FromSeconds(options.SendTimeoutSeconds));
+        app.MapHub<SubjectsHub>("/hubs/subjects", o =>
+        {
+            o.TransportSendTimeout = TimeSpan.FromSeconds(options.SendTimeoutSeconds);
+            o.ApplicationMaxBufferSize = options.ConnectionSendBufferBytes;
+            o.TransportMaxBufferSize = options.ConnectionReceiveBufferBytes;
+        });
 
         // Stopping callbacks run last registered first: registered once started, this one runs before SignalR's own,
         // which closes every connection.

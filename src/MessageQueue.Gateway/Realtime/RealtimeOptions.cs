@@ -32,4 +32,14 @@ public sealed class RealtimeOptions
     /// (the close gets at least a second).</summary>
     [Range(0, 120)]
     public int DrainSeconds { get; set; } = 5;
+
+    /// <summary>Bytes the hub may have written to one connection that its transport has not sent yet, before further
+    /// writes wait (SignalR's ApplicationMaxBufferSize); a connection stuck that long is cut at Hub:SendTimeoutSeconds.</summary>
+    [Range(16 * 1024, 64 * 1024 * 1024)]
+    public long ConnectionSendBufferBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Bytes received from one connection that the hub has not read yet, before reading from it pauses
+    /// (SignalR's TransportMaxBufferSize).</summary>
+    [Range(16 * 1024, 64 * 1024 * 1024)]
+    public long ConnectionReceiveBufferBytes { get; set; } = 64 * 1024;
 }

@@ -13,4 +13,16 @@ public sealed class StoreOptions
     /// <summary>Changes that may wait for the writer before new ones are refused as busy.</summary>
     [Range(1, 1_000_000)]
     public int MaxQueuedChanges { get; set; } = 20_000;
+
+    /// <summary>
+    /// Largest size of the SQLite database file, in bytes (rounded down to whole pages); 0 for no cap. Past it every
+    /// change is refused (503) and readiness fails until space is freed or the cap is raised (it may change while
+    /// running). Keeps the store from filling the disk it shares with the write-ahead log and the logs.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxDatabaseBytes { get; set; }
+
+    /// <summary>While the last write failed, how often the idle writer tries a small write to see whether the store has recovered.</summary>
+    [Range(1, 3600)]
+    public int ProbeIntervalSeconds { get; set; } = 5;
 }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,8 @@ internal sealed partial class StoreWriter(
     OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<StoreOptions> options,
+    IOptionsMonitor<StoreOptions> liveOptions,
+    BacklogMetrics backlog,
     IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
@@ -30,9 +33,13 @@ internal sealed partial class StoreWriter(
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private Thread? _thread;
     private volatile bool _failed;
+    private volatile string? _lastWriteFailure;
 
     /// <summary>True once the writer could not work at all: it refuses every change until restart (readiness).</summary>
     public bool Failed => _failed;
+
+    /// <summary>Why the last write failed with a storage error (disk full, read-only, I/O); null once a write succeeded (readiness).</summary>
+    public string? LastWriteFailure => _lastWriteFailure;
 
     /// <summary>Queues a change; refuses at once when the queue is full rather than letting callers pile up.</summary>
     public Task<SubjectResult<T>> Submit<T>(StoreCommand<T> command)
@@ -92,26 +99,70 @@ internal sealed partial class StoreWriter(
 
         var batch = new List<StoreCommand>(_maxBatch);
         var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        long? sizeCap = null;
+        Task<bool>? waiting = null;
+        while (true)
         {
+            // While the last write failed, an idle writer probes now and then, so readiness recovers without traffic.
+            waiting ??= reader.WaitToReadAsync().AsTask();
+            if (_lastWriteFailure is not null && !waiting.Wait(TimeSpan.FromSeconds(liveOptions.CurrentValue.ProbeIntervalSeconds)))
+            {
+                Attempt(() => StoreWriteHealth.Probe(db), db, ref sizeCap);
+                continue;
+            }
+            if (!waiting.GetAwaiter().GetResult())
+                break;
+            waiting = null;
+
             while (batch.Count < _maxBatch && reader.TryRead(out var command))
                 batch.Add(command);
-            try
+            if (!Attempt(() =>
             {
                 using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
                 Commit(batch, staged, subjectIds);
-            }
-            catch (Exception ex)
+            }, db, ref sizeCap))
             {
-                Log.CommitFailed(logger, batch.Count, ex);
                 foreach (var command in batch)
                     command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored."));
             }
-            finally
-            {
-                db.ChangeTracker.Clear();
-            }
+            db.ChangeTracker.Clear();
             batch.Clear();
+        }
+    }
+
+    /// <summary>One write (a batch or a probe), its outcome recorded for readiness; false when it failed.</summary>
+    private bool Attempt(Action write, MessageQueueDbContext db, ref long? sizeCap)
+    {
+        try
+        {
+            var cap = liveOptions.CurrentValue.MaxDatabaseBytes;
+            if (sizeCap != cap)
+            {
+                StoreWriteHealth.ApplySizeCap(db, cap);
+                sizeCap = cap;
+            }
+            write();
+            if (_lastWriteFailure is not null)
+            {
+                _lastWriteFailure = null;
+                Log.WritesRecovered(logger);
+            }
+            return true;
+        }
+        catch (Exception ex) when (StoreWriteHealth.IsStorageError(ex))
+        {
+            backlog.StoreWriteFailed();
+            if (_lastWriteFailure is null)
+                Log.StoreRefusesWrites(logger, ex);
+            else
+                Log.StillRefusing(logger, StoreWriteHealth.Describe(ex));
+            _lastWriteFailure = StoreWriteHealth.Describe(ex);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            Log.CommitFailed(logger, ex);
+            return false;
         }
     }
 
@@ -170,8 +221,17 @@ internal sealed partial class StoreWriter(
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Error, "Committing {Count} queued changes failed; every one was refused")]
-        public static partial void CommitFailed(ILogger logger, int count, Exception exception);
+        [LoggerMessage(1001, LogLevel.Error, "Committing queued changes failed; every one was refused")]
+        public static partial void CommitFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1010, LogLevel.Error, "The store refuses writes; every change is refused and readiness fails until a write succeeds")]
+        public static partial void StoreRefusesWrites(ILogger logger, Exception exception);
+
+        [LoggerMessage(1011, LogLevel.Warning, "The store still refuses writes: {Error}")]
+        public static partial void StillRefusing(ILogger logger, string error);
+
+        [LoggerMessage(1012, LogLevel.Information, "The store takes writes again")]
+        public static partial void WritesRecovered(ILogger logger);
 
         [LoggerMessage(1002, LogLevel.Critical, "The store writer cannot work; every change is refused until restart")]
         public static partial void WriterFailed(ILogger logger, Exception exception);

@@ -21,10 +21,14 @@ internal sealed class RawZmtpPeer : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawZmtpPeer> ConnectAsync(string endpoint)
+    /// <param name="endpoint">tcp://host:port.</param>
+    /// <param name="receiveBufferSize">The kernel's receive buffer (0: the system's default), small for a peer that must fall behind.</param>
+    public static async Task<RawZmtpPeer> ConnectAsync(string endpoint, int receiveBufferSize = 0)
     {
         var uri = new Uri(endpoint.Replace("tcp://", "http://", StringComparison.Ordinal));
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferSize > 0)
+            tcp.ReceiveBufferSize = receiveBufferSize;
         await tcp.ConnectAsync(uri.Host, uri.Port);
         return new RawZmtpPeer(tcp);
     }

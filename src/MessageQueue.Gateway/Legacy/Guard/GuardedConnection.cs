@@ -8,14 +8,16 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// One peer's connection through the guard: its own connection to the NetMQ socket behind, and two pumps. Bytes from
 /// the peer are checked (<see cref="ZmtpStreamCheck"/>) before they are passed on; bytes to the peer pass unread. Each
 /// direction has one fixed buffer and reads again only once the previous send is done, so a slow side slows the other
-/// (TCP backpressure) instead of filling memory.
+/// (TCP backpressure) instead of filling memory. With a <paramref name="budget"/>, bytes to the peer go through a
+/// <see cref="SubscriberRelay"/> instead: NetMQ is read at once, and the peer is cut when it falls that far behind.
 /// </summary>
-internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxFrameBytes) : IDisposable
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxFrameBytes, PeerByteBudget? budget = null) : IDisposable
 {
     public const int BufferSize = 16 * 1024;
 
     private readonly Socket _server = new(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private readonly ZmtpStreamCheck _check = new(maxFrameBytes);
+    private readonly SubscriberRelay? _relay = budget is null ? null : new SubscriberRelay(budget);
 
     /// <summary>The peer's address, for the log.</summary>
     public EndPoint? Peer { get; } = peer.RemoteEndPoint;
@@ -27,12 +29,12 @@ internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxF
         {
             await _server.ConnectAsync(backend);
             var toServer = ForwardAsync(peer, _server, _check);
-            var toPeer = ForwardAsync(_server, peer, check: null);
+            var toPeer = _relay is null ? ForwardAsync(_server, peer, check: null) : _relay.RelayAsync(_server, peer);
 
             // The peer closing its side is passed on, and NetMQ then closes too; NetMQ closing ends the connection.
             if (await Task.WhenAny(toServer, toPeer) == toServer && await toServer)
                 await toPeer;
-            return _check.Violation;
+            return _relay is { OverBudget: true } ? "a subscriber more than its byte budget behind" : _check.Violation;
         }
         catch (SocketException)
         {

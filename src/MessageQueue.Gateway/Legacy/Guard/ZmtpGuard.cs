@@ -16,14 +16,16 @@ internal sealed partial class ZmtpGuard : IDisposable
     private readonly Socket _listener;
     private readonly EndPoint _backend;
     private readonly long _maxFrameBytes;
+    private readonly PeerByteBudget? _budget;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<GuardedConnection, Task> _connections = new();
     private readonly Task _accepting;
 
-    private ZmtpGuard(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger)
+    private ZmtpGuard(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger, PeerByteBudget? budget)
     {
         _backend = backend;
         _maxFrameBytes = maxFrameBytes;
+        _budget = budget;
         _logger = logger;
         _listener = new Socket(publicEndpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -46,8 +48,9 @@ internal sealed partial class ZmtpGuard : IDisposable
     /// <summary>
     /// Binds <paramref name="socket"/> on a free loopback port with a guard listening on <paramref name="endpoint"/> in
     /// front of it; returns the public endpoint (port 0 resolved). Endpoints other than tcp are bound directly, unguarded.
+    /// With a <paramref name="budget"/>, no peer may fall more than that many bytes behind what NetMQ sends it.
     /// </summary>
-    public static string BindBehind(NetMQSocket socket, string endpoint, long maxFrameBytes, ILogger logger, out ZmtpGuard? guard)
+    public static string BindBehind(NetMQSocket socket, string endpoint, long maxFrameBytes, ILogger logger, out ZmtpGuard? guard, PeerByteBudget? budget = null)
     {
         guard = null;
         if (TcpEndpoint.Parse(endpoint) is not { } publicEndpoint)
@@ -56,13 +59,13 @@ internal sealed partial class ZmtpGuard : IDisposable
             return socket.Options.LastEndpoint ?? endpoint;
         }
         socket.Bind("tcp://127.0.0.1:0");
-        guard = Start(publicEndpoint, TcpEndpoint.Parse(socket.Options.LastEndpoint!)!, maxFrameBytes, logger);
+        guard = Start(publicEndpoint, TcpEndpoint.Parse(socket.Options.LastEndpoint!)!, maxFrameBytes, logger, budget);
         return TcpEndpoint.Format(guard.Endpoint);
     }
 
     /// <summary>Listens on <paramref name="publicEndpoint"/>, forwarding to <paramref name="backend"/>; frames over <paramref name="maxFrameBytes"/> are cut.</summary>
-    public static ZmtpGuard Start(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger) =>
-        new(publicEndpoint, backend, maxFrameBytes, logger);
+    public static ZmtpGuard Start(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger, PeerByteBudget? budget = null) =>
+        new(publicEndpoint, backend, maxFrameBytes, logger, budget);
 
     /// <summary>Accepts no more connections; the open ones go on.</summary>
     public void StopAccepting() => _listener.Dispose();
@@ -120,7 +123,7 @@ internal sealed partial class ZmtpGuard : IDisposable
                 continue;
             }
             peer.NoDelay = true;
-            var connection = new GuardedConnection(peer, _backend, _maxFrameBytes);
+            var connection = new GuardedConnection(peer, _backend, _maxFrameBytes, _budget);
             // Registered before it runs, so it cannot remove itself before it is there.
             var run = new Task<Task>(() => RunAsync(connection));
             _connections[connection] = run.Unwrap();

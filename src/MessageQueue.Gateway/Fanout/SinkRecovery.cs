@@ -1,0 +1,60 @@
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Gateway.Fanout;
+
+/// <summary>
+/// What one sink failed to take, per subject: the first sequence number it missed. Until the sink has taken them
+/// from the store, later updates of that subject are left to the recovery too (so the order holds); updates it has
+/// already taken from the store are not handed on twice. Used by the sink's delivery loop only, but
+/// <see cref="PendingSubjects"/> is read by the health check from any thread.
+/// </summary>
+internal sealed class SinkRecovery
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<int, (string Subject, long From)> _gaps = [];
+    private readonly Dictionary<int, long> _recoveredUpTo = [];
+    private int _pending;
+
+    /// <summary>Subjects with updates this sink has not taken yet.</summary>
+    public int PendingSubjects => Volatile.Read(ref _pending);
+
+    /// <summary>How long to wait before the next attempt.</summary>
+    public TimeSpan Retry { get; private set; } = FirstRetry;
+
+    public IEnumerable<(int SubjectId, string Subject, long From)> Gaps => _gaps.Select(g => (g.Key, g.Value.Subject, g.Value.From));
+
+    /// <summary>True when the update is the recovery's to hand on (its subject has a gap), or was already handed on from the store.</summary>
+    public bool Covers(SubjectUpdate update)
+    {
+        if (_gaps.ContainsKey(update.SubjectId))
+            return true;
+        if (!_recoveredUpTo.TryGetValue(update.SubjectId, out var upTo))
+            return false;
+        if (update.Sequence <= upTo)
+            return true;
+        _recoveredUpTo.Remove(update.SubjectId);
+        return false;
+    }
+
+    /// <summary>The sink failed on this update (or, during a recovery, on this one of the subject's).</summary>
+    public void Missed(int subjectId, string subject, long sequence)
+    {
+        _gaps[subjectId] = (subject, sequence);
+        Volatile.Write(ref _pending, _gaps.Count);
+    }
+
+    /// <summary>An attempt failed: wait longer before the next.</summary>
+    public void Backoff() => Retry = Retry * 2 < LastRetry ? Retry * 2 : LastRetry;
+
+    /// <summary>The subject's gap is closed: the sink has taken everything up to <paramref name="upTo"/>.</summary>
+    public void Closed(int subjectId, long upTo)
+    {
+        _gaps.Remove(subjectId);
+        _recoveredUpTo[subjectId] = upTo;
+        Volatile.Write(ref _pending, _gaps.Count);
+        if (_gaps.Count == 0)
+            Retry = FirstRetry;
+    }
+}
