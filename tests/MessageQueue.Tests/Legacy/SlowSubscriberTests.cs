@@ -63,9 +63,10 @@ public sealed class SlowSubscriberTests(ITestOutputHelper output)
         await using var neverReads = await NeverReadingSubscriberAsync(gateway.PublishEndpoint, subject);
         using var peer = new LegacyPeer(gateway.ReplyEndpoint);
 
-        // Bursts of 20 updates read only after each burst: up to 20 publications of up to 100 KB behind (under 2 MiB),
-        // while the peer that never reads falls more than 20 MB behind and is cut.
+        // Bursts of 20 updates read only after each burst: up to 20 publications of up to 64 KiB behind (the content
+        // window; under 2 MiB), while the peer that never reads falls further behind and is cut.
         var text = new string('y', 256);
+        var window = new MessageQueue.Gateway.Subjects.ContentWindow(new MessageQueue.Gateway.Subjects.SubjectOptions().MaxContentBytes);
         var expected = "";
         for (var burst = 0; burst < 20; burst++)
         {
@@ -74,7 +75,7 @@ public sealed class SlowSubscriberTests(ITestOutputHelper output)
             {
                 var line = $"{burst}-{i}-{text}";
                 Assert.Equal("isSuccess", peer.Request(new { type = "3", subject, updateMessage = line }));
-                expected += "\n" + line;
+                expected = window.Append(expected, line);
                 contents.Add(expected);
             }
             foreach (var content in contents)
