@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
@@ -20,6 +21,8 @@ internal sealed partial class ZmqDoor(
     ZmqEndpoints endpoints,
     ZmqSubscriptions subscriptions,
     DoorTelemetry telemetry,
+    ConnectionBudget connections,
+    GatewayMetrics metrics,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -52,14 +55,15 @@ internal sealed partial class ZmqDoor(
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
-        endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, maxFrameBytes, logger, out _replyGuard);
+        var requests = new GuardLimits(connections.Zmq, maxFrameBytes);
+        endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, requests, metrics, logger, out _replyGuard);
 
         _publisher = new XPublisherSocket();
         ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, maxFrameBytes, logger, out _publishGuard);
+        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, requests, metrics, logger, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;

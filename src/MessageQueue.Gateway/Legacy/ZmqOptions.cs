@@ -23,6 +23,14 @@ public sealed class ZmqOptions
     [Range(64, 256 * 1024 * 1024)]
     public int HardMaxRequestBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Open connections to both ports together at most; 0 sizes it from the open-files limit (and a larger value is lowered to that).</summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnections { get; set; }
+
+    /// <summary>Open connections from one client address (an IPv6 /64) at most; 0 is an eighth of <see cref="MaxConnections"/>.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnectionsPerAddress { get; set; }
+
     /// <summary>How long closing sockets may spend sending what is still queued.</summary>
     [Range(0, 60_000)]
     public int LingerMilliseconds { get; set; } = 1000;

@@ -10,15 +10,16 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// direction has one fixed buffer and reads again only once the previous send is done, so a slow side slows the other
 /// (TCP backpressure) instead of filling memory.
 /// </summary>
-internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxFrameBytes) : IDisposable
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check) : IDisposable
 {
     public const int BufferSize = 16 * 1024;
 
     private readonly Socket _server = new(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-    private readonly ZmtpStreamCheck _check = new(maxFrameBytes);
-
     /// <summary>The peer's address, for the log.</summary>
     public EndPoint? Peer { get; } = peer.RemoteEndPoint;
+
+    /// <summary>The peer's IP address, as the guard's gate counts it.</summary>
+    public IPAddress? Address => (Peer as IPEndPoint)?.Address;
 
     /// <summary>Runs until either side closes; the reason when the peer broke the protocol, null otherwise.</summary>
     public async Task<string?> RunAsync()
@@ -26,13 +27,13 @@ internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxF
         try
         {
             await _server.ConnectAsync(backend);
-            var toServer = ForwardAsync(peer, _server, _check);
+            var toServer = ForwardAsync(peer, _server, check);
             var toPeer = ForwardAsync(_server, peer, check: null);
 
             // The peer closing its side is passed on, and NetMQ then closes too; NetMQ closing ends the connection.
             if (await Task.WhenAny(toServer, toPeer) == toServer && await toServer)
                 await toPeer;
-            return _check.Violation;
+            return check.Violation;
         }
         catch (SocketException)
         {
