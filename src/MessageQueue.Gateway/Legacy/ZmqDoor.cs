@@ -32,6 +32,12 @@ internal sealed partial class ZmqDoor(
     /// <summary>What CurveZMQ adds around a message (a MESSAGE command's name, nonce, MAC and flags), so the guard's cap does not cut what NetMQ would take.</summary>
     private const int CurveOverhead = 64;
 
+    /// <summary>Room in a whole message for what comes besides its body: a routing envelope's frames (up to 255 bytes each).</summary>
+    private const int EnvelopeRoom = MaxFramesPerRequest * (255 + ZmtpStreamCheck.FrameCost);
+
+    /// <summary>A SUB peer sends only subscriptions: a byte, then a topic (a subject's name, or a prefix of one).</summary>
+    private const int MaxSubscriptionBytes = 1024;
+
     private readonly ZmqOptions _options = options.Value;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<byte[]> _frames = [];
@@ -55,7 +61,7 @@ internal sealed partial class ZmqDoor(
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
-        var requests = new GuardLimits(connections.Zmq, maxFrameBytes);
+        var requests = new GuardLimits(connections.Zmq, maxFrameBytes, maxFrameBytes + EnvelopeRoom);
         endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, requests, metrics, logger, out _replyGuard);
 
         _publisher = new XPublisherSocket();
@@ -63,7 +69,8 @@ internal sealed partial class ZmqDoor(
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, requests, metrics, logger, out _publishGuard);
+        var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost);
+        endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, subscriptions, metrics, logger, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;

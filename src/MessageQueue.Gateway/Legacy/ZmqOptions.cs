@@ -19,7 +19,10 @@ public sealed class ZmqOptions
     [Range(64, 64 * 1024 * 1024)]
     public int MaxRequestBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Beyond this a peer is disconnected without reading its message: the cap that protects memory.</summary>
+    /// <summary>
+    /// Beyond this a peer is disconnected without reading its message: the cap that protects memory. It holds for a
+    /// whole message across its frames (with room for a routing envelope), not just for one frame.
+    /// </summary>
     [Range(64, 256 * 1024 * 1024)]
     public int HardMaxRequestBytes { get; set; } = 4 * 1024 * 1024;
 

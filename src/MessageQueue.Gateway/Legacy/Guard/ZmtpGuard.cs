@@ -156,7 +156,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         try
         {
             peer.NoDelay = true;
-            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes));
+            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes));
         }
         catch (SocketException)
         {
