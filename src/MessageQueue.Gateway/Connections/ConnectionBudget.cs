@@ -27,8 +27,8 @@ public sealed partial class ConnectionBudget
         Reserve = (int)Math.Min(OpenFilesLimit, BaseReserve + OpenFilesLimit / 8);
         var share = (OpenFilesLimit - Reserve) / 2;
 
-        var zmqMax = Cap("Zmq:MaxConnections", zmq.Value.MaxConnections, (int)Math.Max(1, share / LegacyCost), logger);
-        var httpMax = Cap("Http:MaxConnections", http.Value.MaxConnections, (int)Math.Max(1, share / HttpCost), logger);
+        var zmqMax = Cap($"{ZmqOptions.SectionName}:{nameof(ZmqOptions.MaxConnections)}", zmq.Value.MaxConnections, (int)Math.Max(1, share / LegacyCost), logger);
+        var httpMax = Cap($"{HttpConnectionOptions.SectionName}:{nameof(HttpConnectionOptions.MaxConnections)}", http.Value.MaxConnections, (int)Math.Max(1, share / HttpCost), logger);
         Zmq = new ConnectionGate(ConnectionDoor.Zmq, zmqMax, PerAddress(zmq.Value.MaxConnectionsPerAddress, zmqMax));
         Http = new ConnectionGate(ConnectionDoor.Http, httpMax, PerAddress(http.Value.MaxConnectionsPerAddress, httpMax));
 
@@ -65,7 +65,7 @@ public sealed partial class ConnectionBudget
 
     private static partial class Log
     {
-        [LoggerMessage(8000, LogLevel.Information, "Open-files limit {Limit} (soft limit found: {Before}); connection caps: ZeroMQ {ZmqMax} ({ZmqPerAddress} per address, 3 descriptors each), HTTP {HttpMax} ({HttpPerAddress} per address); {Reserve} descriptors kept for the rest")]
+        [LoggerMessage(8000, LogLevel.Information, "Open-files limit {Limit} (soft limit before raising it: {Before}); connection caps: ZeroMQ {ZmqMax} ({ZmqPerAddress} per address, 3 descriptors each), HTTP {HttpMax} ({HttpPerAddress} per address); {Reserve} descriptors kept for the rest")]
         public static partial void Budget(ILogger logger, long limit, long before, int zmqMax, int zmqPerAddress, int httpMax, int httpPerAddress, int reserve);
 
         [LoggerMessage(8001, LogLevel.Information, "No open-files limit to read here; connection caps sized as for {Limit}: ZeroMQ {ZmqMax} ({ZmqPerAddress} per address), HTTP {HttpMax} ({HttpPerAddress} per address)")]
