@@ -61,7 +61,8 @@ public sealed partial class ConnectionBudget
         return allowed;
     }
 
-    private static int PerAddress(int configured, int max) => configured == 0 ? Math.Max(1, max / 8) : Math.Min(configured, max);
+    // A quarter: one address cannot fill a door, and one busy client (a NAT, a test harness) has room for bursts.
+    private static int PerAddress(int configured, int max) => configured == 0 ? Math.Max(1, max / 4) : Math.Min(configured, max);
 
     private static partial class Log
     {

@@ -11,7 +11,7 @@ public sealed class HttpConnectionOptions
     [Range(0, 10_000_000)]
     public int MaxConnections { get; set; }
 
-    /// <summary>Open HTTP connections from one client address (an IPv6 /64) at most; 0 is an eighth of <see cref="MaxConnections"/>.</summary>
+    /// <summary>Open HTTP connections from one client address (an IPv6 /64) at most; 0 is a quarter of <see cref="MaxConnections"/> (behind a proxy every client has its address: set it to <see cref="MaxConnections"/>).</summary>
     [Range(0, 10_000_000)]
     public int MaxConnectionsPerAddress { get; set; }
 

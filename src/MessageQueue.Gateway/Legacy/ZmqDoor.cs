@@ -60,16 +60,19 @@ internal sealed partial class ZmqDoor(
         ServeCurve(_router, curve);
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
+        _router.Options.Backlog = ZmtpGuard.Backlog; // NetMQ's 100 would leave the guard's legs waiting in SYN-SENT, holding their caps
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
-        var requests = new GuardLimits(connections.Zmq, maxFrameBytes, maxFrameBytes + EnvelopeRoom);
+        var handshakeTimeout = TimeSpan.FromSeconds(_options.HandshakeTimeoutSeconds);
+        var requests = new GuardLimits(connections.Zmq, maxFrameBytes, maxFrameBytes + EnvelopeRoom, handshakeTimeout);
         endpoints.ReplyEndpoint = ZmtpGuard.BindBehind(_router, _options.ReplyEndpoint, requests, metrics, logger, out _replyGuard);
 
         _publisher = new XPublisherSocket();
         ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
+        _publisher.Options.Backlog = ZmtpGuard.Backlog;
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost);
+        var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost, handshakeTimeout);
         endpoints.PublishEndpoint = ZmtpGuard.BindBehind(_publisher, _options.PublishEndpoint, subscriptions, metrics, logger, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;

@@ -30,9 +30,16 @@ public sealed class ZmqOptions
     [Range(0, 10_000_000)]
     public int MaxConnections { get; set; }
 
-    /// <summary>Open connections from one client address (an IPv6 /64) at most; 0 is an eighth of <see cref="MaxConnections"/>.</summary>
+    /// <summary>Open connections from one client address (an IPv6 /64) at most; 0 is a quarter of <see cref="MaxConnections"/> (behind a proxy every client has its address: set it to <see cref="MaxConnections"/>).</summary>
     [Range(0, 10_000_000)]
     public int MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>
+    /// Time a new connection has to greet and send its first command (every ZeroMQ peer does so at once): a connection
+    /// that stays silent is cut instead of holding a place under <see cref="MaxConnections"/>.
+    /// </summary>
+    [Range(1, 3600)]
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
 
     /// <summary>How long closing sockets may spend sending what is still queued.</summary>
     [Range(0, 60_000)]

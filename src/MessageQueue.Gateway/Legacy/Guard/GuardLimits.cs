@@ -2,5 +2,8 @@ using MessageQueue.Gateway.Connections;
 
 namespace MessageQueue.Gateway.Legacy.Guard;
 
-/// <summary>What a guard lets through: connections (its door's gate, shared by both ports), and bytes per frame and per message.</summary>
-internal sealed record GuardLimits(ConnectionGate Gate, long MaxFrameBytes, long MaxMessageBytes);
+/// <summary>
+/// What a guard lets through: connections (its door's gate, shared by both ports), bytes per frame and per message,
+/// and how long a connection may take to begin its handshake.
+/// </summary>
+internal sealed record GuardLimits(ConnectionGate Gate, long MaxFrameBytes, long MaxMessageBytes, TimeSpan HandshakeTimeout);

@@ -10,7 +10,7 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// direction has one fixed buffer and reads again only once the previous send is done, so a slow side slows the other
 /// (TCP backpressure) instead of filling memory.
 /// </summary>
-internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check) : IDisposable
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout) : IDisposable
 {
     public const int BufferSize = 16 * 1024;
 
@@ -24,6 +24,16 @@ internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStrea
     /// <summary>Runs until either side closes; the reason when the peer broke the protocol, null otherwise.</summary>
     public async Task<string?> RunAsync()
     {
+        // A peer that connects and never says hello holds a connection of the door's cap for nothing: cut it.
+        var timedOut = false;
+        await using var deadline = new Timer(_ =>
+        {
+            if (!check.Handshaken)
+            {
+                Volatile.Write(ref timedOut, true);
+                Dispose();
+            }
+        }, null, handshakeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             await _server.ConnectAsync(backend);
@@ -33,7 +43,7 @@ internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStrea
             // The peer closing its side is passed on, and NetMQ then closes too; NetMQ closing ends the connection.
             if (await Task.WhenAny(toServer, toPeer) == toServer && await toServer)
                 await toPeer;
-            return check.Violation;
+            return Volatile.Read(ref timedOut) ? "no handshake within the deadline" : check.Violation;
         }
         catch (SocketException)
         {

@@ -19,6 +19,9 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// </remarks>
 internal sealed partial class ZmtpGuard : IDisposable
 {
+    /// <summary>Connections waiting to be accepted, here and at the NetMQ socket behind (the same, so a burst passes through).</summary>
+    public const int Backlog = 512;
+
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(1);
 
@@ -42,7 +45,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         try
         {
             _listener.Bind(publicEndpoint); // a port in use fails here, loudly, as NetMQ's Bind would
-            _listener.Listen(512);
+            _listener.Listen(Backlog);
         }
         catch
         {
@@ -156,7 +159,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         try
         {
             peer.NoDelay = true;
-            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes));
+            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes), _limits.HandshakeTimeout);
         }
         catch (SocketException)
         {

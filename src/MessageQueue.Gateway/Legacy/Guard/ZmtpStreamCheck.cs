@@ -47,6 +47,14 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
     /// <summary>Null while the stream is well formed; otherwise why it is not (a fixed text, never the payload).</summary>
     public string? Violation { get; private set; }
 
+    /// <summary>
+    /// True once the peer has greeted and, in ZMTP 3, sent a whole first command (READY, or CurveZMQ's HELLO): what every
+    /// ZeroMQ peer does as soon as it connects. Read from another thread by the guard's handshake deadline.
+    /// </summary>
+    public bool Handshaken => Volatile.Read(ref _handshaken);
+
+    private bool _handshaken, _commandSeen;
+
     /// <summary>Checks the next chunk of the stream; false (and <see cref="Violation"/>) from the first fault on.</summary>
     public bool Accept(ReadOnlySpan<byte> data)
     {
@@ -152,6 +160,7 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
             case Step.Size:
                 var size = field.Length == 1 ? field[0] : BinaryPrimitives.ReadUInt64BigEndian(field);
                 var command = (_flags & Command) != 0;
+                _commandSeen |= command;
                 if (size > (ulong)maxFrameBytes)
                     Violation = "a frame larger than the cap";
                 else if (command && size == 0)
@@ -261,5 +270,10 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
         _fieldRead = 0;
     }
 
-    private void EndFrame() => Expect(_v1 ? Step.V1Length : Step.Flags, 1);
+    private void EndFrame()
+    {
+        if (!_v3 || _commandSeen)
+            Volatile.Write(ref _handshaken, true);
+        Expect(_v1 ? Step.V1Length : Step.Flags, 1);
+    }
 }
