@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
@@ -21,6 +22,9 @@ builder.AddSubjects();
 
 // Health probes, metrics for Prometheus, request counts per door (first, so they count what the doors refuse too).
 builder.AddOperations();
+
+// The open-files limit raised and shared between the doors as connection caps; Kestrel's idle timeouts.
+builder.AddConnectionBudget();
 
 // Who may change what over HTTP and the hub; protected mode keeps doors without credentials on loopback.
 builder.AddSecurity();

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Hosting;
+using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
@@ -22,6 +23,8 @@ internal sealed partial class ZmqDoor(
     ZmqSubscriptions subscriptions,
     DoorTelemetry telemetry,
     BacklogMetrics backlog,
+    ConnectionBudget connections,
+    GatewayMetrics metrics,
     IOptions<ZmqOptions> options,
     ILogger<ZmqDoor> logger) : IHostedLifecycleService, IDisposable
 {
@@ -30,6 +33,12 @@ internal sealed partial class ZmqDoor(
 
     /// <summary>What CurveZMQ adds around a message (a MESSAGE command's name, nonce, MAC and flags), so the guard's cap does not cut what NetMQ would take.</summary>
     private const int CurveOverhead = 64;
+
+    /// <summary>Room in a whole message for what comes besides its body: a routing envelope's frames (up to 255 bytes each).</summary>
+    private const int EnvelopeRoom = MaxFramesPerRequest * (255 + ZmtpStreamCheck.FrameCost);
+
+    /// <summary>A SUB peer sends only subscriptions: a byte, then a topic (a subject's name, or a prefix of one).</summary>
+    private const int MaxSubscriptionBytes = 1024;
 
     private readonly ZmqOptions _options = options.Value;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,16 +62,21 @@ internal sealed partial class ZmqDoor(
         ServeCurve(_router, curve);
         _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
         _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
+        _router.Options.Backlog = ZmtpGuard.Backlog; // NetMQ's 100 would leave the guard's legs waiting in SYN-SENT, holding their caps
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
-        endpoints.ReplyEndpoint = Bind(_router, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.ReplyEndpoint)}", _options.ReplyEndpoint, maxFrameBytes, out _replyGuard);
+        var handshakeTimeout = TimeSpan.FromSeconds(_options.HandshakeTimeoutSeconds);
+        var requests = new GuardLimits(connections.Zmq, maxFrameBytes, maxFrameBytes + EnvelopeRoom, handshakeTimeout);
+        endpoints.ReplyEndpoint = Bind(_router, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.ReplyEndpoint)}", _options.ReplyEndpoint, requests, out _replyGuard);
 
         _publisher = new XPublisherSocket();
         ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
         _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
+        _publisher.Options.Backlog = ZmtpGuard.Backlog;
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
-        var budget = new PeerByteBudget(_options.MaxSubscriberBytes, SubscriberCut);
-        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, maxFrameBytes, out _publishGuard, budget);
+        var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost,
+            handshakeTimeout, new PeerByteBudget(_options.MaxSubscriberBytes, SubscriberCut));
+        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, subscriptions, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
@@ -79,11 +93,11 @@ internal sealed partial class ZmqDoor(
     }
 
     /// <summary>Binds <paramref name="socket"/> behind its guard; a port in use ends start-up with one line naming <paramref name="setting"/>.</summary>
-    private string Bind(NetMQSocket socket, string setting, string endpoint, long maxFrameBytes, out ZmtpGuard? guard, PeerByteBudget? budget = null)
+    private string Bind(NetMQSocket socket, string setting, string endpoint, GuardLimits limits, out ZmtpGuard? guard)
     {
         try
         {
-            return ZmtpGuard.BindBehind(socket, endpoint, maxFrameBytes, logger, out guard, budget);
+            return ZmtpGuard.BindBehind(socket, endpoint, limits, metrics, logger, out guard);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or NetMQException)
         {

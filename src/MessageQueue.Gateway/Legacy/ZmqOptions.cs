@@ -19,9 +19,27 @@ public sealed class ZmqOptions
     [Range(64, 64 * 1024 * 1024)]
     public int MaxRequestBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Beyond this a peer is disconnected without reading its message: the cap that protects memory.</summary>
+    /// <summary>
+    /// Beyond this a peer is disconnected without reading its message: the cap that protects memory. It holds for a
+    /// whole message across its frames (with room for a routing envelope), not just for one frame.
+    /// </summary>
     [Range(64, 256 * 1024 * 1024)]
     public int HardMaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Open connections to both ports together at most; 0 sizes it from the open-files limit (and a larger value is lowered to that).</summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnections { get; set; }
+
+    /// <summary>Open connections from one client address (an IPv6 /64) at most; 0 is a quarter of <see cref="MaxConnections"/> (behind a proxy every client has its address: set it to <see cref="MaxConnections"/>).</summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>
+    /// Time a new connection has to greet and send its first command (every ZeroMQ peer does so at once): a connection
+    /// that stays silent is cut instead of holding a place under <see cref="MaxConnections"/>.
+    /// </summary>
+    [Range(1, 3600)]
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
 
     /// <summary>How long closing sockets may spend sending what is still queued.</summary>
     [Range(0, 60_000)]

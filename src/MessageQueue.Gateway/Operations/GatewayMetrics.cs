@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Operations;
@@ -35,6 +36,8 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?>[] DoorTags = [Tag("door", "zmq"), Tag("door", "rest"), Tag("door", "hub")];
     private static readonly KeyValuePair<string, object?>[] OutcomeTags = [Tag("outcome", "ok"), Tag("outcome", "refused"), Tag("outcome", "error")];
     private static readonly KeyValuePair<string, object?>[] MailTags = [Tag("outcome", "sent"), Tag("outcome", "retried"), Tag("outcome", "parked"), Tag("outcome", "unknown")];
+    private static readonly KeyValuePair<string, object?>[] ConnectionDoorTags = [Tag("door", "zmq"), Tag("door", "http")];
+    private static readonly KeyValuePair<string, object?>[] RefusalTags = [Tag("reason", "door_full"), Tag("reason", "address_full"), Tag("reason", "accept_failed")];
     private static readonly KeyValuePair<string, object?> Overflow = Tag("reason", "overflow");
     private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
 
@@ -43,6 +46,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _fanoutDuration;
     private readonly Counter<long> _undelivered;
     private readonly Counter<long> _mailAttempts;
+    private readonly Counter<long> _connectionsRefused;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -58,6 +62,8 @@ public sealed class GatewayMetrics
             "Updates a sink did not hand on: dropped from its full queue (overflow) or lost to an error (failed).");
         _mailAttempts = Meter.CreateCounter<long>("messagequeue.email.attempts", "{attempt}",
             "Attempts to send a mail since start, by outcome: sent, retried (failed, will retry), parked (given up).");
+        _connectionsRefused = Meter.CreateCounter<long>("messagequeue.connections.refused", "{connection}",
+            "Connections closed as soon as they were accepted, per door (zmq, http) and reason (door_full, address_full), and accepts that failed (accept_failed).");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -76,6 +82,11 @@ public sealed class GatewayMetrics
     public void Dropped(in KeyValuePair<string, object?> sinkTag) => _undelivered.Add(1, sinkTag, Overflow);
 
     public void SinkFailed(in KeyValuePair<string, object?> sinkTag) => _undelivered.Add(1, sinkTag, Failed);
+
+    public void ConnectionRefused(ConnectionDoor door, ConnectionRefusal reason) =>
+        _connectionsRefused.Add(1, ConnectionDoorTags[(int)door], RefusalTags[(int)reason]);
+
+    public static KeyValuePair<string, object?> ConnectionDoorTag(ConnectionDoor door) => ConnectionDoorTags[(int)door];
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
 

@@ -17,15 +17,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly Lock _gate = new();
     private bool _started;
 
-    private GatewayProcess(string dataDirectory, IDictionary<string, string>? environment)
+    private GatewayProcess(string dataDirectory, IDictionary<string, string>? environment, int? openFilesLimit)
     {
-        var start = new ProcessStartInfo("dotnet", [RepositoryPaths.GatewayDll])
-        {
-            WorkingDirectory = RepositoryPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        // prlimit (util-linux) sets the limits and then executes the command: the process id stays the gateway's.
+        var start = openFilesLimit is { } limit
+            ? new ProcessStartInfo("prlimit", [$"--nofile={limit}:{limit}", "dotnet", RepositoryPaths.GatewayDll])
+            : new ProcessStartInfo("dotnet", [RepositoryPaths.GatewayDll]);
+        start.WorkingDirectory = RepositoryPaths.Root;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}";
         start.Environment["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail");
         start.Environment["Email__KeysDirectory"] = Path.Combine(dataDirectory, "keys");
@@ -51,12 +52,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public Uri HttpAddress { get; private set; } = new("http://127.0.0.1/");
     public int Id => _process.Id;
     public string Output => string.Join('\n', _output);
+    public int OutputLines => _output.Count;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static async Task<GatewayProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null)
+    /// <summary>Starts the gateway and waits until it serves; <c>openFilesLimit</c> lowers its open-files limit (soft and hard) so a test needs few connections to reach it.</summary>
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null, int? openFilesLimit = null)
     {
-        var gateway = new GatewayProcess(dataDirectory, environment);
+        var gateway = new GatewayProcess(dataDirectory, environment, openFilesLimit);
         gateway._process.Start();
         gateway._process.BeginOutputReadLine();
         gateway._process.BeginErrorReadLine();
@@ -71,7 +74,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>Starts a gateway that is expected to refuse to start: its exit code and output once it has ended.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, IDictionary<string, string> environment)
     {
-        await using var gateway = new GatewayProcess(dataDirectory, environment);
+        await using var gateway = new GatewayProcess(dataDirectory, environment, openFilesLimit: null);
         gateway._process.Start();
         gateway._process.BeginOutputReadLine();
         gateway._process.BeginErrorReadLine();

@@ -11,30 +11,44 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// (TCP backpressure) instead of filling memory. With a <paramref name="budget"/>, bytes to the peer go through a
 /// <see cref="SubscriberRelay"/> instead: NetMQ is read at once, and the peer is cut when it falls that far behind.
 /// </summary>
-internal sealed class GuardedConnection(Socket peer, EndPoint backend, long maxFrameBytes, PeerByteBudget? budget = null) : IDisposable
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget = null) : IDisposable
 {
     public const int BufferSize = 16 * 1024;
 
     private readonly Socket _server = new(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-    private readonly ZmtpStreamCheck _check = new(maxFrameBytes);
     private readonly SubscriberRelay? _relay = budget is null ? null : new SubscriberRelay(budget);
 
     /// <summary>The peer's address, for the log.</summary>
     public EndPoint? Peer { get; } = peer.RemoteEndPoint;
 
+    /// <summary>The peer's IP address, as the guard's gate counts it.</summary>
+    public IPAddress? Address => (Peer as IPEndPoint)?.Address;
+
     /// <summary>Runs until either side closes; the reason when the peer broke the protocol, null otherwise.</summary>
     public async Task<string?> RunAsync()
     {
+        // A peer that connects and never says hello holds a connection of the door's cap for nothing: cut it.
+        var timedOut = false;
+        await using var deadline = new Timer(_ =>
+        {
+            if (!check.Handshaken)
+            {
+                Volatile.Write(ref timedOut, true);
+                Dispose();
+            }
+        }, null, handshakeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             await _server.ConnectAsync(backend);
-            var toServer = ForwardAsync(peer, _server, _check);
+            var toServer = ForwardAsync(peer, _server, check);
             var toPeer = _relay is null ? ForwardAsync(_server, peer, check: null) : _relay.RelayAsync(_server, peer);
 
             // The peer closing its side is passed on, and NetMQ then closes too; NetMQ closing ends the connection.
             if (await Task.WhenAny(toServer, toPeer) == toServer && await toServer)
                 await toPeer;
-            return _relay is { OverBudget: true } ? "a subscriber more than its byte budget behind" : _check.Violation;
+            return Volatile.Read(ref timedOut) ? "no handshake within the deadline"
+                : _relay is { OverBudget: true } ? "a subscriber more than its byte budget behind"
+                : check.Violation;
         }
         catch (SocketException)
         {

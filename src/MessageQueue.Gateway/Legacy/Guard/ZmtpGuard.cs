@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using MessageQueue.Gateway.Connections;
+using MessageQueue.Gateway.Operations;
 using NetMQ;
 
 namespace MessageQueue.Gateway.Legacy.Guard;
@@ -11,27 +13,39 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// NetMQ 4.0.4.5 dies on some malformed frames on its own I/O thread, where nothing can catch the exception; the
 /// guard keeps them from reaching it.
 /// </summary>
+/// <remarks>
+/// It is also where the door's connection caps hold: a connection over a cap is closed on accept, before the guard
+/// opens its loopback leg and NetMQ its side, so the door never holds more descriptors than the budget gave it.
+/// </remarks>
 internal sealed partial class ZmtpGuard : IDisposable
 {
+    /// <summary>Connections waiting to be accepted, here and at the NetMQ socket behind (the same, so a burst passes through).</summary>
+    public const int Backlog = 512;
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(1);
+
     private readonly Socket _listener;
     private readonly EndPoint _backend;
-    private readonly long _maxFrameBytes;
-    private readonly PeerByteBudget? _budget;
+    private readonly GuardLimits _limits;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<GuardedConnection, Task> _connections = new();
+    private readonly LogThrottle _refusals = new();
+    private readonly LogThrottle _acceptFailures = new();
     private readonly Task _accepting;
 
-    private ZmtpGuard(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger, PeerByteBudget? budget)
+    private ZmtpGuard(IPEndPoint publicEndpoint, EndPoint backend, GuardLimits limits, GatewayMetrics metrics, ILogger logger)
     {
         _backend = backend;
-        _maxFrameBytes = maxFrameBytes;
-        _budget = budget;
+        _limits = limits;
+        _metrics = metrics;
         _logger = logger;
         _listener = new Socket(publicEndpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             _listener.Bind(publicEndpoint); // a port in use fails here, loudly, as NetMQ's Bind would
-            _listener.Listen(512);
+            _listener.Listen(Backlog);
         }
         catch
         {
@@ -48,9 +62,9 @@ internal sealed partial class ZmtpGuard : IDisposable
     /// <summary>
     /// Binds <paramref name="socket"/> on a free loopback port with a guard listening on <paramref name="endpoint"/> in
     /// front of it; returns the public endpoint (port 0 resolved). Endpoints other than tcp are bound directly, unguarded.
-    /// With a <paramref name="budget"/>, no peer may fall more than that many bytes behind what NetMQ sends it.
+    /// With a subscriber budget in <paramref name="limits"/>, no peer may fall more than that many bytes behind what NetMQ sends it.
     /// </summary>
-    public static string BindBehind(NetMQSocket socket, string endpoint, long maxFrameBytes, ILogger logger, out ZmtpGuard? guard, PeerByteBudget? budget = null)
+    public static string BindBehind(NetMQSocket socket, string endpoint, GuardLimits limits, GatewayMetrics metrics, ILogger logger, out ZmtpGuard? guard)
     {
         guard = null;
         if (TcpEndpoint.Parse(endpoint) is not { } publicEndpoint)
@@ -59,13 +73,13 @@ internal sealed partial class ZmtpGuard : IDisposable
             return socket.Options.LastEndpoint ?? endpoint;
         }
         socket.Bind("tcp://127.0.0.1:0");
-        guard = Start(publicEndpoint, TcpEndpoint.Parse(socket.Options.LastEndpoint!)!, maxFrameBytes, logger, budget);
+        guard = Start(publicEndpoint, TcpEndpoint.Parse(socket.Options.LastEndpoint!)!, limits, metrics, logger);
         return TcpEndpoint.Format(guard.Endpoint);
     }
 
-    /// <summary>Listens on <paramref name="publicEndpoint"/>, forwarding to <paramref name="backend"/>; frames over <paramref name="maxFrameBytes"/> are cut.</summary>
-    public static ZmtpGuard Start(IPEndPoint publicEndpoint, EndPoint backend, long maxFrameBytes, ILogger logger, PeerByteBudget? budget = null) =>
-        new(publicEndpoint, backend, maxFrameBytes, logger, budget);
+    /// <summary>Listens on <paramref name="publicEndpoint"/>, forwarding to <paramref name="backend"/> within <paramref name="limits"/>.</summary>
+    public static ZmtpGuard Start(IPEndPoint publicEndpoint, EndPoint backend, GuardLimits limits, GatewayMetrics metrics, ILogger logger) =>
+        new(publicEndpoint, backend, limits, metrics, logger);
 
     /// <summary>Accepts no more connections; the open ones go on.</summary>
     public void StopAccepting() => _listener.Dispose();
@@ -102,12 +116,14 @@ internal sealed partial class ZmtpGuard : IDisposable
 
     private async Task AcceptAsync()
     {
+        var backoff = TimeSpan.Zero;
         while (true)
         {
             Socket peer;
             try
             {
                 peer = await _listener.AcceptAsync();
+                backoff = TimeSpan.Zero;
             }
             catch (ObjectDisposedException)
             {
@@ -119,16 +135,59 @@ internal sealed partial class ZmtpGuard : IDisposable
             }
             catch (SocketException ex)
             {
-                Log.AcceptFailed(_logger, Endpoint, ex);
+                // Out of descriptors or memory (the budget should make that impossible): wait, rather than spin on it.
+                backoff = backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LastBackoff.Ticks));
+                _metrics.ConnectionRefused(ConnectionDoor.Zmq, ConnectionRefusal.AcceptFailed);
+                if (_acceptFailures.ShouldLog(out var suppressed))
+                    Log.AcceptFailed(_logger, Endpoint, backoff.TotalMilliseconds, suppressed, ex);
+                await Task.Delay(backoff);
                 continue;
             }
-            peer.NoDelay = true;
-            var connection = new GuardedConnection(peer, _backend, _maxFrameBytes, _budget);
-            // Registered before it runs, so it cannot remove itself before it is there.
-            var run = new Task<Task>(() => RunAsync(connection));
-            _connections[connection] = run.Unwrap();
-            run.Start(TaskScheduler.Default);
+            Admit(peer);
         }
+    }
+
+    /// <summary>Starts forwarding a connection the caps allow; closes it at once otherwise.</summary>
+    private void Admit(Socket peer)
+    {
+        var address = (peer.RemoteEndPoint as IPEndPoint)?.Address;
+        if (!_limits.Gate.TryEnter(address, out var refusal))
+        {
+            Refuse(peer, address, refusal);
+            return;
+        }
+        GuardedConnection connection;
+        try
+        {
+            peer.NoDelay = true;
+            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes), _limits.HandshakeTimeout, _limits.SubscriberBudget);
+        }
+        catch (SocketException)
+        {
+            _limits.Gate.Exit(address);
+            Refuse(peer, address, ConnectionRefusal.AcceptFailed); // no descriptor left for the loopback leg
+            return;
+        }
+        // Registered before it runs, so it cannot remove itself before it is there.
+        var run = new Task<Task>(() => RunAsync(connection));
+        _connections[connection] = run.Unwrap();
+        run.Start(TaskScheduler.Default);
+    }
+
+    private void Refuse(Socket peer, IPAddress? address, ConnectionRefusal refusal)
+    {
+        _metrics.ConnectionRefused(ConnectionDoor.Zmq, refusal);
+        if (_refusals.ShouldLog(out var suppressed))
+            Log.Over(_logger, address, Endpoint, refusal, _limits.Gate.Max, _limits.Gate.MaxPerAddress, suppressed);
+        try
+        {
+            peer.LingerState = new LingerOption(true, 0); // a reset: the descriptor is free at once, no TIME_WAIT kept
+        }
+        catch (SocketException)
+        {
+            // already reset by the peer
+        }
+        peer.Dispose();
     }
 
     private async Task RunAsync(GuardedConnection connection)
@@ -141,6 +200,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         finally
         {
             _connections.TryRemove(connection, out _);
+            _limits.Gate.Exit(connection.Address);
         }
     }
 
@@ -149,10 +209,13 @@ internal sealed partial class ZmtpGuard : IDisposable
         [LoggerMessage(3010, LogLevel.Debug, "Closed the ZeroMQ connection from {Peer} to {Endpoint}: {Violation}")]
         public static partial void Refused(ILogger logger, EndPoint? peer, IPEndPoint endpoint, string violation);
 
-        [LoggerMessage(3011, LogLevel.Warning, "Accepting a ZeroMQ connection on {Endpoint} failed")]
-        public static partial void AcceptFailed(ILogger logger, IPEndPoint endpoint, Exception exception);
+        [LoggerMessage(3011, LogLevel.Warning, "Accepting a ZeroMQ connection on {Endpoint} failed; trying again in {BackoffMs} ms ({Suppressed} more failures since the last line)")]
+        public static partial void AcceptFailed(ILogger logger, IPEndPoint endpoint, double backoffMs, long suppressed, Exception exception);
 
         [LoggerMessage(3012, LogLevel.Warning, "Cut {Count} ZeroMQ connections on {Endpoint} that were still open when the door stopped")]
         public static partial void Cut(ILogger logger, IPEndPoint endpoint, int count);
+
+        [LoggerMessage(3013, LogLevel.Warning, "Refused a ZeroMQ connection from {Address} on {Endpoint}: {Reason} (caps {Max} in all, {MaxPerAddress} per address); {Suppressed} more refused since the last line")]
+        public static partial void Over(ILogger logger, IPAddress? address, IPEndPoint endpoint, ConnectionRefusal reason, int max, int maxPerAddress, long suppressed);
     }
 }

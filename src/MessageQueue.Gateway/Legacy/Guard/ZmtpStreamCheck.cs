@@ -11,10 +11,16 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// It refuses what would reach NetMQ code that trusts the wire: a command frame with an empty body (NetMQ reads its
 /// first byte unchecked and its I/O thread dies), a command shorter than its own name, a READY property whose value
 /// length is negative (NetMQ allocates an array of that length), reserved flag bits (before ZMTP 3 the command bit is
-/// one), and a frame larger than the cap.
+/// one), a frame larger than its cap, and a message larger than its cap across its frames: NetMQ holds every frame
+/// of a message until the last one comes. Each frame counts <see cref="FrameCost"/> bytes on top of its body, what
+/// NetMQ keeps per frame, so a flood of empty frames is a large message too. Under CurveZMQ the frames' flags travel
+/// encrypted: every frame looks whole here, and only the frame cap applies.
 /// </remarks>
-internal sealed class ZmtpStreamCheck(long maxFrameBytes)
+internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
 {
+    /// <summary>What NetMQ holds for a frame besides its body (its message slot in the pipe, the array's header).</summary>
+    public const int FrameCost = 64;
+
     private const int SignatureSize = 10;
     private const int V2GreetingSize = 12;
     private const int V3GreetingSize = 64;
@@ -29,7 +35,7 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
     private Step _afterSkip;
     private byte _flags;
     private int _fieldNeeded, _fieldRead;
-    private long _skipLeft, _bodyLeft, _pendingSize;
+    private long _skipLeft, _bodyLeft, _pendingSize, _messageBytes;
 
     private enum Step
     {
@@ -40,6 +46,14 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
 
     /// <summary>Null while the stream is well formed; otherwise why it is not (a fixed text, never the payload).</summary>
     public string? Violation { get; private set; }
+
+    /// <summary>
+    /// True once the peer has greeted and, in ZMTP 3, sent a whole first command (READY, or CurveZMQ's HELLO): what every
+    /// ZeroMQ peer does as soon as it connects. Read from another thread by the guard's handshake deadline.
+    /// </summary>
+    public bool Handshaken => Volatile.Read(ref _handshaken);
+
+    private bool _handshaken, _commandSeen;
 
     /// <summary>Checks the next chunk of the stream; false (and <see cref="Violation"/>) from the first fault on.</summary>
     public bool Accept(ReadOnlySpan<byte> data)
@@ -130,6 +144,9 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
             case Step.V1Flags when (field[0] & ~More) != 0:
                 Violation = "reserved flag bits in a ZMTP 1.0 frame";
                 break;
+            case Step.V1Flags when !CountInMessage(_pendingSize, more: (field[0] & More) != 0):
+                Violation = "a message larger than the cap";
+                break;
             case Step.V1Flags:
                 BeginBody(_pendingSize, command: false);
                 break;
@@ -143,10 +160,13 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
             case Step.Size:
                 var size = field.Length == 1 ? field[0] : BinaryPrimitives.ReadUInt64BigEndian(field);
                 var command = (_flags & Command) != 0;
+                _commandSeen |= command;
                 if (size > (ulong)maxFrameBytes)
                     Violation = "a frame larger than the cap";
                 else if (command && size == 0)
                     Violation = "a command frame with an empty body";
+                else if (!command && !CountInMessage((long)size, more: (_flags & More) != 0))
+                    Violation = "a message larger than the cap";
                 else
                     BeginBody((long)size, command);
                 break;
@@ -197,6 +217,17 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
         }
     }
 
+    /// <summary>Adds a frame to the message it belongs to; false when the message grows beyond the cap. A last frame ends it.</summary>
+    private bool CountInMessage(long size, bool more)
+    {
+        _messageBytes += size + FrameCost;
+        if (_messageBytes > maxMessageBytes)
+            return false;
+        if (!more)
+            _messageBytes = 0;
+        return true;
+    }
+
     private void V1SizeKnown(long length)
     {
         // ZMTP 1.0 counts the flags byte in the length.
@@ -239,5 +270,10 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes)
         _fieldRead = 0;
     }
 
-    private void EndFrame() => Expect(_v1 ? Step.V1Length : Step.Flags, 1);
+    private void EndFrame()
+    {
+        if (!_v3 || _commandSeen)
+            Volatile.Write(ref _handshaken, true);
+        Expect(_v1 ? Step.V1Length : Step.Flags, 1);
+    }
 }
