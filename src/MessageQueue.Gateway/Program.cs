@@ -37,7 +37,17 @@ builder.AddRealtime();
 // Email notifications, drained from the outbox in the background.
 builder.AddEmail();
 
-var app = builder.Build();
+WebApplication app;
+try
+{
+    app = builder.Build();
+}
+catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(failure, builder.Configuration) is { } message)
+{
+    // Some settings are read while the host is built (the connection caps): refused the same way as at start.
+    Console.Error.WriteLine($"The gateway did not start: {message}");
+    return 78; // EX_CONFIG
+}
 
 app.UseRequestCounting();
 app.UseProblemDetailsForErrors();
@@ -57,19 +67,12 @@ catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCanc
 {
     // Asked to stop (SIGTERM, Ctrl+C) while still starting: that is a stop, not a crash.
 }
-catch (Microsoft.Extensions.Options.OptionsValidationException invalid) when (OwnsTheProcess())
+catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(failure, configuration) is { } message)
 {
-    // A setting that cannot work (protected mode's refusal included): say what to change, without a stack trace.
-    // (A test host lets the exception through: it is how the test sees the refusal.)
-    Console.Error.WriteLine("The gateway did not start: its configuration needs a change.");
-    foreach (var failure in invalid.Failures)
-        Console.Error.WriteLine($"  - {failure}");
-    Environment.ExitCode = 78; // EX_CONFIG
-}
-catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(failure, configuration) is { } line)
-{
-    // A port in use, a folder that cannot be written: one line that says which setting and what to do.
-    Console.Error.WriteLine($"The gateway did not start: {line}");
+    // A setting that cannot work (protected mode's refusal included), a port in use, a folder that cannot be written:
+    // say which setting and what to do, without a stack trace. (A test host lets the exception through: it is how
+    // the test sees the refusal.)
+    Console.Error.WriteLine($"The gateway did not start: {message}");
     Environment.ExitCode = 78; // EX_CONFIG
 }
 
@@ -77,6 +80,7 @@ catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(fail
 // process (a test host runs several gateways in one process and stops them one by one).
 if (OwnsTheProcess())
     NetMQConfig.Cleanup(block: false);
+return Environment.ExitCode;
 
 static bool OwnsTheProcess() => System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly;
 

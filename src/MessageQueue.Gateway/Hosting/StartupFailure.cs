@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Hosting;
 
@@ -19,12 +20,13 @@ public sealed class StartupFailureException(string setting, string value, string
 public static class StartupFailure
 {
     /// <summary>
-    /// The one line to print for an exception that ended start-up, when the user can act on it; null for the gateway's
-    /// own faults, which keep their stack trace.
+    /// What to print for an exception that ended start-up, when the user can act on it: one line, or one line per
+    /// setting the configuration check refused; null for the gateway's own faults, which keep their stack trace.
     /// </summary>
     public static string? Describe(Exception exception, IConfiguration configuration) => exception switch
     {
         StartupFailureException failure => failure.Message,
+        OptionsValidationException invalid => "its configuration needs a change." + string.Concat(invalid.Failures.Select(f => $"\n  - {f}")),
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0], configuration),
         // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
         IOException { InnerException: AddressInUseException } => HttpBindFailure(exception, configuration,
