@@ -34,7 +34,8 @@ public sealed class ResourceFlatnessTests(ITestOutputHelper output)
         var afterTwo = await SettledAsync(gateway);
         output.WriteLine($"warm {warm}; after round 2 {afterOne}; after round 3 {afterTwo}");
 
-        Assert.True(afterTwo.OpenFiles <= warm.OpenFiles + DescriptorMargin, $"Descriptors grew from {warm.OpenFiles} to {afterTwo.OpenFiles} over two rounds.");
+        Assert.True(afterTwo.OpenFiles <= warm.OpenFiles + DescriptorMargin,
+            $"Descriptors grew from {warm.OpenFiles} to {afterTwo.OpenFiles} over two rounds. Its TCP sockets:\n{Sockets(gateway.Id)}");
         Assert.True(afterTwo.Threads <= warm.Threads + ThreadMargin, $"Threads grew from {warm.Threads} to {afterTwo.Threads} over two rounds.");
         Assert.True(afterTwo.ResidentBytes <= afterOne.ResidentBytes + ResidentGrowthBound,
             $"RSS grew by {(afterTwo.ResidentBytes - afterOne.ResidentBytes) / (1024 * 1024)} MB in one round of the same work.");
@@ -44,7 +45,13 @@ public sealed class ResourceFlatnessTests(ITestOutputHelper output)
     private static async Task RoundAsync(GatewayProcess gateway)
     {
         await using var load = await MixedLoad.StartAsync(gateway, Subjects, clientsPerDoor: 2);
-        using var http = new HttpClient { BaseAddress = gateway.HttpAddress, Timeout = Timeout.InfiniteTimeSpan };
+        // An event stream left unfinished is closed at once, not drained in the background (for up to 2 s, or while
+        // the stream keeps sending) so that its connection could be reused: the clients are gone when the round ends.
+        using var http = new HttpClient(new SocketsHttpHandler { ResponseDrainTimeout = TimeSpan.Zero })
+        {
+            BaseAddress = gateway.HttpAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         for (var i = 0; i < ChurnPerKind; i++)
         {
             using (var peer = new LegacyPeer(gateway.ReplyEndpoint))
@@ -61,6 +68,16 @@ public sealed class ResourceFlatnessTests(ITestOutputHelper output)
                 (await once.GetAsync("/api/subjects")).EnsureSuccessStatusCode();
         }
         Assert.Empty(load.Ends);
+    }
+
+    /// <summary>The process's TCP sockets as <c>ss</c> shows them (state, addresses), for a failure message.</summary>
+    private static string Sockets(int processId)
+    {
+        using var ss = Process.Start(new ProcessStartInfo("ss", ["-tanp"]) { RedirectStandardOutput = true });
+        if (ss is null)
+            return "(ss did not start)";
+        var lines = ss.StandardOutput.ReadToEnd().Split('\n').Where(l => l.Contains($"pid={processId},", StringComparison.Ordinal));
+        return string.Join('\n', lines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(5))));
     }
 
     /// <summary>The gateway's resources once its descriptor count has held still for a second.</summary>
