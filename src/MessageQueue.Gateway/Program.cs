@@ -41,22 +41,23 @@ WebApplication app;
 try
 {
     app = builder.Build();
+
+    app.UseRequestCounting();
+    app.UseProblemDetailsForErrors();
+    app.UseSecurity();
+    app.UseDashboardFiles();
+    app.MapHttpApi();
+    app.MapRealtime();
+    app.MapEmailApi();
+    app.MapOperations();
 }
 catch (Exception failure) when (OwnsTheProcess() && StartupFailure.Describe(failure, builder.Configuration) is { } message)
 {
-    // Some settings are read while the host is built (the connection caps): refused the same way as at start.
+    // Building the host and its pipeline reads some settings (the connection caps, the hub's buffers): a refusal
+    // there ends the same way as one at start.
     Console.Error.WriteLine($"The gateway did not start: {message}");
     return 78; // EX_CONFIG
 }
-
-app.UseRequestCounting();
-app.UseProblemDetailsForErrors();
-app.UseSecurity();
-app.UseDashboardFiles();
-app.MapHttpApi();
-app.MapRealtime();
-app.MapEmailApi();
-app.MapOperations();
 
 var configuration = app.Configuration; // Run disposes the host's services when start-up fails; the failure handler still reads it
 try

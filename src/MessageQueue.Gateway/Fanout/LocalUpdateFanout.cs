@@ -61,13 +61,16 @@ internal sealed partial class LocalUpdateFanout(
         Task<bool>? waiting = null;
         while (true)
         {
-            // While the sink has updates to recover, wake up for the next update or the next attempt, whichever is first.
-            waiting ??= reader.WaitToReadAsync().AsTask();
-            if (recovery.PendingSubjects > 0 && await Task.WhenAny(waiting, Task.Delay(recovery.Retry)) != waiting)
+            // While the sink has updates to recover, an attempt is made when it is due, however busy the queue is;
+            // meanwhile the loop wakes up for the next update or the due time, whichever is first.
+            if (recovery.PendingSubjects > 0 && recovery.UntilDue == TimeSpan.Zero)
             {
                 await RecoverAsync(queue);
                 continue;
             }
+            waiting ??= reader.WaitToReadAsync().AsTask();
+            if (recovery.PendingSubjects > 0 && await Task.WhenAny(waiting, Task.Delay(recovery.UntilDue)) != waiting)
+                continue;
             if (!await waiting)
             {
                 if (recovery.PendingSubjects > 0)
@@ -91,7 +94,7 @@ internal sealed partial class LocalUpdateFanout(
                 {
                     metrics.SinkFailed(queue.Tag);
                     Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, Id(update), ex);
-                    recovery.Missed(update.SubjectId, update.Subject, update.Sequence);
+                    recovery.Missed(update.SubjectId, update.Subject, update.Sequence, sinkRefused: true);
                 }
             }
         }
@@ -101,24 +104,33 @@ internal sealed partial class LocalUpdateFanout(
     private async Task RecoverAsync(SinkQueue queue)
     {
         var recovery = queue.Recovery;
-        foreach (var (subjectId, subject, from) in recovery.Gaps.ToList())
+        foreach (var (subjectId, subject, from, attempts) in recovery.Gaps.ToList())
         {
             var position = from - 1;
             var handedOn = 0;
+            var sinkFailed = false; // not the store: only the sink's own failures count towards giving an update up
             try
             {
                 await foreach (var update in stored.ReadAsync(subjectId, subject, position))
                 {
+                    sinkFailed = true;
                     await queue.Sink.DeliverAsync(update, CancellationToken.None);
+                    sinkFailed = false;
                     position = update.Sequence;
                     handedOn++;
                 }
                 recovery.Closed(subjectId, position);
                 Log.Recovered(logger, queue.Sink.Name, subject, from, position);
             }
+            catch (Exception ex) when (sinkFailed && handedOn == 0 && attempts + 1 >= SinkRecovery.MaxAttempts)
+            {
+                // The sink refused the same update every attempt: give it up (logged with its stack) rather than hold the subject.
+                recovery.Missed(subjectId, subject, position + 2, sinkRefused: false);
+                Log.GaveUp(logger, queue.Sink.Name, subject, position + 1, SinkRecovery.MaxAttempts, ex);
+            }
             catch (Exception ex)
             {
-                recovery.Missed(subjectId, subject, position + 1);
+                recovery.Missed(subjectId, subject, position + 1, sinkFailed);
                 recovery.Backoff();
                 Log.RecoveryFailed(logger, queue.Sink.Name, subject, position + 1, recovery.Retry.TotalMilliseconds, ex.GetType().Name, ex.Message);
             }
@@ -162,6 +174,9 @@ internal sealed partial class LocalUpdateFanout(
         public static partial void Recovered(ILogger logger, string sink, string subject, long from, long to);
 
         // No stack: the first failure was logged with one; this repeats while the cause lasts.
+        [LoggerMessage(2012, LogLevel.Error, "Sink {Sink} gave up update {Subject}#{Sequence} after {Attempts} attempts; it goes on with the next")]
+        public static partial void GaveUp(ILogger logger, string sink, string subject, long sequence, int attempts, Exception exception);
+
         [LoggerMessage(2011, LogLevel.Warning, "Sink {Sink} still cannot take {Subject}#{Sequence} from the store; next attempt in {RetryMs} ms: {Error}: {Message}")]
         public static partial void RecoveryFailed(ILogger logger, string sink, string subject, long sequence, double retryMs, string error, string message);
     }

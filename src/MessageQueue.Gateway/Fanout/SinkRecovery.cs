@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Fanout;
@@ -13,17 +14,32 @@ internal sealed class SinkRecovery
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<int, (string Subject, long From)> _gaps = [];
+    /// <summary>Attempts on one update before it is given up, so one update the sink can never take does not hold its subject for ever.</summary>
+    public const int MaxAttempts = 12;
+
+    private readonly Dictionary<int, (string Subject, long From, int Attempts)> _gaps = [];
     private readonly Dictionary<int, long> _recoveredUpTo = [];
+    private long _dueAt;
     private int _pending;
 
     /// <summary>Subjects with updates this sink has not taken yet.</summary>
     public int PendingSubjects => Volatile.Read(ref _pending);
 
-    /// <summary>How long to wait before the next attempt.</summary>
+    /// <summary>How long to wait between attempts now.</summary>
     public TimeSpan Retry { get; private set; } = FirstRetry;
 
-    public IEnumerable<(int SubjectId, string Subject, long From)> Gaps => _gaps.Select(g => (g.Key, g.Value.Subject, g.Value.From));
+    /// <summary>How long until the next attempt is due (zero when it is); a busy sink must not put it off for ever.</summary>
+    public TimeSpan UntilDue
+    {
+        get
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    public IEnumerable<(int SubjectId, string Subject, long From, int Attempts)> Gaps =>
+        _gaps.Select(g => (g.Key, g.Value.Subject, g.Value.From, g.Value.Attempts));
 
     /// <summary>True when the update is the recovery's to hand on (its subject has a gap), or was already handed on from the store.</summary>
     public bool Covers(SubjectUpdate update)
@@ -39,14 +55,24 @@ internal sealed class SinkRecovery
     }
 
     /// <summary>The sink failed on this update (or, during a recovery, on this one of the subject's).</summary>
-    public void Missed(int subjectId, string subject, long sequence)
+    /// <param name="sinkRefused">True when the sink itself failed on it (not the store): that counts as an attempt on it.</param>
+    public void Missed(int subjectId, string subject, long sequence, bool sinkRefused)
     {
-        _gaps[subjectId] = (subject, sequence);
+        if (_gaps.Count == 0)
+            _dueAt = Stopwatch.GetTimestamp() + (long)(Retry.TotalSeconds * Stopwatch.Frequency);
+        var attempts = _gaps.TryGetValue(subjectId, out var gap) && gap.From == sequence ? gap.Attempts : 0;
+        if (sinkRefused)
+            attempts++;
+        _gaps[subjectId] = (subject, sequence, attempts);
         Volatile.Write(ref _pending, _gaps.Count);
     }
 
     /// <summary>An attempt failed: wait longer before the next.</summary>
-    public void Backoff() => Retry = Retry * 2 < LastRetry ? Retry * 2 : LastRetry;
+    public void Backoff()
+    {
+        Retry = Retry * 2 < LastRetry ? Retry * 2 : LastRetry;
+        _dueAt = Stopwatch.GetTimestamp() + (long)(Retry.TotalSeconds * Stopwatch.Frequency);
+    }
 
     /// <summary>The subject's gap is closed: the sink has taken everything up to <paramref name="upTo"/>.</summary>
     public void Closed(int subjectId, long upTo)

@@ -41,6 +41,7 @@ internal sealed partial class ZmqDoor(
     private const int MaxSubscriptionBytes = 1024;
 
     private readonly ZmqOptions _options = options.Value;
+    private readonly LogThrottle _subscriberCuts = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<byte[]> _frames = [];
     private readonly Lock _stopGate = new();
@@ -75,7 +76,7 @@ internal sealed partial class ZmqDoor(
         _publisher.Options.Backlog = ZmtpGuard.Backlog;
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
         var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost,
-            handshakeTimeout, new PeerByteBudget(_options.MaxSubscriberBytes, SubscriberCut));
+            handshakeTimeout, new PeerByteBudget(_options.MaxSubscriberBytes, _options.MaxSubscriberBytesTotal, SubscriberCut));
         endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, subscriptions, out _publishGuard);
 
         _router.ReceiveReady += OnRequests;
@@ -194,7 +195,8 @@ internal sealed partial class ZmqDoor(
     private void SubscriberCut()
     {
         backlog.SubscriberCut();
-        Log.SubscriberCut(logger, _options.MaxSubscriberBytes);
+        if (_subscriberCuts.ShouldLog(out var suppressed))
+            Log.SubscriberCut(logger, _options.MaxSubscriberBytes, _options.MaxSubscriberBytesTotal, suppressed);
     }
 
     private void BeginDraining()
@@ -340,7 +342,7 @@ internal sealed partial class ZmqDoor(
         [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
         public static partial void OpenToNetwork(ILogger logger);
 
-        [LoggerMessage(3030, LogLevel.Information, "Disconnected a ZeroMQ subscriber more than {MaxBytes} bytes behind (Zmq:MaxSubscriberBytes)")]
-        public static partial void SubscriberCut(ILogger logger, long maxBytes);
+        [LoggerMessage(3030, LogLevel.Information, "Disconnected a ZeroMQ subscriber more than {MaxBytes} bytes behind (Zmq:MaxSubscriberBytes), or behind while all subscribers held more than {MaxTotalBytes} (Zmq:MaxSubscriberBytesTotal); {Suppressed} more since the last line")]
+        public static partial void SubscriberCut(ILogger logger, long maxBytes, long maxTotalBytes, long suppressed);
     }
 }

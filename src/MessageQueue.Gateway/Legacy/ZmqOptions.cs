@@ -21,7 +21,8 @@ public sealed class ZmqOptions
 
     /// <summary>
     /// Beyond this a peer is disconnected without reading its message: the cap that protects memory. It holds for a
-    /// whole message across its frames (with room for a routing envelope), not just for one frame.
+    /// whole message across its frames (with room for a routing envelope), not just for one frame; under CurveZMQ the
+    /// frames are encrypted, so only the per-frame cap applies (to peers that hold the server's key).
     /// </summary>
     [Range(64, 256 * 1024 * 1024)]
     public int HardMaxRequestBytes { get; set; } = 4 * 1024 * 1024;
@@ -63,6 +64,13 @@ public sealed class ZmqOptions
     /// </summary>
     [Range(64 * 1024, 1L << 40)]
     public long MaxSubscriberBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes held for all subscribers together; past it, a subscriber that is itself behind (64 KiB or more) is
+    /// disconnected when more arrives for it, so many never-reading peers cannot add up to more than this.
+    /// </summary>
+    [Range(1024 * 1024, 1L << 40)]
+    public long MaxSubscriberBytesTotal { get; set; } = 256 * 1024 * 1024;
 
     /// <summary>CurveZMQ for both sockets: off until <see cref="ZmqCurveOptions.ServerSecretKey"/> is set.</summary>
     public ZmqCurveOptions Curve { get; set; } = new();

@@ -31,6 +31,7 @@ internal sealed partial class StoreWriter(
     private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
         new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true });
     private readonly int _maxBatch = options.Value.MaxBatchSize;
+    private readonly MessageQueue.Gateway.Operations.LogThrottle _stillRefusing = new();
     private Thread? _thread;
     private volatile bool _failed;
     private volatile string? _lastWriteFailure;
@@ -154,8 +155,8 @@ internal sealed partial class StoreWriter(
             backlog.StoreWriteFailed();
             if (_lastWriteFailure is null)
                 Log.StoreRefusesWrites(logger, ex);
-            else
-                Log.StillRefusing(logger, StoreWriteHealth.Describe(ex));
+            else if (_stillRefusing.ShouldLog(out var suppressed))
+                Log.StillRefusing(logger, StoreWriteHealth.Describe(ex), suppressed); // every batch under load: not every time
             _lastWriteFailure = StoreWriteHealth.Describe(ex);
             return false;
         }
@@ -227,8 +228,8 @@ internal sealed partial class StoreWriter(
         [LoggerMessage(1010, LogLevel.Error, "The store refuses writes; every change is refused and readiness fails until a write succeeds")]
         public static partial void StoreRefusesWrites(ILogger logger, Exception exception);
 
-        [LoggerMessage(1011, LogLevel.Warning, "The store still refuses writes: {Error}")]
-        public static partial void StillRefusing(ILogger logger, string error);
+        [LoggerMessage(1011, LogLevel.Warning, "The store still refuses writes: {Error}; {Suppressed} more since the last line")]
+        public static partial void StillRefusing(ILogger logger, string error, long suppressed);
 
         [LoggerMessage(1012, LogLevel.Information, "The store takes writes again")]
         public static partial void WritesRecovered(ILogger logger);

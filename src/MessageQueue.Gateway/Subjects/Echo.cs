@@ -24,8 +24,8 @@ public static class Echo
                 return echo.Append("...").ToString();
             if (Rune.TryGetRuneAt(input, i, out var rune))
             {
-                if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format)
-                    echo.Append(CultureInfo.InvariantCulture, $"\\u{rune.Value:X4}");
+                if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+                    echo.Append(CultureInfo.InvariantCulture, $"{(rune.IsBmp ? "\\u" : "\\U")}{rune.Value.ToString(rune.IsBmp ? "X4" : "X8", CultureInfo.InvariantCulture)}");
                 else
                     echo.Append(input, i, rune.Utf16SequenceLength);
                 i += rune.Utf16SequenceLength;

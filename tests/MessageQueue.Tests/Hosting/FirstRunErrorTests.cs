@@ -44,6 +44,18 @@ public sealed class FirstRunErrorTests
     }
 
     [Theory]
+    [InlineData("Hub__ConnectionSendBufferBytes", "1000", "ConnectionSendBufferBytes")] // read while the pipeline is mapped
+    [InlineData("Zmq__MaxConnections", "-1", "MaxConnections")]                      // read while the host is built
+    public async Task ASettingOutOfRangeIsNamedWhereverItIsRead(string variable, string value, string property)
+    {
+        using var data = new TempDirectory();
+
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(data.Path, new Dictionary<string, string> { [variable] = value });
+
+        AssertOneActionableLine(exitCode, output, property, "must be");
+    }
+
+    [Theory]
     [InlineData("ConnectionStrings__MessageQueue", "ConnectionStrings:MessageQueue", "Data Source={0}/messagequeue.db", "cannot be created or written")]
     [InlineData("Email__KeysDirectory", "Email:KeysDirectory", "{0}/keys", "cannot be created or written")]
     [InlineData("Email__PickupDirectory", "Email:PickupDirectory", "{0}/mail", "cannot be created or written")]

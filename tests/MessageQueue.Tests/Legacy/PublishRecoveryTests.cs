@@ -51,6 +51,38 @@ public sealed class PublishRecoveryTests
         Assert.Equal(3, PrometheusText.Value(metrics, "messagequeue_fanout_recovered_total", ("sink", "zmq-pub")));
     }
 
+    [Fact]
+    public async Task ASinkKeptBusyByOtherSubjectsStillRecoversWhatItMissed()
+    {
+        var fault = new FaultSwitch();
+        await using var gateway = new GatewayFactory(null, configure: host => host.ConfigureTestServices(services => FaultySink.Around<ZmqPublishSink>(services, fault)));
+        using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
+        using var subscriber = new LegacySubscriber(gateway.Zmq.PublishEndpoint, "React");
+        subscriber.WaitUntilJoined(peer, "React");
+
+        fault.Failing = true;
+        Assert.Equal("isSuccess", peer.Request(new { type = "3", subject = "React", updateMessage = "missed" }));
+        fault.Failing = false;
+
+        // Another subject's updates keep the sink's queue busy, more often than its first retry (100 ms) would wait.
+        using var stop = new CancellationTokenSource();
+        var busy = Task.WhenAll(Enumerable.Range(0, 3).Select(client => Task.Run(() =>
+        {
+            using var other = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+                Assert.Equal("isSuccess", other.Request(new { type = "3", subject = "Django", updateMessage = $"busy {client}-{i}" }));
+        })));
+        try
+        {
+            Assert.EndsWith("\nmissed", subscriber.Receive(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await busy;
+        }
+    }
+
     private static async Task<(string? Status, string Description)> FanoutCheckAsync(HttpClient http)
     {
         using var response = await http.GetAsync("/health/ready");

@@ -85,6 +85,46 @@ public sealed class SlowSubscriberTests(ITestOutputHelper output)
         Assert.Equal(1, await MetricAsync(gateway, "messagequeue_zmq_subscribers_cut_total"));
     }
 
+    [Fact]
+    public async Task ManySubscribersThatNeverReadAreHeldToOneBudgetTogetherWhileAReaderKeepsEverything()
+    {
+        using var data = new TempDirectory();
+        // Each of them alone may fall 64 MiB behind, all of them together only 1 MiB.
+        await using var gateway = await GatewayProcess.StartAsync(data.Path, new Dictionary<string, string>
+        {
+            ["RateLimiting__Enabled"] = "false",
+            ["Zmq__MaxSubscriberBytes"] = $"{64 * 1024 * 1024}",
+            ["Zmq__MaxSubscriberBytesTotal"] = $"{1024 * 1024}",
+        });
+        const string subject = "Crowd";
+        await CreateAsync(gateway, subject);
+        using var peer = new LegacyPeer(gateway.ReplyEndpoint);
+        using var reader = new LegacySubscriber(gateway.PublishEndpoint, subject);
+        reader.WaitUntilJoined(peer, subject);
+        var neverRead = new List<RawZmtpPeer>();
+        for (var i = 0; i < 4; i++)
+            neverRead.Add(await NeverReadingSubscriberAsync(gateway.PublishEndpoint, subject));
+        await Poll.UntilAsync(async () => await MetricAsync(gateway, "messagequeue_zmq_subscriptions") >= 1, () => "The subscriptions never took effect.");
+        try
+        {
+            // 300 updates of 1 KiB: publications grow to 64 KiB (the content window), about 10 MiB for each peer.
+            var text = new string('c', 1024);
+            for (var i = 0; i < 300; i++)
+            {
+                Assert.Equal("isSuccess", peer.Request(new { type = "3", subject, updateMessage = $"{i} {text}" }));
+                Assert.EndsWith($"{i} {text}", reader.Receive(), StringComparison.Ordinal);
+            }
+            foreach (var silent in neverRead)
+                Assert.True(await silent.ClosedByPeerAsync(TimeSpan.FromSeconds(20)), "A subscriber that never reads was not disconnected.");
+            Assert.Equal(4, await MetricAsync(gateway, "messagequeue_zmq_subscribers_cut_total"));
+        }
+        finally
+        {
+            foreach (var silent in neverRead)
+                await silent.DisposeAsync();
+        }
+    }
+
     private static Task<GatewayProcess> StartAsync(string dataDirectory) =>
         GatewayProcess.StartAsync(dataDirectory, new Dictionary<string, string>
         {

@@ -119,6 +119,7 @@ public sealed class SubjectValidatorTests
         Assert.Equal(new string('x', Echo.MaxChars) + "...", Echo.Of(new string('x', 65_000)));
         Assert.Equal("a\\u000Ab\\u202Ec\\uD800", Echo.Of("a\nb\u202Ec\uD800"));
         Assert.Equal("\U0001F600", Echo.Of("\U0001F600")); // a pair of surrogates is one character, kept
+        Assert.Equal("x\\u2028y\\U000E0001", Echo.Of("x\u2028y\U000E0001")); // separators and formatting characters beyond the BMP too
 
         var error = _validator.CheckEmail(new string('a', 200) + "\u0000@example.com");
         Assert.NotNull(error);

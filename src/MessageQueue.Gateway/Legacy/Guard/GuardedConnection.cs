@@ -50,9 +50,9 @@ internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStrea
                 : _relay is { OverBudget: true } ? "a subscriber more than its byte budget behind"
                 : check.Violation;
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            return null; // the socket behind is gone (the door is stopping)
+            return null; // the socket behind is gone, or the connection was cut before it ran (the door is stopping)
         }
         finally
         {

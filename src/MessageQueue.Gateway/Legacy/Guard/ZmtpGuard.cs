@@ -143,7 +143,16 @@ internal sealed partial class ZmtpGuard : IDisposable
                 await Task.Delay(backoff);
                 continue;
             }
-            Admit(peer);
+            try
+            {
+                Admit(peer);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The peer went away between the accept and its admission (its address cannot even be read): nothing
+                // is held for it, and the loop must go on accepting.
+                peer.Dispose();
+            }
         }
     }
 
@@ -160,9 +169,10 @@ internal sealed partial class ZmtpGuard : IDisposable
         try
         {
             peer.NoDelay = true;
+            peer.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true); // a peer gone without a FIN frees its place
             connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes), _limits.HandshakeTimeout, _limits.SubscriberBudget);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             _limits.Gate.Exit(address);
             Refuse(peer, address, ConnectionRefusal.AcceptFailed); // no descriptor left for the loopback leg
