@@ -11,7 +11,13 @@ internal sealed class ZmqPublishSink(ZmqOutbox outbox) : IUpdateSink
 
     public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken)
     {
-        outbox.Publish(Encoding.UTF8.GetBytes($"{update.Subject} {update.Content}"));
+        // Encoded straight into the frame: the content can be a whole window, so no intermediate string.
+        var subjectBytes = Encoding.UTF8.GetByteCount(update.Subject);
+        var frame = new byte[subjectBytes + 1 + Encoding.UTF8.GetByteCount(update.Content)];
+        Encoding.UTF8.GetBytes(update.Subject, frame);
+        frame[subjectBytes] = (byte)' ';
+        Encoding.UTF8.GetBytes(update.Content, frame.AsSpan(subjectBytes + 1));
+        outbox.Publish(frame);
         return ValueTask.CompletedTask;
     }
 }

@@ -14,7 +14,24 @@ public sealed class ContentWindow(int maxBytes)
     public int MaxBytes { get; } = maxBytes;
 
     /// <summary>The legacy rule (<c>content + "\n" + text</c>) within the window.</summary>
-    public string Append(string content, string text) => Trim(string.Concat(content, "\n", text));
+    /// <remarks>
+    /// The same as trimming <c>content + "\n" + text</c>, but the lines that drop off are found first, so the new
+    /// content is the only string made (a full window is a large-object-heap string: one per update, not three).
+    /// </remarks>
+    public string Append(string content, string text)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(content) + 1 + (long)Encoding.UTF8.GetByteCount(text);
+        var rest = content.AsSpan();
+        while (bytes > MaxBytes)
+        {
+            var newline = rest.IndexOf('\n');
+            if (newline < 0)
+                return Trim(text); // the old content goes whole, with the line break after it
+            bytes -= Encoding.UTF8.GetByteCount(rest[..(newline + 1)]);
+            rest = rest[(newline + 1)..];
+        }
+        return string.Concat(rest, "\n", text);
+    }
 
     /// <summary>Drops whole lines from the front until the content fits; a last line too large alone keeps its newest bytes.</summary>
     public string Trim(string content)
