@@ -117,11 +117,18 @@ internal sealed partial class StoreWriter(
 
             while (batch.Count < _maxBatch && reader.TryRead(out var command))
                 batch.Add(command);
-            if (!Attempt(() =>
+            BatchState? committed = null;
+            List<Action>? completions = null;
+            if (Attempt(() =>
             {
                 using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
-                Commit(batch, staged, subjectIds);
+                completions = Commit(batch, staged);
+                committed = staged;
             }, db, ref sizeCap))
+            {
+                AfterCommit(committed!, completions!, subjectIds);
+            }
+            else
             {
                 foreach (var command in batch)
                     command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The change could not be stored."));
@@ -167,7 +174,8 @@ internal sealed partial class StoreWriter(
         }
     }
 
-    private void Commit(List<StoreCommand> batch, BatchState staged, Dictionary<string, int> subjectIds)
+    /// <summary>Stages every command and commits them in one transaction; how to complete each caller afterwards.</summary>
+    private static List<Action> Commit(List<StoreCommand> batch, BatchState staged)
     {
         var completions = new List<Action>(batch.Count);
         foreach (var command in batch)
@@ -200,18 +208,42 @@ internal sealed partial class StoreWriter(
             });
         }
         staged.Commit();
+        return completions;
+    }
 
-        foreach (var name in staged.Deleted)
-            subjectIds.Remove(name);
-        foreach (var (name, id) in staged.Created)
-            subjectIds[name] = id;
-        catalog.Apply(staged.Deleted, staged.Snapshots);
-        foreach (var update in staged.Updates)
-            fanout.Publish(update);
-        if (staged.RecordedNotifications)
-            outboxSignal.Notify();
+    /// <summary>
+    /// Once committed, the changes are stored whatever happens next: a fault here is the gateway's own and is logged,
+    /// but every caller is still answered with its stored outcome, never told that its change was not stored.
+    /// </summary>
+    private void AfterCommit(BatchState committed, List<Action> completions, Dictionary<string, int> subjectIds)
+    {
+        try
+        {
+            foreach (var name in committed.Deleted)
+                subjectIds.Remove(name);
+            foreach (var (name, id) in committed.Created)
+                subjectIds[name] = id;
+            catalog.Apply(committed.Deleted, committed.Snapshots);
+            foreach (var update in committed.Updates)
+                fanout.Publish(update);
+            if (committed.RecordedNotifications)
+                outboxSignal.Notify();
+        }
+        catch (Exception ex)
+        {
+            Log.AfterCommitFailed(logger, ex);
+        }
         foreach (var complete in completions)
-            complete();
+        {
+            try
+            {
+                complete();
+            }
+            catch (Exception ex)
+            {
+                Log.AfterCommitFailed(logger, ex);
+            }
+        }
     }
 
     /// <summary>
@@ -230,6 +262,9 @@ internal sealed partial class StoreWriter(
 
         [LoggerMessage(1011, LogLevel.Warning, "The store still refuses writes: {Error}; {Suppressed} more since the last line")]
         public static partial void StillRefusing(ILogger logger, string error, long suppressed);
+
+        [LoggerMessage(1013, LogLevel.Error, "After a commit, handing its changes on failed; they are stored and their callers are answered")]
+        public static partial void AfterCommitFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(1012, LogLevel.Information, "The store takes writes again")]
         public static partial void WritesRecovered(ILogger logger);
