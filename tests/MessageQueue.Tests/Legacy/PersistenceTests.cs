@@ -101,8 +101,10 @@ public sealed class PersistenceTests(ITestOutputHelper output)
         var twice = ledger.Duplicates();
         output.WriteLine($"Killed under load: {load.Describe()}; stored after restart: {histories.Values.Sum(h => h.Count)}; mails {ledger.Mails.Count} for {expected.Count} expected, {twice.Count} twice.");
         Assert.True(twice.Count <= MaxConcurrency, $"{twice.Count} mails were sent twice: {string.Join(", ", twice)}");
+        // Only the addresses registered before the kill: the check above registers one more on every subject, which
+        // then gets the mail of the update posted after the restart.
         var expectedSet = expected.ToHashSet();
-        Assert.All(ledger.Mails, m => Assert.Contains((m.Recipient, m.Subject, m.Sequence), expectedSet));
+        Assert.All(ledger.Mails.Where(m => registered.Any(r => r.Email == m.Recipient)), m => Assert.Contains((m.Recipient, m.Subject, m.Sequence), expectedSet));
     }
 
     /// <summary>Settings for a gateway under <see cref="MixedLoad"/>: mail to the sink, registrations confirmed at once, no rate limit.</summary>

@@ -38,9 +38,15 @@ public sealed class ContentWindowDoorTests
         netmq.WaitUntilJoined(peer, "Window");
         using var pyzmq = await PythonSubscriber.StartAsync(gateway.Zmq.PublishEndpoint, "Window");
         await pyzmq.WaitUntilJoinedAsync(peer, "Window");
-        while (netmq.TryReceive(TimeSpan.Zero, out _))
+
+        // Both past every join probe (pyzmq's may still be on their way to the NetMQ socket): read up to one marker.
+        var marker = $"in-step-{Guid.NewGuid():N}";
+        Assert.Equal("isSuccess", peer.Request(new { type = "3", subject = "Window", updateMessage = marker }));
+        while (!netmq.Receive().EndsWith(marker, StringComparison.Ordinal))
         {
-            // pyzmq's join probes, seen here too
+        }
+        while (!(await pyzmq.ReceiveAsync()).EndsWith(marker, StringComparison.Ordinal))
+        {
         }
 
         var expected = await ExpectedContentAsync(http);
