@@ -47,7 +47,7 @@ public static class StartupFailure
             SocketError.AddressAlreadyInUse => ("another program is already listening on that port (address already in use)",
                 $"Stop it, or choose another port, e.g. {Variable(setting)}=tcp://127.0.0.1:0 for any free port."),
             SocketError.AddressNotAvailable => ("this machine has no such address", $"Bind an address of this machine, e.g. {Variable(setting)}=tcp://127.0.0.1:8080."),
-            SocketError.AccessDenied => ("this user may not bind that port", $"Choose a port above 1023, or run with the right to bind it."),
+            SocketError.AccessDenied => ("this user may not bind that port", "Choose a port above 1023, or run with the right to bind it."),
             SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => ("its host name does not resolve to an address",
                 $"Use an IP address, e.g. {Variable(setting)}=tcp://127.0.0.1:8080."),
             _ when cause is NetMQ.AddressAlreadyInUseException => ("another program is already using that address",
