@@ -28,7 +28,7 @@ public static class ApiExtensions
         builder.Services.AddExceptionHandler<BadRequestProblems>();
 
         builder.Services.AddSingleton<LiveUpdateFeed>();
-        builder.Services.AddSingleton<IUpdateSink>(sp => sp.GetRequiredService<LiveUpdateFeed>());
+        builder.Services.AddSingleton<IChangeSink>(sp => sp.GetRequiredService<LiveUpdateFeed>());
 
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(swagger =>

@@ -11,25 +11,22 @@ namespace MessageQueue.Gateway.Api;
 internal sealed record LiveEvent(int SubjectId, long Sequence, byte[] Encoded);
 
 /// <summary>
-/// The fan-out sink of the event streams. Each stream listens with its own small queue, bounded in events and in bytes;
+/// The change stream's sink for the event streams. Each stream listens with its own small queue, bounded in events and in bytes;
 /// when a stream's client reads too slowly the queue drops its oldest events and the stream fills the gap from the
 /// store, so a slow client never holds up the others, never makes the gateway hold more than the bound, and never
 /// misses an update.
 /// </summary>
-internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
+internal sealed class LiveUpdateFeed : IChangeSink
 {
     private readonly ConcurrentDictionary<string, ImmutableArray<Listener>> _listeners = new(StringComparer.Ordinal);
-    private readonly SubjectCatalog _catalog;
     private readonly int _capacity;
     private readonly long _maxBytes;
     private long _dropped;
 
-    public LiveUpdateFeed(SubjectCatalog catalog, IOptions<ApiOptions> options)
+    public LiveUpdateFeed(IOptions<ApiOptions> options)
     {
-        _catalog = catalog;
         _capacity = options.Value.EventStreamBufferedUpdates;
         _maxBytes = options.Value.EventStreamBufferedBytes;
-        _catalog.Removed += EndStreams;
     }
 
     public string Name => "event-streams";
@@ -52,26 +49,41 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
         }
     }
 
-    /// <summary>Starts listening to a subject's updates. The reader completes when the subject is deleted.</summary>
-    public Listener Listen(string subject)
+    /// <summary>
+    /// Starts listening to the updates of the subject of that name and id. The reader completes when that subject is
+    /// deleted. Check the catalog still shows the subject after this: the catalog takes a deletion before this sink does.
+    /// </summary>
+    public Listener Listen(string subject, int subjectId)
     {
-        var listener = new Listener(this, subject, _capacity);
+        var listener = new Listener(this, subject, subjectId, _capacity);
         _listeners.AddOrUpdate(subject, static (_, l) => [l], static (_, list, l) => list.Add(l), listener);
         return listener;
     }
 
-    public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken)
+    public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken)
     {
-        if (_listeners.TryGetValue(update.Subject, out var listeners) && !listeners.IsEmpty)
+        if (!_listeners.TryGetValue(change.Subject, out var listeners) || listeners.IsEmpty)
+            return ValueTask.CompletedTask;
+        switch (change)
         {
-            var live = new LiveEvent(update.SubjectId, update.Sequence, ServerSentEvents.Update(UpdateResource.From(update.Subject, update.ToEntry())));
-            foreach (var listener in listeners)
-                listener.Offer(live, _maxBytes);
+            case SubjectUpdate update:
+                var live = new LiveEvent(update.SubjectId, update.Sequence, ServerSentEvents.Update(UpdateResource.From(update.Subject, update.ToEntry())));
+                foreach (var listener in listeners)
+                {
+                    if (listener.SubjectId == update.SubjectId)
+                        listener.Offer(live, _maxBytes);
+                }
+                break;
+            case SubjectDeleted deleted:
+                foreach (var listener in listeners)
+                {
+                    if (listener.SubjectId == deleted.SubjectId)
+                        listener.Channel.Writer.TryComplete();
+                }
+                break;
         }
         return ValueTask.CompletedTask;
     }
-
-    public void Dispose() => _catalog.Removed -= EndStreams;
 
     private void Leave(Listener listener)
     {
@@ -83,30 +95,24 @@ internal sealed class LiveUpdateFeed : IUpdateSink, IDisposable
         }
     }
 
-    private void EndStreams(string subject)
-    {
-        if (_listeners.TryRemove(subject, out var listeners))
-        {
-            foreach (var listener in listeners)
-                listener.Channel.Writer.TryComplete();
-        }
-    }
-
     /// <summary>One stream's view of a subject; dispose it when the stream ends.</summary>
     public sealed class Listener : IDisposable
     {
         private readonly LiveUpdateFeed _feed;
         private long _queuedBytes;
 
-        internal Listener(LiveUpdateFeed feed, string subject, int capacity)
+        internal Listener(LiveUpdateFeed feed, string subject, int subjectId, int capacity)
         {
             _feed = feed;
             Subject = subject;
+            SubjectId = subjectId;
             Channel = System.Threading.Channels.Channel.CreateBounded<LiveEvent>(
                 new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest }, Dropped);
         }
 
         public string Subject { get; }
+
+        public int SubjectId { get; }
 
         internal Channel<LiveEvent> Channel { get; }
 

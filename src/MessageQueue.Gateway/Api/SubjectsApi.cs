@@ -202,17 +202,18 @@ public static class SubjectsApi
         var position = string.IsNullOrEmpty(lastEventId) ? ParseNumber(after, nameof(after), whenAbsent: -1) : ParseNumber(lastEventId, "Last-Event-ID", whenAbsent: -1);
         if (position.Error is { } invalid)
             return ApiProblems.From(invalid);
-        if (subjects.GetSubject(subject).Error is { } error)
-            return ApiProblems.From(error);
+        var lookup = subjects.GetSubject(subject);
+        if (lookup.Value is not { } found)
+            return ApiProblems.From(lookup.Error!);
 
         // Listen first, then read where the subject stands: an update committed in between arrives live and is
         // skipped as already known, or arrives live with a gap that the stream fills from the store.
-        var listener = feed.Listen(subject);
+        var listener = feed.Listen(subject, found.Id);
         var current = subjects.GetSubject(subject);
-        if (current.Value is not { } snapshot)
+        if (current.Value is not { } snapshot || snapshot.Id != found.Id)
         {
             listener.Dispose();
-            return ApiProblems.From(current.Error!);
+            return ApiProblems.From(current.Error ?? new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{Echo.Of(subject)}' was deleted meanwhile.", "subject"));
         }
         var start = position.Value < 0 ? snapshot.LastSequence : position.Value;
 

@@ -74,6 +74,18 @@ internal sealed class SinkRecovery
         _dueAt = Stopwatch.GetTimestamp() + (long)(Retry.TotalSeconds * Stopwatch.Frequency);
     }
 
+    /// <summary>The subject was deleted: nothing of it is left to recover. True when it had a gap.</summary>
+    public bool Forget(int subjectId)
+    {
+        _recoveredUpTo.Remove(subjectId);
+        if (!_gaps.Remove(subjectId))
+            return false;
+        Volatile.Write(ref _pending, _gaps.Count);
+        if (_gaps.Count == 0)
+            Retry = FirstRetry;
+        return true;
+    }
+
     /// <summary>The subject's gap is closed: the sink has taken everything up to <paramref name="upTo"/>.</summary>
     public void Closed(int subjectId, long upTo)
     {

@@ -18,7 +18,7 @@ public static class LegacyZmqExtensions
         builder.Services.AddSingleton<ZmqOutbox>();
         builder.Services.AddSingleton<ZmqSubscriptions>();
         builder.Services.AddSingleton<LegacyRequestHandler>();
-        builder.Services.AddSingleton<IUpdateSink, ZmqPublishSink>();
+        builder.Services.AddSingleton<IChangeSink, ZmqPublishSink>();
         builder.Services.AddHostedService<ZmqDoor>();
         return builder;
     }

@@ -5,12 +5,15 @@ using MessageQueue.Gateway.Subjects;
 namespace MessageQueue.Gateway.Legacy;
 
 /// <summary>Shows each update to legacy SUB clients as one frame: "&lt;subject&gt; &lt;whole content&gt;".</summary>
-internal sealed class ZmqPublishSink(ZmqOutbox outbox) : IUpdateSink
+internal sealed class ZmqPublishSink(ZmqOutbox outbox) : IChangeSink
 {
     public string Name => "zmq-pub";
 
-    public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken)
+    public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken)
     {
+        if (change is not SubjectUpdate update)
+            return ValueTask.CompletedTask; // the legacy protocol has no word for a subject created or deleted
+
         // Encoded straight into the frame: the content can be a whole window, so no intermediate string.
         var subjectBytes = Encoding.UTF8.GetByteCount(update.Subject);
         var frame = new byte[subjectBytes + 1 + Encoding.UTF8.GetByteCount(update.Content)];

@@ -31,7 +31,7 @@ internal sealed class ZmqHealthCheck(ZmqEndpoints endpoints) : IHealthCheck
 }
 
 /// <summary>Degraded while a sink is still to take, from the store, updates it failed on after their commit.</summary>
-internal sealed class FanoutHealthCheck(LocalUpdateFanout fanout) : IHealthCheck
+internal sealed class FanoutHealthCheck(LocalChangeFanout fanout) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -4,19 +4,21 @@ namespace MessageQueue.Gateway.Realtime;
 
 /// <summary>
 /// Which hub connections are subscribed to which subject, and which watch the overview. SignalR groups deliver;
-/// this keeps the count, and the members a deleted subject must let go.
+/// this keeps the count, and the members a deleted subject must let go. A subject is known by its id here, as its
+/// group is: a subject deleted and created again under the same name has other subscribers.
 /// </summary>
 internal sealed class BrowserPresence
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _subjectsOf = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _membersOf = new(StringComparer.Ordinal);
+    // Per connection: each subject's name and the id of the subject of that name it joined.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, int>> _subjectsOf = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, byte>> _membersOf = new();
     private readonly ConcurrentDictionary<string, byte> _watchers = new(StringComparer.Ordinal);
 
     public int Connections => _subjectsOf.Count;
 
     public int Watchers => _watchers.Count;
 
-    public int CountMembers(string subject) => _membersOf.TryGetValue(subject, out var members) ? members.Count : 0;
+    public int CountMembers(int subjectId) => _membersOf.TryGetValue(subjectId, out var members) ? members.Count : 0;
 
     public void Connected(string connectionId) => _subjectsOf.TryAdd(connectionId, new(StringComparer.Ordinal));
 
@@ -25,37 +27,52 @@ internal sealed class BrowserPresence
         _watchers.TryRemove(connectionId, out _);
         if (!_subjectsOf.TryRemove(connectionId, out var subjects))
             return;
-        foreach (var subject in subjects.Keys)
-            RemoveMember(subject, connectionId);
+        foreach (var subjectId in subjects.Values)
+            RemoveMember(subjectId, connectionId);
     }
 
-    /// <summary>Counts the connection in; false when it was already (or is no longer connected).</summary>
-    public bool Join(string subject, string connectionId)
+    /// <summary>
+    /// Counts the connection in; false when it was already (or is no longer connected). <paramref name="replaced"/> is
+    /// an earlier subject of the same name the connection had joined, whose group it must leave.
+    /// </summary>
+    public bool Join(string subject, int subjectId, string connectionId, out int? replaced)
     {
-        if (!_subjectsOf.TryGetValue(connectionId, out var subjects) || !subjects.TryAdd(subject, 0))
+        // A connection's hub calls run one at a time: no other call of this connection changes its subjects meanwhile.
+        replaced = null;
+        if (!_subjectsOf.TryGetValue(connectionId, out var subjects))
             return false;
-        _membersOf.GetOrAdd(subject, static _ => new(StringComparer.Ordinal)).TryAdd(connectionId, 0);
+        if (subjects.TryGetValue(subject, out var earlier))
+        {
+            if (earlier == subjectId)
+                return false;
+            RemoveMember(earlier, connectionId);
+            replaced = earlier;
+        }
+        subjects[subject] = subjectId;
+        _membersOf.GetOrAdd(subjectId, static _ => new(StringComparer.Ordinal)).TryAdd(connectionId, 0);
         if (!_subjectsOf.ContainsKey(connectionId))
-            RemoveMember(subject, connectionId); // it disconnected while joining: its Disconnected may have missed this
+            RemoveMember(subjectId, connectionId); // it disconnected while joining: its Disconnected may have missed this
         return true;
     }
 
-    public void Leave(string subject, string connectionId)
+    /// <summary>Counts the connection out of the subject; the id of the subject it had joined, whose group it leaves.</summary>
+    public int? Leave(string subject, string connectionId)
     {
-        if (_subjectsOf.TryGetValue(connectionId, out var subjects))
-            subjects.TryRemove(subject, out _);
-        RemoveMember(subject, connectionId);
+        if (!_subjectsOf.TryGetValue(connectionId, out var subjects) || !subjects.TryRemove(subject, out var subjectId))
+            return null;
+        RemoveMember(subjectId, connectionId);
+        return subjectId;
     }
 
     /// <summary>Forgets a deleted subject; returns the connections that were subscribed to it.</summary>
-    public ICollection<string> RemoveSubject(string subject)
+    public ICollection<string> RemoveSubject(string subject, int subjectId)
     {
-        if (!_membersOf.TryRemove(subject, out var members))
+        if (!_membersOf.TryRemove(subjectId, out var members))
             return [];
         foreach (var connectionId in members.Keys)
         {
             if (_subjectsOf.TryGetValue(connectionId, out var subjects))
-                subjects.TryRemove(subject, out _);
+                subjects.TryRemove(new(subject, subjectId));
         }
         return members.Keys;
     }
@@ -67,9 +84,9 @@ internal sealed class BrowserPresence
             _watchers.TryRemove(connectionId, out _); // disconnected meanwhile
     }
 
-    private void RemoveMember(string subject, string connectionId)
+    private void RemoveMember(int subjectId, string connectionId)
     {
-        if (_membersOf.TryGetValue(subject, out var members))
+        if (_membersOf.TryGetValue(subjectId, out var members))
             members.TryRemove(connectionId, out _);
     }
 }

@@ -12,7 +12,7 @@ internal sealed class OverviewSource(SubjectCatalog catalog, BrowserPresence bro
 
     public IReadOnlyList<SubjectPresence> Subjects() =>
         [.. catalog.All().Select(s => new SubjectPresence(
-            s.Name, s.LastSequence, s.LastUpdatedAt, s.EmailCount, browsers.CountMembers(s.Name), zmq.CountFor(s.Name), streams.CountListeners(s.Name)))];
+            s.Name, s.LastSequence, s.LastUpdatedAt, s.EmailCount, browsers.CountMembers(s.Id), zmq.CountFor(s.Name), streams.CountListeners(s.Name)))];
 
     public Overview Build() =>
         new(Subjects(), browsers.Connections, zmq.Total, rate.PerMinute(ChartPoints, ChartStepSeconds), ChartStepSeconds);

@@ -33,7 +33,7 @@ public static class RealtimeExtensions
         builder.Services.AddSingleton<HubCallDrain>();
         builder.Services.AddSingleton<BrowserPresence>();
         builder.Services.AddSingleton<UpdateRate>();
-        builder.Services.AddSingleton<IUpdateSink, HubUpdateSink>();
+        builder.Services.AddSingleton<IChangeSink, HubUpdateSink>();
         builder.Services.AddSingleton<OverviewSource>();
         builder.Services.AddHostedService<OverviewBroadcaster>();
         return builder;

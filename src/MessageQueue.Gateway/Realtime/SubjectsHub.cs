@@ -1,3 +1,4 @@
+using System.Globalization;
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
@@ -9,7 +10,7 @@ namespace MessageQueue.Gateway.Realtime;
 
 /// <summary>
 /// The SignalR door at /hubs/subjects. Like every door it only decodes, calls <see cref="SubjectService"/> and encodes;
-/// each subject is a group, which the fan-out's <see cref="HubUpdateSink"/> sends every accepted update to.
+/// each subject is a group, which the change stream's <see cref="HubUpdateSink"/> sends every accepted update to.
 /// </summary>
 internal sealed class SubjectsHub : Hub<ISubjectsClient>
 {
@@ -32,8 +33,11 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         _options = options.Value;
     }
 
-    /// <summary>The group of a subject's subscribers ("subject:" cannot start a subject name, so no clash with others).</summary>
-    internal static string GroupOf(string subject) => "subject:" + subject;
+    /// <summary>
+    /// The group of a subject's subscribers, by the subject's id: a subject deleted and created again under the same name
+    /// has a group of its own, so the old one's last changes, still on the change stream, never reach the new one's.
+    /// </summary>
+    internal static string GroupOf(int subjectId) => "subject:" + subjectId.ToString(CultureInfo.InvariantCulture);
 
     internal static Task SendOverviewAsync(IHubClients<ISubjectsClient> clients, Overview overview) => clients.Group(OverviewGroup).Overview(overview);
 
@@ -58,15 +62,21 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     /// </summary>
     public async Task<Subscription> Subscribe(string subject, long? afterSequence)
     {
-        _subjects.GetSubject(subject).ValueOrThrow();
+        var subjectId = _subjects.GetSubject(subject).ValueOrThrow().Id;
 
-        // Join first, then read the catalog: an update it does not show yet reaches the group, one it shows is in the answer.
-        var joined = _presence.Join(subject, Context.ConnectionId);
+        // Join first, then read the catalog: an update it does not show yet reaches the group, one it shows is in the
+        // answer. The catalog takes each change before the hub's sink does, so a subject it still shows is not yet
+        // deleted for the sink either: the deletion, when it comes, finds this connection in the group.
+        var joined = _presence.Join(subject, subjectId, Context.ConnectionId, out var replaced);
+        if (replaced is { } earlier)
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(earlier));
         SubjectResult<CatchUp> caughtUp;
         try
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subject), Context.ConnectionAborted);
+            await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subjectId), Context.ConnectionAborted);
             caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, _options.MaxReplayBytes, Context.ConnectionAborted);
+            if (caughtUp.Value is { } other && other.Subject.Id != subjectId)
+                caughtUp = new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{Echo.Of(subject)}' was deleted meanwhile; subscribe again.", "subject");
         }
         catch
         {
@@ -88,8 +98,8 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     {
         if (string.IsNullOrEmpty(subject))
             throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "A subject name is required.", "subject"));
-        _presence.Leave(subject, Context.ConnectionId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subject));
+        if (_presence.Leave(subject, Context.ConnectionId) is { } subjectId)
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subjectId));
     }
 
     /// <summary>Appends a line to a subject; returns the update once it is durable. Every door's subscribers get it.</summary>
@@ -123,10 +133,8 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
 
     private async Task LeaveIfJoinedAsync(string subject, bool joined)
     {
-        if (!joined)
-            return;
-        _presence.Leave(subject, Context.ConnectionId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subject));
+        if (joined && _presence.Leave(subject, Context.ConnectionId) is { } subjectId)
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(subjectId));
     }
 
     /// <summary>Returns the operations overview now, and sends it again every Hub:OverviewIntervalMilliseconds.</summary>

@@ -6,7 +6,8 @@ namespace MessageQueue.Gateway.Storage;
 
 /// <summary>
 /// One group commit: its changes staged in arrival order inside one transaction, with each subject's state as it
-/// will be once they commit. Each method returns how to complete its caller after the commit.
+/// will be once they commit, and the changes the commit makes, in order, for the change stream. Each method returns
+/// how to complete its caller after the commit.
 /// </summary>
 internal sealed partial class BatchState(
     MessageQueueDbContext db,
@@ -23,21 +24,13 @@ internal sealed partial class BatchState(
     private readonly OrderedDictionary<string, SubjectSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _createdIds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, SubjectUpdate> _lastAppended = [];
     private readonly IDbContextTransaction _transaction = db.Database.BeginTransaction();
 
-    public List<SubjectUpdate> Updates { get; } = [];
+    /// <summary>What this batch changes, in the order it changes it: the change stream's next entries.</summary>
+    public List<SubjectChange> Changes { get; } = [];
 
     /// <summary>True when this batch recorded mail for the sender to send.</summary>
     public bool RecordedNotifications { get; private set; }
-
-    public IEnumerable<SubjectSnapshot> Snapshots => _snapshots.Values;
-
-    /// <summary>Subjects deleted by this batch (a name deleted and created again is in both lists).</summary>
-    public IReadOnlyCollection<string> Deleted => _deleted;
-
-    /// <summary>Subjects created by this batch and the ids the store gave them.</summary>
-    public IReadOnlyDictionary<string, int> Created => _createdIds;
 
     public bool Exists(string subject) =>
         _createdIds.ContainsKey(subject) || (!_deleted.Contains(subject) && subjectIds.ContainsKey(subject) && catalog.TryGet(subject, out _));
@@ -45,13 +38,11 @@ internal sealed partial class BatchState(
     public Action Append(AppendUpdateCommand command)
     {
         var current = Current(command.Subject);
-        var sequence = current.LastSequence + 1;
         var subjectId = IdOf(command.Subject);
-        appender.Append(_transaction, subjectId, sequence, command.Text, now, command.Door);
+        var sequence = appender.Append(_transaction, subjectId, command.Text, now, command.Door);
 
         // The legacy content rule, content = content + "\n" + text, within the content window.
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Door, subjectId);
-        _lastAppended[subjectId] = update;
         if (current.EmailCount > 0)
         {
             // One outbox row whatever the number of addresses; the sender expands it.
@@ -59,7 +50,7 @@ internal sealed partial class BatchState(
             RecordedNotifications = true;
         }
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
-        Updates.Add(update);
+        Changes.Add(update);
         return () => command.Complete(update);
     }
 
@@ -81,6 +72,7 @@ internal sealed partial class BatchState(
         {
             db.Subscriptions.Add(registration);
             current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount + 1 };
+            Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         }
 
         // A new registration, or one registering again before confirming, gets a (new) confirmation mail.
@@ -107,7 +99,8 @@ internal sealed partial class BatchState(
     public Action Unregister(UnregisterEmailCommand command)
     {
         var current = Current(command.Subject);
-        var existing = Find(IdOf(command.Subject), SubjectValidator.NormalizeEmail(command.Email));
+        var subjectId = IdOf(command.Subject);
+        var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
         {
             var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
@@ -115,6 +108,7 @@ internal sealed partial class BatchState(
         }
         db.Subscriptions.Remove(existing);
         current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount - 1 };
+        Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         return () => command.Complete(current);
     }
 
@@ -128,6 +122,7 @@ internal sealed partial class BatchState(
         db.SaveChanges(); // inside the batch's transaction: assigns the id later changes in this batch need
         _createdIds[command.Subject] = entity.Id;
         var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, window.Trim(command.Content), 0, null, 0, entity.Id);
+        Changes.Add(new SubjectCreated(snapshot));
         return () => command.Complete(snapshot);
     }
 
@@ -145,19 +140,17 @@ internal sealed partial class BatchState(
         db.Subscriptions.Where(s => s.SubjectId == subjectId).ExecuteDelete();
         db.Subjects.Where(s => s.Id == subjectId).ExecuteDelete();
 
-        // Updates accepted earlier in this batch still fan out: they were acknowledged before the deletion.
-        _lastAppended.Remove(subjectId);
+        // Updates accepted earlier in this batch stay on the change stream before the deletion: they were acknowledged.
         _createdIds.Remove(command.Subject);
         _deleted.Add(command.Subject);
         _snapshots.Remove(command.Subject);
+        Changes.Add(new SubjectDeleted(command.Subject, subjectId));
         return () => command.Complete(last);
     }
 
-    /// <summary>Writes what EF Core tracks and each touched subject's newest sequence, then commits: one disk flush.</summary>
+    /// <summary>Writes what EF Core tracks, then commits: one disk flush.</summary>
     public void Commit()
     {
-        foreach (var (subjectId, last) in _lastAppended)
-            appender.TouchSubject(_transaction, subjectId, last.Sequence, last.Timestamp);
         db.ChangeTracker.DetectChanges();
         if (db.ChangeTracker.HasChanges())
             db.SaveChanges(acceptAllChangesOnSuccess: true);

@@ -11,15 +11,15 @@ namespace MessageQueue.Gateway.Storage;
 /// <summary>
 /// The single writer of the store. Changes from every door queue here; whatever has queued while the previous
 /// commit was flushing is committed together in one transaction (group commit), so concurrent updates share one
-/// disk flush. After the commit it refreshes the catalog, hands new updates to the fan-out in sequence order and
-/// only then completes the callers.
+/// disk flush. After the commit it hands the batch's changes, in commit order, first to the catalog and then to the
+/// change stream, and only then completes the callers.
 /// </summary>
 internal sealed partial class StoreWriter(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
     SubjectCatalog catalog,
     SubjectValidator validator,
     ContentWindow window,
-    IUpdateFanout fanout,
+    IChangeFanout fanout,
     OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<StoreOptions> options,
@@ -41,6 +41,9 @@ internal sealed partial class StoreWriter(
 
     /// <summary>Why the last write failed with a storage error (disk full, read-only, I/O); null once a write succeeded (readiness).</summary>
     public string? LastWriteFailure => _lastWriteFailure;
+
+    /// <summary>Changes waiting for a commit.</summary>
+    public int QueuedChanges => _queue.Reader.Count;
 
     /// <summary>Queues a change; refuses at once when the queue is full rather than letting callers pile up.</summary>
     public Task<SubjectResult<T>> Submit<T>(StoreCommand<T> command)
@@ -219,13 +222,17 @@ internal sealed partial class StoreWriter(
     {
         try
         {
-            foreach (var name in committed.Deleted)
-                subjectIds.Remove(name);
-            foreach (var (name, id) in committed.Created)
-                subjectIds[name] = id;
-            catalog.Apply(committed.Deleted, committed.Snapshots);
-            foreach (var update in committed.Updates)
-                fanout.Publish(update);
+            // The catalog first, whole: a caller answered next, or a sink reading it, sees the batch committed.
+            foreach (var change in committed.Changes)
+            {
+                if (change is SubjectCreated created)
+                    subjectIds[created.Subject] = created.SubjectId;
+                else if (change is SubjectDeleted deleted)
+                    subjectIds.Remove(deleted.Subject);
+                catalog.Apply(change);
+            }
+            foreach (var change in committed.Changes)
+                fanout.Publish(change);
             if (committed.RecordedNotifications)
                 outboxSignal.Notify();
         }

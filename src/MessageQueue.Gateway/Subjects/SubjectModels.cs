@@ -8,7 +8,7 @@ public enum Door
     Hub,
 }
 
-/// <summary>An accepted, durable update as every door sees it.</summary>
+/// <summary>An accepted, durable update as every door sees it; on the change stream, the change that appended it.</summary>
 /// <param name="Subject">The subject name.</param>
 /// <param name="Sequence">Per-subject sequence number, starting at 1.</param>
 /// <param name="Text">The text this update appended.</param>
@@ -17,6 +17,7 @@ public enum Door
 /// <param name="Door">Where it came in.</param>
 /// <param name="SubjectId">The subject's store id, which tells a subject from an earlier one of the same name.</param>
 public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door, int SubjectId)
+    : SubjectChange(Subject, SubjectId)
 {
     public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Door);
 }

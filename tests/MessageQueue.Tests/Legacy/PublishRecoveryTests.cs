@@ -92,21 +92,21 @@ public sealed class PublishRecoveryTests
     }
 
     /// <summary>The real sink, but throwing while the switch is on, before the sink sees the update.</summary>
-    private sealed class FaultySink(IUpdateSink inner, FaultSwitch fault) : IUpdateSink
+    private sealed class FaultySink(IChangeSink inner, FaultSwitch fault) : IChangeSink
     {
         public string Name => inner.Name;
 
-        public ValueTask DeliverAsync(SubjectUpdate update, CancellationToken cancellationToken) =>
+        public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken) =>
 #pragma warning disable CA2201 // the exception a sink met under memory pressure, reproduced on purpose
-            fault.Failing ? throw new OutOfMemoryException("Injected by the test.") : inner.DeliverAsync(update, cancellationToken);
+            fault.Failing ? throw new OutOfMemoryException("Injected by the test.") : inner.DeliverAsync(change, cancellationToken);
 #pragma warning restore CA2201
 
         /// <summary>Registers the sink <typeparamref name="TSink"/> wrapped in a fault injector, in its place among the sinks.</summary>
         public static void Around<TSink>(IServiceCollection services, FaultSwitch fault)
-            where TSink : class, IUpdateSink
+            where TSink : class, IChangeSink
         {
-            var index = services.IndexOf(services.Single(d => d.ServiceType == typeof(IUpdateSink) && d.ImplementationType == typeof(TSink)));
-            services[index] = ServiceDescriptor.Singleton<IUpdateSink>(sp => new FaultySink(ActivatorUtilities.CreateInstance<TSink>(sp), fault));
+            var index = services.IndexOf(services.Single(d => d.ServiceType == typeof(IChangeSink) && d.ImplementationType == typeof(TSink)));
+            services[index] = ServiceDescriptor.Singleton<IChangeSink>(sp => new FaultySink(ActivatorUtilities.CreateInstance<TSink>(sp), fault));
         }
     }
 }

@@ -52,5 +52,5 @@ public sealed class CorrelationTests
     }
 
     private static List<string?> FannedOut(CapturedLogs logs, string id) =>
-        [.. logs.Entries.Where(e => e.Category.EndsWith(".LocalUpdateFanout", StringComparison.Ordinal) && e.Field("UpdateId") == id).Select(e => e.Field("Sink"))];
+        [.. logs.Entries.Where(e => e.Category.EndsWith(".LocalChangeFanout", StringComparison.Ordinal) && e.Field("UpdateId") == id).Select(e => e.Field("Sink"))];
 }

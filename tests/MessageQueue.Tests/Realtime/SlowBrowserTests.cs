@@ -17,9 +17,9 @@ public sealed class SlowBrowserTests
         // Far longer than the test's own timeouts: if one stalled send held up the group, the reader would time out.
         using var gateway = SmallWindowGateway(sendTimeoutSeconds: 120);
         await using var reading = await HubPeer.ConnectAsync(gateway.HttpAddress);
-        var (name, stalled, presence) = await StallOneBrowserWhileUpdatesFlowAsync(gateway, reading);
+        var (_, subjectId, stalled, presence) = await StallOneBrowserWhileUpdatesFlowAsync(gateway, reading);
         using var _ = stalled;
-        Assert.Equal(2, presence.CountMembers(name)); // the stalled browser was there all along
+        Assert.Equal(2, presence.CountMembers(subjectId)); // the stalled browser was there all along
     }
 
     [Fact]
@@ -27,9 +27,9 @@ public sealed class SlowBrowserTests
     {
         using var gateway = SmallWindowGateway(sendTimeoutSeconds: 1);
         await using var reading = await HubPeer.ConnectAsync(gateway.HttpAddress);
-        var (name, stalled, presence) = await StallOneBrowserWhileUpdatesFlowAsync(gateway, reading);
+        var (name, subjectId, stalled, presence) = await StallOneBrowserWhileUpdatesFlowAsync(gateway, reading);
         using var _ = stalled;
-        await Poll.UntilAsync(() => presence.CountMembers(name) == 1, () => "The stalled browser was never disconnected.");
+        await Poll.UntilAsync(() => presence.CountMembers(subjectId) == 1, () => "The stalled browser was never disconnected.");
         Assert.Equal(1, presence.Connections);
         var after = await reading.PostAsync(name, "still served");
         Assert.Equal(after.Sequence, (await reading.NextUpdateAsync()).Sequence);
@@ -44,17 +44,17 @@ public sealed class SlowBrowserTests
     /// Each update reaches a reading browser and a SUB socket before the next is posted, while a stalled browser's
     /// window filled after the first few.
     /// </summary>
-    private static async Task<(string Name, StalledBrowser Stalled, BrowserPresence Presence)> StallOneBrowserWhileUpdatesFlowAsync(GatewayFactory gateway, HubPeer reading)
+    private static async Task<(string Name, int SubjectId, StalledBrowser Stalled, BrowserPresence Presence)> StallOneBrowserWhileUpdatesFlowAsync(GatewayFactory gateway, HubPeer reading)
     {
         using var http = gateway.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(http);
         var stalled = await ConnectStalledAsync(gateway, name);
-        await reading.SubscribeAsync(name);
+        var subjectId = (await reading.SubscribeAsync(name)).SubjectId;
         using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
         using var subscriber = new LegacySubscriber(gateway.Zmq.PublishEndpoint, name);
         subscriber.WaitUntilJoined(peer, name);
         var presence = gateway.Services.GetRequiredService<BrowserPresence>();
-        Assert.Equal(2, presence.CountMembers(name));
+        Assert.Equal(2, presence.CountMembers(subjectId));
 
         var text = new string('x', 8 * 1024);
         long last = 0;
@@ -69,7 +69,7 @@ public sealed class SlowBrowserTests
             Assert.True(update.Sequence > last);
             last = update.Sequence;
         }
-        return (name, stalled, presence);
+        return (name, subjectId, stalled, presence);
     }
 
     private static UpdateResourceProbe Probe(Gateway.Api.UpdateResource u) => new(u.Sequence, u.Text);

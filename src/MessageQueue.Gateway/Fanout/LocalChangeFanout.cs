@@ -7,35 +7,36 @@ using Microsoft.Extensions.Options;
 namespace MessageQueue.Gateway.Fanout;
 
 /// <summary>
-/// Delivers each update to every sink of this process. Every sink has its own bounded queue and delivery loop,
+/// Delivers each change to every sink of this process. Every sink has its own bounded queue and delivery loop,
 /// so a slow or failing sink never delays the others or the publisher; a sink that falls a whole queue behind
-/// loses its oldest pending updates, and that is logged. Each delivery's time since publication is measured per sink.
+/// loses its oldest pending changes, and that is logged. Each delivery's time since publication is measured per sink.
 /// A sink that throws on an update (out of memory while encoding, say) has not lost it: its loop reads that update and
 /// the subject's later ones back from the store and hands them on in order, retrying with a backoff until the sink
-/// takes them; meanwhile the sink is reported as recovering (readiness is degraded).
+/// takes them; meanwhile the sink is reported as recovering (readiness is degraded). Once a subject is deleted its
+/// updates are gone from the store too: what a sink still had to recover of it is given up.
 /// </summary>
-internal sealed partial class LocalUpdateFanout(
-    IEnumerable<IUpdateSink> sinks,
+internal sealed partial class LocalChangeFanout(
+    IEnumerable<IChangeSink> sinks,
     StoredUpdates stored,
     IOptions<FanoutOptions> options,
     GatewayMetrics metrics,
     BacklogMetrics backlog,
-    ILogger<LocalUpdateFanout> logger) : IUpdateFanout, IHostedService
+    ILogger<LocalChangeFanout> logger) : IChangeFanout, IHostedService
 {
     private readonly SinkQueue[] _queues = [.. sinks.Select(sink => new SinkQueue(sink, options.Value.QueueCapacity, dropped =>
     {
         metrics.Dropped(GatewayMetrics.SinkTag(sink.Name));
-        Log.SinkOverflow(logger, sink.Name, dropped.Update.Subject, dropped.Update.Sequence, Id(dropped.Update));
+        Log.SinkOverflow(logger, sink.Name, dropped.Change.Subject, Describe(dropped.Change));
     }))];
 
     /// <summary>The sinks still to take updates they failed on, with how many subjects each has such updates on.</summary>
     public IEnumerable<(string Sink, int Subjects)> Recovering =>
         _queues.Where(q => q.Recovery.PendingSubjects > 0).Select(q => (q.Sink.Name, q.Recovery.PendingSubjects));
 
-    public void Publish(SubjectUpdate update)
+    public void Publish(SubjectChange change)
     {
-        // One timestamp for every sink: the queues hold it beside the update, no allocation per update.
-        var published = new Published(update, Stopwatch.GetTimestamp());
+        // One timestamp for every sink: the queues hold it beside the change, no allocation per change.
+        var published = new Published(change, Stopwatch.GetTimestamp());
         foreach (var queue in _queues)
             queue.Channel.Writer.TryWrite(published);
     }
@@ -81,20 +82,24 @@ internal sealed partial class LocalUpdateFanout(
 
             while (reader.TryRead(out var published))
             {
-                var (update, publishedAt) = published;
-                if (recovery.Covers(update))
+                var (change, publishedAt) = published;
+                if (change is SubjectUpdate covered && recovery.Covers(covered))
                     continue;
+                if (change is SubjectDeleted deleted && recovery.Forget(deleted.SubjectId))
+                    Log.RecoveryEnded(logger, queue.Sink.Name, deleted.Subject);
                 try
                 {
-                    await queue.Sink.DeliverAsync(update, CancellationToken.None);
+                    await queue.Sink.DeliverAsync(change, CancellationToken.None);
                     metrics.FannedOut(queue.Tag, publishedAt);
-                    Log.Delivered(logger, Id(update), queue.Sink.Name);
+                    if (change is SubjectUpdate delivered)
+                        Log.Delivered(logger, new UpdateId(delivered.SubjectId, delivered.Sequence), queue.Sink.Name);
                 }
                 catch (Exception ex)
                 {
                     metrics.SinkFailed(queue.Tag);
-                    Log.SinkFailed(logger, queue.Sink.Name, update.Subject, update.Sequence, Id(update), ex);
-                    recovery.Missed(update.SubjectId, update.Subject, update.Sequence, sinkRefused: true);
+                    Log.SinkFailed(logger, queue.Sink.Name, change.Subject, Describe(change), ex);
+                    if (change is SubjectUpdate update)
+                        recovery.Missed(update.SubjectId, update.Subject, update.Sequence, sinkRefused: true);
                 }
             }
         }
@@ -139,14 +144,19 @@ internal sealed partial class LocalUpdateFanout(
         }
     }
 
-    private static UpdateId Id(SubjectUpdate update) => new(update.SubjectId, update.Sequence);
-
-    /// <summary>An update and when it was published (a <see cref="Stopwatch"/> timestamp).</summary>
-    private readonly record struct Published(SubjectUpdate Update, long At);
-
-    private sealed class SinkQueue(IUpdateSink sink, int capacity, Action<Published> onDropped)
+    /// <summary>For logs: an update's id, or what became of the subject.</summary>
+    private static string Describe(SubjectChange change) => change switch
     {
-        public IUpdateSink Sink { get; } = sink;
+        SubjectUpdate update => new UpdateId(update.SubjectId, update.Sequence).ToString(),
+        _ => $"{change.GetType().Name} {change.SubjectId}",
+    };
+
+    /// <summary>A change and when it was published (a <see cref="Stopwatch"/> timestamp).</summary>
+    private readonly record struct Published(SubjectChange Change, long At);
+
+    private sealed class SinkQueue(IChangeSink sink, int capacity, Action<Published> onDropped)
+    {
+        public IChangeSink Sink { get; } = sink;
 
         public KeyValuePair<string, object?> Tag { get; } = GatewayMetrics.SinkTag(sink.Name);
 
@@ -161,14 +171,17 @@ internal sealed partial class LocalUpdateFanout(
 
     private static partial class Log
     {
-        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; its oldest pending update {Subject}#{Sequence} ({UpdateId}) was dropped")]
-        public static partial void SinkOverflow(ILogger logger, string sink, string subject, long sequence, UpdateId updateId);
+        [LoggerMessage(2000, LogLevel.Warning, "Sink {Sink} is a full queue behind; its oldest pending change on {Subject} ({Change}) was dropped")]
+        public static partial void SinkOverflow(ILogger logger, string sink, string subject, string change);
 
-        [LoggerMessage(2001, LogLevel.Error, "Sink {Sink} failed to deliver update {Subject}#{Sequence} ({UpdateId})")]
-        public static partial void SinkFailed(ILogger logger, string sink, string subject, long sequence, UpdateId updateId, Exception exception);
+        [LoggerMessage(2001, LogLevel.Error, "Sink {Sink} failed to deliver a change on {Subject} ({Change})")]
+        public static partial void SinkFailed(ILogger logger, string sink, string subject, string change, Exception exception);
 
         [LoggerMessage(2002, LogLevel.Debug, "Update {UpdateId} handed on by sink {Sink}")]
         public static partial void Delivered(ILogger logger, UpdateId updateId, string sink);
+
+        [LoggerMessage(2013, LogLevel.Warning, "Sink {Sink} still had updates of {Subject} to take from the store when it was deleted; they are gone with it")]
+        public static partial void RecoveryEnded(ILogger logger, string sink, string subject);
 
         [LoggerMessage(2010, LogLevel.Information, "Sink {Sink} took from the store the updates of {Subject} it had missed, #{From} to #{To}")]
         public static partial void Recovered(ILogger logger, string sink, string subject, long from, long to);
