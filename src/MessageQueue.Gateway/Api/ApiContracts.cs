@@ -63,10 +63,10 @@ public sealed record SubjectDetails(string Name, string Content, long LastSequen
 /// <param name="Sequence">Its per-subject sequence number, from 1; also its id on the event stream.</param>
 /// <param name="Text">The text it appended.</param>
 /// <param name="Timestamp">When the gateway accepted it.</param>
-/// <param name="Door">Where it came in: zmq, rest or hub.</param>
-public sealed record UpdateResource(string Subject, long Sequence, string Text, DateTimeOffset Timestamp, Door Door)
+/// <param name="Door">Where it came in: zmq, rest or hub (or, later, an ingest source such as zmq-ingest:telemetry).</param>
+public sealed record UpdateResource(string Subject, long Sequence, string Text, DateTimeOffset Timestamp, string Door)
 {
-    internal static UpdateResource From(string subject, UpdateEntry u) => new(subject, u.Sequence, u.Text, u.Timestamp, u.Door);
+    internal static UpdateResource From(string subject, UpdateEntry u) => new(subject, u.Sequence, u.Text, u.Timestamp, u.Origin);
 }
 
 /// <summary>A page of a subject's history, oldest first.</summary>

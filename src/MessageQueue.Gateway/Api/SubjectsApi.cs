@@ -112,14 +112,17 @@ public static class SubjectsApi
     /// <summary>Appends an update to a subject.</summary>
     /// <remarks>
     /// Answers once the update is stored. It is then published exactly as a legacy "3" would be: on the ZeroMQ PUB
-    /// socket as "&lt;subject&gt; &lt;whole content&gt;", on the subject's event streams, and to every other door.
+    /// socket as "&lt;subject&gt; &lt;content&gt;", on the subject's event streams, and to every other door.
+    /// Send an Idempotency-Key header to retry safely: a post repeating a key already stored on the subject stores
+    /// nothing and answers with the update stored under that key.
     /// </remarks>
     /// <param name="subject">The subject's name.</param>
-    /// <response code="201">Stored; Location is the update's URL.</response>
+    /// <param name="idempotencyKey">Optional: up to 128 visible ASCII characters that name this update for retries.</param>
+    /// <response code="201">Stored (or stored before under the same Idempotency-Key); Location is the update's URL.</response>
     internal static async Task<Results<Created<UpdateResource>, ProblemHttpResult>> PostUpdate(
-        string subject, PostUpdateRequest request, SubjectService subjects, DoorTelemetry telemetry)
+        string subject, PostUpdateRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, SubjectService subjects, DoorTelemetry telemetry)
     {
-        var result = await subjects.PostUpdateAsync(subject, request.Text, Door.Rest);
+        var result = await subjects.PostUpdateAsync(subject, request.Text, Origins.Rest, idempotencyKey);
         if (result.Value is not { } update)
             return ApiProblems.From(result.Error!);
         telemetry.Accepted(update);

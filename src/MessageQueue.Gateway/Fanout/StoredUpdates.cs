@@ -34,7 +34,7 @@ internal sealed class StoredUpdates(
         await foreach (var entry in EntriesAsync(subject, afterSequence, state.LastSequence, cancellationToken))
         {
             content = window.Append(content, entry.Text);
-            yield return new SubjectUpdate(subject, entry.Sequence, entry.Text, content, entry.Timestamp, entry.Door, subjectId);
+            yield return new SubjectUpdate(subject, entry.Sequence, entry.Text, content, entry.Timestamp, entry.Origin, subjectId);
         }
     }
 

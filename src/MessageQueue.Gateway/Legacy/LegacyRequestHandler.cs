@@ -90,7 +90,7 @@ internal sealed class LegacyRequestHandler(SubjectService subjects, DoorTelemetr
 
     private async Task<byte[]> AddContentAsync(LegacyRequest request)
     {
-        var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Door.Zmq).ConfigureAwait(false);
+        var result = await subjects.PostUpdateAsync(request.Subject, request.UpdateMessage, Origins.Zmq).ConfigureAwait(false);
         telemetry.Request(Door.Zmq, result);
         if (result.Value is { } update)
             telemetry.Accepted(update);

@@ -16,8 +16,8 @@ public sealed partial class DoorTelemetry(GatewayMetrics metrics, ILogger<DoorTe
     /// <summary>An update a door got stored: counts it and logs its id (the request itself is counted as any other).</summary>
     public void Accepted(SubjectUpdate update)
     {
-        metrics.Accepted(update.Door);
-        Log.Accepted(logger, new UpdateId(update.SubjectId, update.Sequence), update.Subject, update.Sequence, update.Door);
+        metrics.Accepted(update.Origin);
+        Log.Accepted(logger, new UpdateId(update.SubjectId, update.Sequence), update.Subject, update.Sequence, update.Origin);
     }
 
     /// <summary>A refusal is the caller's mistake, except when the store could not take the change.</summary>
@@ -31,6 +31,6 @@ public sealed partial class DoorTelemetry(GatewayMetrics metrics, ILogger<DoorTe
     private static partial class Log
     {
         [LoggerMessage(7000, LogLevel.Debug, "Update {UpdateId} ({Subject}#{Sequence}) accepted at the {Door} door")]
-        public static partial void Accepted(ILogger logger, UpdateId updateId, string subject, long sequence, Door door);
+        public static partial void Accepted(ILogger logger, UpdateId updateId, string subject, long sequence, string door);
     }
 }

@@ -73,7 +73,7 @@ public sealed class GatewayMetrics
 
     public void Request(Door door, RequestOutcome outcome) => _requests.Add(1, DoorTags[(int)door], OutcomeTags[(int)outcome]);
 
-    public void Accepted(Door door) => _accepted.Add(1, DoorTags[(int)door]);
+    public void Accepted(string origin) => _accepted.Add(1, Tag("door", origin));
 
     /// <summary>A sink handed on an update published at <paramref name="publishedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public void FannedOut(in KeyValuePair<string, object?> sinkTag, long publishedAt) =>

@@ -106,7 +106,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     [RequiresPolicy(ApiPolicies.Publish)]
     public async Task<UpdateResource> PostUpdate(string subject, string text)
     {
-        var update = (await _subjects.PostUpdateAsync(subject, text, Door.Hub)).ValueOrThrow();
+        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub)).ValueOrThrow();
         _telemetry.Accepted(update);
         return UpdateResource.From(update.Subject, update.ToEntry());
     }

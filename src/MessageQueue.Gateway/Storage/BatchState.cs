@@ -24,6 +24,7 @@ internal sealed partial class BatchState(
     private readonly OrderedDictionary<string, SubjectSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _createdIds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int SubjectId, string Key), SubjectUpdate> _keyed = [];
     private readonly IDbContextTransaction _transaction = db.Database.BeginTransaction();
 
     /// <summary>What this batch changes, in the order it changes it: the change stream's next entries.</summary>
@@ -39,10 +40,14 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        var sequence = appender.Append(_transaction, subjectId, command.Text, now, command.Door);
+        if (command.IdempotencyKey is { } key && FindRepeat(subjectId, key, current) is { } stored)
+            return () => command.Complete(stored);
+        var sequence = appender.Append(_transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey);
 
         // The legacy content rule, content = content + "\n" + text, within the content window.
-        var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Door, subjectId);
+        var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Origin, subjectId);
+        if (command.IdempotencyKey is { } newKey)
+            _keyed[(subjectId, newKey)] = update;
         if (current.EmailCount > 0)
         {
             // One outbox row whatever the number of addresses; the sender expands it.
@@ -168,6 +173,16 @@ internal sealed partial class BatchState(
         _snapshots.TryGetValue(name, out var staged) ? staged
         : catalog.TryGet(name, out var committed) ? committed
         : throw new InvalidOperationException($"Subject '{name}' is in the store but not in the catalog.");
+
+    /// <summary>The update stored on the subject under this key, in this batch or before; the content is the subject's now.</summary>
+    private SubjectUpdate? FindRepeat(int subjectId, string key, SubjectSnapshot current)
+    {
+        if (_keyed.TryGetValue((subjectId, key), out var staged))
+            return staged;
+        var stored = db.Updates.AsNoTracking().Where(u => u.SubjectId == subjectId && u.IdempotencyKey == key)
+            .Select(u => new { u.Sequence, u.Text, u.Timestamp, u.Origin }).FirstOrDefault();
+        return stored is null ? null : new SubjectUpdate(current.Name, stored.Sequence, stored.Text, current.Content, stored.Timestamp, stored.Origin, subjectId);
+    }
 
     /// <summary>The live registration, counting what this batch already added or removed.</summary>
     private SubscriptionEntity? Find(int subjectId, string normalizedEmail)

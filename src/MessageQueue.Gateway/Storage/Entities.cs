@@ -21,7 +21,12 @@ public sealed class UpdateEntity
     public long Sequence { get; set; }
     public required string Text { get; set; }
     public DateTimeOffset Timestamp { get; set; }
-    public Door Door { get; set; }
+
+    /// <summary>Where it came in (<see cref="Origins"/>).</summary>
+    public required string Origin { get; set; }
+
+    /// <summary>The client's key for this update, if it gave one: a repeat with the same key on the subject is stored once.</summary>
+    public string? IdempotencyKey { get; set; }
 }
 
 /// <summary>An email address registered on a subject.</summary>

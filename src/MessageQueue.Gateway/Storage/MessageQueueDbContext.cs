@@ -39,7 +39,9 @@ public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext
         {
             update.ToTable("Updates");
             update.HasIndex(u => new { u.SubjectId, u.Sequence }).IsUnique();
-            update.Property(u => u.Door).HasConversion<string>().HasMaxLength(16);
+            update.HasIndex(u => new { u.SubjectId, u.IdempotencyKey }).IsUnique();
+            update.Property(u => u.Origin).HasMaxLength(Origins.MaxLength);
+            update.Property(u => u.IdempotencyKey).HasMaxLength(Origins.MaxIdempotencyKeyLength);
             update.HasOne<SubjectEntity>().WithMany().HasForeignKey(u => u.SubjectId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -26,14 +26,14 @@ internal static class PreparedSql
     }
 
     /// <summary>Runs a prepared statement inside the batch's transaction with values in parameter order.</summary>
-    public static int Execute(DbCommand command, IDbContextTransaction transaction, params object[] values)
+    public static int Execute(DbCommand command, IDbContextTransaction transaction, params object?[] values)
     {
         Bind(command, transaction, values);
         return command.ExecuteNonQuery();
     }
 
     /// <summary>Runs a prepared statement that returns one value (RETURNING), inside the batch's transaction.</summary>
-    public static object? Scalar(DbCommand command, IDbContextTransaction transaction, params object[] values)
+    public static object? Scalar(DbCommand command, IDbContextTransaction transaction, params object?[] values)
     {
         Bind(command, transaction, values);
         return command.ExecuteScalar();
@@ -42,11 +42,11 @@ internal static class PreparedSql
     public static ValueConverter? Converter<TEntity>(MessageQueueDbContext db, string property) =>
         db.Model.FindEntityType(typeof(TEntity))!.FindProperty(property)!.GetTypeMapping().Converter;
 
-    private static void Bind(DbCommand command, IDbContextTransaction transaction, object[] values)
+    private static void Bind(DbCommand command, IDbContextTransaction transaction, object?[] values)
     {
         command.Transaction = transaction.GetDbTransaction();
         for (var i = 0; i < values.Length; i++)
-            command.Parameters[i].Value = values[i];
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 
     public static object ToProvider(this ValueConverter? converter, object value) => converter?.ConvertToProvider(value) ?? value;

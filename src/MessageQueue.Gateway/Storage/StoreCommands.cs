@@ -21,10 +21,13 @@ internal abstract class StoreCommand<T>(string subject) : StoreCommand(subject)
     public override void Fail(SubjectError error) => Complete(error);
 }
 
-internal sealed class AppendUpdateCommand(string subject, string text, Door door) : StoreCommand<SubjectUpdate>(subject)
+internal sealed class AppendUpdateCommand(string subject, string text, string origin, string? idempotencyKey) : StoreCommand<SubjectUpdate>(subject)
 {
     public string Text { get; } = text;
-    public Door Door { get; } = door;
+    public string Origin { get; } = origin;
+
+    /// <summary>When set, a repeat of an update already stored on the subject with this key completes with that one.</summary>
+    public string? IdempotencyKey { get; } = idempotencyKey;
 }
 
 internal sealed class RegisterEmailCommand(string subject, string email) : StoreCommand<EmailRegistration>(subject)

@@ -15,9 +15,9 @@ internal sealed class SubjectHistory(IDbContextFactory<MessageQueueDbContext> co
             join owner in db.Subjects on update.SubjectId equals owner.Id
             where owner.Name == subject && update.Sequence > afterSequence
             orderby update.Sequence
-            select new { update.Sequence, update.Text, update.Timestamp, update.Door })
+            select new { update.Sequence, update.Text, update.Timestamp, update.Origin })
             .Take(limit)
             .ToListAsync(cancellationToken);
-        return rows.ConvertAll(r => new UpdateEntry(r.Sequence, r.Text, r.Timestamp, r.Door));
+        return rows.ConvertAll(r => new UpdateEntry(r.Sequence, r.Text, r.Timestamp, r.Origin));
     }
 }

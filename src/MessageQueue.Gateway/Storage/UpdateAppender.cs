@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -18,7 +17,6 @@ internal sealed class UpdateAppender : IDisposable
     private readonly DbCommand _nextSequence;
     private readonly DbCommand _insert;
     private readonly ValueConverter? _timestamp;
-    private readonly ValueConverter? _door;
 
     public UpdateAppender(MessageQueueDbContext db)
     {
@@ -27,19 +25,18 @@ internal sealed class UpdateAppender : IDisposable
             "UPDATE Subjects SET LastSequence = LastSequence + 1, LastUpdatedAt = @timestamp WHERE Id = @subject RETURNING LastSequence",
             "@timestamp", "@subject");
         _insert = PreparedSql.Prepare(connection,
-            "INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) VALUES (@subject, @sequence, @text, @timestamp, @door)",
-            "@subject", "@sequence", "@text", "@timestamp", "@door");
+            "INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Origin, IdempotencyKey) VALUES (@subject, @sequence, @text, @timestamp, @origin, @key)",
+            "@subject", "@sequence", "@text", "@timestamp", "@origin", "@key");
 
         _timestamp = PreparedSql.Converter<UpdateEntity>(db, nameof(UpdateEntity.Timestamp));
-        _door = PreparedSql.Converter<UpdateEntity>(db, nameof(UpdateEntity.Door));
     }
 
     /// <summary>Stores an update as the subject's next one; returns its sequence number.</summary>
-    public long Append(IDbContextTransaction transaction, int subjectId, string text, DateTimeOffset timestamp, Door door)
+    public long Append(IDbContextTransaction transaction, int subjectId, string text, DateTimeOffset timestamp, string origin, string? idempotencyKey)
     {
         var storedTimestamp = _timestamp.ToProvider(timestamp);
         var sequence = Convert.ToInt64(PreparedSql.Scalar(_nextSequence, transaction, storedTimestamp, subjectId), CultureInfo.InvariantCulture);
-        PreparedSql.Execute(_insert, transaction, subjectId, sequence, text, storedTimestamp, _door.ToProvider(door));
+        PreparedSql.Execute(_insert, transaction, subjectId, sequence, text, storedTimestamp, origin, idempotencyKey);
         return sequence;
     }
 

@@ -1,6 +1,6 @@
 namespace MessageQueue.Gateway.Subjects;
 
-/// <summary>The way an operation entered the gateway; recorded with every update.</summary>
+/// <summary>The door a request came in by, for request counts (an update records its <see cref="Origins">origin</see>).</summary>
 public enum Door
 {
     Zmq,
@@ -14,12 +14,12 @@ public enum Door
 /// <param name="Text">The text this update appended.</param>
 /// <param name="Content">The subject's whole content after this update (what legacy subscribers receive).</param>
 /// <param name="Timestamp">When the gateway accepted it.</param>
-/// <param name="Door">Where it came in.</param>
+/// <param name="Origin">Where it came in (<see cref="Origins"/>).</param>
 /// <param name="SubjectId">The subject's store id, which tells a subject from an earlier one of the same name.</param>
-public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, Door Door, int SubjectId)
+public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, string Origin, int SubjectId)
     : SubjectChange(Subject, SubjectId)
 {
-    public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Door);
+    public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Origin);
 }
 
 /// <summary>A subject's current state.</summary>
@@ -32,7 +32,7 @@ public sealed record SubjectUpdate(string Subject, long Sequence, string Text, s
 public sealed record SubjectSnapshot(string Name, string Content, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Id);
 
 /// <summary>A stored update as history keeps it (the content it produced is not stored per update).</summary>
-public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Timestamp, Door Door);
+public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Timestamp, string Origin);
 
 /// <summary>A page of a subject's history, oldest first, with the subject's state when it was read.</summary>
 public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates);

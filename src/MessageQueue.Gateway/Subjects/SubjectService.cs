@@ -73,12 +73,18 @@ public sealed class SubjectService
             : _writer.Submit(new UnregisterEmailCommand(subject!, email!));
     }
 
-    /// <summary>Appends a line to a subject. Completes once the update is durable and handed to the fan-out.</summary>
-    public Task<SubjectResult<SubjectUpdate>> PostUpdateAsync(string? subject, string? text, Door door)
+    /// <summary>
+    /// Appends a line to a subject. Completes once the update is durable and handed to the change stream. With an
+    /// <paramref name="idempotencyKey"/>, a repeat of an update already stored on the subject under that key stores
+    /// nothing and completes with the stored one (its content is the subject's content now).
+    /// </summary>
+    /// <param name="origin">Where it came in (<see cref="Origins"/>).</param>
+    public Task<SubjectResult<SubjectUpdate>> PostUpdateAsync(string? subject, string? text, string origin, string? idempotencyKey = null)
     {
-        var error = CheckExisting(subject) ?? _validator.CheckUpdateText(text);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(origin.Length, Origins.MaxLength);
+        var error = CheckExisting(subject) ?? _validator.CheckUpdateText(text) ?? _validator.CheckIdempotencyKey(idempotencyKey);
         return error is not null ? Task.FromResult<SubjectResult<SubjectUpdate>>(error)
-            : _writer.Submit(new AppendUpdateCommand(subject!, text!, door));
+            : _writer.Submit(new AppendUpdateCommand(subject!, text!, origin, idempotencyKey));
     }
 
     /// <summary>Up to <paramref name="limit"/> stored updates after sequence number <paramref name="after"/>, oldest first.</summary>

@@ -127,6 +127,13 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
             ? TooLarge("content", $"A subject's initial content has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.")
             : null;
 
+    /// <summary>An idempotency key is optional; when given, 1 to 128 visible ASCII characters (no spaces).</summary>
+    public SubjectError? CheckIdempotencyKey(string? key) =>
+        key is null ? null
+        : key.Length is 0 or > Origins.MaxIdempotencyKeyLength || key.AsSpan().ContainsAnyExceptInRange('!', '~')
+            ? Invalid("idempotencyKey", $"An idempotency key has 1 to {Origins.MaxIdempotencyKeyLength} visible ASCII characters and no spaces.")
+            : null;
+
     public SubjectError? CheckSequence(long sequence) =>
         sequence < 1 ? Invalid("sequence", "A sequence number is 1 or more.") : null;
 

@@ -133,7 +133,7 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
         await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events");
 
         // An update of the deleted subject that the fan-out delivers only now, as it may under load.
-        var late = new SubjectUpdate(name, 3, "old 3", "", DateTimeOffset.UtcNow, Door.Rest, earlier.Id);
+        var late = new SubjectUpdate(name, 3, "old 3", "", DateTimeOffset.UtcNow, Origins.Rest, earlier.Id);
         await gateway.Services.GetRequiredService<LiveUpdateFeed>().DeliverAsync(late, CancellationToken.None);
         for (var i = 1; i <= 4; i++)
             await PostAsync(name, $"new {i}");

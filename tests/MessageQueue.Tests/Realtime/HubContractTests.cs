@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using MessageQueue.Gateway.Subjects;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -24,7 +23,7 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
         Assert.Empty(subscription.Updates);
 
         var posted = await alice.PostAsync(name, "second line");
-        Assert.Equal((name, 1L, "second line", Door.Hub), (posted.Subject, posted.Sequence, posted.Text, posted.Door));
+        Assert.Equal((name, 1L, "second line", "hub"), (posted.Subject, posted.Sequence, posted.Text, posted.Door));
         Assert.Equal(posted, await alice.NextUpdateAsync());
         Assert.Equal(posted, await bob.NextUpdateAsync());
     }
@@ -51,7 +50,7 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
         await Task.WhenAll(legacy, rest);
 
         var received = new List<long>();
-        var doors = new HashSet<Door>();
+        var doors = new HashSet<string>();
         for (var i = 0; i < 2 * PerDoor; i++)
         {
             var update = await browser.NextUpdateAsync();
@@ -59,7 +58,7 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
             doors.Add(update.Door);
         }
         Assert.Equal(Enumerable.Range(1, 2 * PerDoor).Select(i => (long)i), received);
-        Assert.Equal([Door.Zmq, Door.Rest], doors.Order());
+        Assert.Equal(["rest", "zmq"], doors.Order(StringComparer.Ordinal));
     }
 
     [Fact]

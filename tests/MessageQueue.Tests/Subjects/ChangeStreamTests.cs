@@ -32,10 +32,10 @@ public sealed class ChangeStreamTests
             // behind it and is committed together: three updates and the deletion of their subject.
             await holder.OpenAsync();
             using var locking = holder.BeginTransaction(deferred: false);
-            posts.Add(subjects.PostUpdateAsync(name, "alone", Door.Rest));
+            posts.Add(subjects.PostUpdateAsync(name, "alone", Origins.Rest));
             await Poll.UntilAsync(() => writer.QueuedChanges == 0, () => "The writer never took the first update.");
             for (var i = 1; i <= 3; i++)
-                posts.Add(subjects.PostUpdateAsync(name, $"deleted with it {i}", Door.Rest));
+                posts.Add(subjects.PostUpdateAsync(name, $"deleted with it {i}", Origins.Rest));
             deletion = subjects.DeleteSubjectAsync(name);
             locking.Rollback();
         }

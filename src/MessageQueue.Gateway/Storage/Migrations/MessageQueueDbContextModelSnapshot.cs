@@ -198,9 +198,13 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Door")
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
                         .IsRequired()
-                        .HasMaxLength(16)
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Sequence")
@@ -217,6 +221,9 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SubjectId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.HasIndex("SubjectId", "Sequence")
                         .IsUnique();

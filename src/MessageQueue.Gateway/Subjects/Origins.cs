@@ -1,0 +1,19 @@
+namespace MessageQueue.Gateway.Subjects;
+
+/// <summary>
+/// Where an update came in, stored with it and shown to clients as its <c>door</c>: one of the gateway's own doors,
+/// or (for updates that ZeroMQ ingest sources feed) a name of their own such as <c>zmq-ingest:telemetry</c>.
+/// </summary>
+public static class Origins
+{
+    /// <summary>The legacy ZeroMQ door (kept as "zmq": clients of the REST API and the dashboard know it so).</summary>
+    public const string Zmq = "zmq";
+    public const string Rest = "rest";
+    public const string Hub = "hub";
+
+    /// <summary>The longest origin the store keeps.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>The longest idempotency key the store keeps.</summary>
+    public const int MaxIdempotencyKeyLength = 128;
+}

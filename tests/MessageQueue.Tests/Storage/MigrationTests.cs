@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Json;
+using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Storage;
+using MessageQueue.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace MessageQueue.Tests.Storage;
+
+/// <summary>A store written by an earlier version opens in this one with everything it held.</summary>
+public sealed class MigrationTests
+{
+    /// <summary>The last migration of the version before origins and idempotency keys.</summary>
+    private const string BeforeOrigins = "20261125132649_EmailOutbox";
+
+    [Fact]
+    public async Task AStoreFromBeforeOriginsKeepsItsHistoryWithEachUpdatesDoorAndNumbersOnFromIt()
+    {
+        using var data = new TempDirectory();
+        var connectionString = $"Data Source={Path.Combine(data.Path, "messagequeue.db")}";
+        await using (var db = new MessageQueueDbContext(new DbContextOptionsBuilder<MessageQueueDbContext>().UseSqlite(connectionString).Options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync(BeforeOrigins);
+            // Rows as that version wrote them: the door enum's names, the subject row's counter at the newest update.
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO Subjects (Name, InitialContent, LastSequence, CreatedAt) VALUES ('Legacy', 'first line', 3, '2026-11-30 10:00:00+00:00');
+                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 1, 'from zmq', '2026-11-30 10:00:01+00:00', 'Zmq' FROM Subjects WHERE Name = 'Legacy';
+                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 2, 'from rest', '2026-11-30 10:00:02+00:00', 'Rest' FROM Subjects WHERE Name = 'Legacy';
+                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 3, 'from hub', '2026-11-30 10:00:03+00:00', 'Hub' FROM Subjects WHERE Name = 'Legacy';
+                """);
+        }
+        SqliteConnection.ClearAllPools();
+
+        using var gateway = new GatewayFactory(data.Path);
+        using var http = gateway.CreateClient();
+        var posted = await http.PostAsJsonAsync("/api/subjects/Legacy/updates", new { text = "after the upgrade" });
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+
+        var history = await http.GetFromJsonAsync<HistoryPageResource>("/api/subjects/Legacy/updates?limit=10", HubPeerJson.Options);
+        Assert.Equal(
+            [(1L, "from zmq", "zmq"), (2L, "from rest", "rest"), (3L, "from hub", "hub"), (4L, "after the upgrade", "rest")],
+            history!.Updates.Select(u => (u.Sequence, u.Text, u.Door)));
+        var subject = await ApiAssert.Json(await http.GetAsync("/api/subjects/Legacy"), HttpStatusCode.OK);
+        Assert.Equal("first line\nfrom zmq\nfrom rest\nfrom hub\nafter the upgrade", subject.GetProperty("content").GetString());
+    }
+}
