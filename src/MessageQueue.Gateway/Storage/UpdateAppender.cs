@@ -22,10 +22,15 @@ internal sealed class UpdateAppender : IDisposable
     {
         var connection = db.Database.GetDbConnection();
         _nextSequence = PreparedSql.Prepare(connection,
-            "UPDATE Subjects SET LastSequence = LastSequence + 1, LastUpdatedAt = @timestamp WHERE Id = @subject RETURNING LastSequence",
+            """
+            UPDATE "Subjects" SET "LastSequence" = "LastSequence" + 1, "LastUpdatedAt" = @timestamp WHERE "Id" = @subject RETURNING "LastSequence"
+            """,
             "@timestamp", "@subject");
         _insert = PreparedSql.Prepare(connection,
-            "INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Origin, IdempotencyKey) VALUES (@subject, @sequence, @text, @timestamp, @origin, @key)",
+            """
+            INSERT INTO "Updates" ("SubjectId", "Sequence", "Text", "Timestamp", "Origin", "IdempotencyKey")
+            VALUES (@subject, @sequence, @text, @timestamp, @origin, @key)
+            """,
             "@subject", "@sequence", "@text", "@timestamp", "@origin", "@key");
 
         _timestamp = PreparedSql.Converter<UpdateEntity>(db, nameof(UpdateEntity.Timestamp));

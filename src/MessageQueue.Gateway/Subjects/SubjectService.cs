@@ -5,21 +5,19 @@ using MessageQueue.Gateway.Storage;
 namespace MessageQueue.Gateway.Subjects;
 
 /// <summary>
-/// The application service every door calls: validation, then reads from the catalog or the history, or changes
-/// through the store writer. Doors only decode their input, call this and encode the result.
+/// The application service every door calls: validation, then reads from the catalog (the store's cache) or the
+/// store's history, or changes through the store. Doors only decode their input, call this and encode the result.
 /// </summary>
 public sealed class SubjectService
 {
     private readonly SubjectCatalog _catalog;
-    private readonly StoreWriter _writer;
-    private readonly SubjectHistory _history;
+    private readonly ISubjectStore _store;
     private readonly SubjectValidator _validator;
 
-    internal SubjectService(SubjectCatalog catalog, StoreWriter writer, SubjectHistory history, SubjectValidator validator)
+    internal SubjectService(SubjectCatalog catalog, ISubjectStore store, SubjectValidator validator)
     {
         _catalog = catalog;
-        _writer = writer;
-        _history = history;
+        _store = store;
         _validator = validator;
     }
 
@@ -39,7 +37,7 @@ public sealed class SubjectService
     {
         var error = _validator.CheckNewName(name, _catalog.Names) ?? _validator.CheckInitialContent(content);
         return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
-            : _writer.Submit(new CreateSubjectCommand(name!, content ?? ""));
+            : _store.CreateSubjectAsync(name!, content ?? "");
     }
 
     /// <summary>Deletes a subject with its history and registrations; completes with its last state.</summary>
@@ -47,7 +45,7 @@ public sealed class SubjectService
     {
         var error = CheckExisting(subject);
         return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
-            : _writer.Submit(new DeleteSubjectCommand(subject!));
+            : _store.DeleteSubjectAsync(subject!);
     }
 
     /// <summary>Registers an email on a subject (again is harmless: the result says whether it is new).</summary>
@@ -55,7 +53,7 @@ public sealed class SubjectService
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
         return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
-            : _writer.Submit(new RegisterEmailCommand(subject!, email!));
+            : _store.RegisterEmailAsync(subject!, email!);
     }
 
     /// <summary>Confirms a registration (double opt-in): from then on the address receives the subject's updates.</summary>
@@ -63,14 +61,14 @@ public sealed class SubjectService
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
         return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
-            : _writer.Submit(new ConfirmEmailCommand(subject!, email!));
+            : _store.ConfirmEmailAsync(subject!, email!);
     }
 
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string? subject, string? email)
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
         return error is not null ? Task.FromResult<SubjectResult<SubjectSnapshot>>(error)
-            : _writer.Submit(new UnregisterEmailCommand(subject!, email!));
+            : _store.UnregisterEmailAsync(subject!, email!);
     }
 
     /// <summary>
@@ -84,7 +82,7 @@ public sealed class SubjectService
         ArgumentOutOfRangeException.ThrowIfGreaterThan(origin.Length, Origins.MaxLength);
         var error = CheckExisting(subject) ?? _validator.CheckUpdateText(text) ?? _validator.CheckIdempotencyKey(idempotencyKey);
         return error is not null ? Task.FromResult<SubjectResult<SubjectUpdate>>(error)
-            : _writer.Submit(new AppendUpdateCommand(subject!, text!, origin, idempotencyKey));
+            : _store.AppendUpdateAsync(subject!, text!, origin, idempotencyKey);
     }
 
     /// <summary>Up to <paramref name="limit"/> stored updates after sequence number <paramref name="after"/>, oldest first.</summary>
@@ -92,7 +90,7 @@ public sealed class SubjectService
     {
         if ((CheckExisting(subject) ?? _validator.CheckPage(after, limit)) is { } error)
             return error;
-        var updates = await _history.ReadAsync(subject!, after, limit, cancellationToken).ConfigureAwait(false);
+        var updates = await _store.ReadUpdatesAsync(subject!, after, limit, cancellationToken).ConfigureAwait(false);
 
         // The state is read after the page, so its last sequence number is never behind the page.
         return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
@@ -122,7 +120,7 @@ public sealed class SubjectService
         var gap = after > last || last - after > maxUpdates;
         var from = gap ? Math.Max(0, last - maxUpdates) : after;
         var updates = from < last
-            ? await _history.ReadAsync(subject!, from, (int)(last - from), cancellationToken).ConfigureAwait(false)
+            ? await _store.ReadUpdatesAsync(subject!, from, (int)(last - from), cancellationToken).ConfigureAwait(false)
             : [];
 
         // Updates are up to 32 KiB each: a thousand would make one answer of tens of megabytes. Keep the newest that fit.
@@ -143,7 +141,7 @@ public sealed class SubjectService
     {
         if ((CheckExisting(subject) ?? _validator.CheckSequence(sequence)) is { } error)
             return error;
-        var found = await _history.ReadAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
+        var found = await _store.ReadUpdatesAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
         return found is [var update] && update.Sequence == sequence
             ? update
             : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{Echo.Of(subject)}' has no update {sequence}.", "sequence");

@@ -15,10 +15,10 @@ public static class SubjectsExtensions
         builder.Services.AddSingleton(sp => new ContentWindow(sp.GetRequiredService<IOptions<SubjectOptions>>().Value.MaxContentBytes));
         builder.Services.AddSingleton<SubjectCatalog>();
         builder.Services.AddSingleton<SubjectHistory>();
+        builder.Services.AddSingleton<ISubjectStore, SubjectStore>();
         builder.Services.AddSingleton(sp => new SubjectService(
             sp.GetRequiredService<SubjectCatalog>(),
-            sp.GetRequiredService<StoreWriter>(),
-            sp.GetRequiredService<SubjectHistory>(),
+            sp.GetRequiredService<ISubjectStore>(),
             sp.GetRequiredService<SubjectValidator>()));
         return builder;
     }

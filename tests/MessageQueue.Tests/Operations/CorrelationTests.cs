@@ -30,7 +30,7 @@ public sealed class CorrelationTests
         var door = Assert.Single(logs.Entries, e => e.Category.EndsWith(".DoorTelemetry", StringComparison.Ordinal)
             && e.Field("Subject") == name && e.Field("Sequence") == "2");
         Assert.Equal(LogLevel.Debug, door.Level);
-        Assert.Equal("Zmq", door.Field("Door"));
+        Assert.Equal("zmq", door.Field("Door"));
         var id = door.Field("UpdateId")!;
         Assert.Matches(@"^\d+-2$", id);
         Assert.Contains(id, door.Message, StringComparison.Ordinal);

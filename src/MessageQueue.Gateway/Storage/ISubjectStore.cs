@@ -1,0 +1,56 @@
+using MessageQueue.Gateway.Subjects;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>
+/// The store behind <see cref="SubjectService"/>: the truth about subjects, their history and registrations.
+/// <list type="bullet">
+/// <item>Each change is atomic: all of it is stored or none, and its task completes only once it is durable.</item>
+/// <item>Per subject, the store numbers updates itself, gap-free from 1, in commit order; a repeat of an idempotency
+/// key already stored on the subject stores nothing and completes with the stored update.</item>
+/// <item>Once committed, a commit's changes go first to the <see cref="SubjectCatalog"/> and then to the change
+/// stream, in commit order, before any of its callers is answered; so a caller that reads after its answer sees its
+/// change, and every door sees a subject's changes in the same order.</item>
+/// <item>A refusal (an unknown subject, a name taken, a full queue, a store that refuses writes) completes with a
+/// <see cref="SubjectError"/>; it never throws.</item>
+/// </list>
+/// </summary>
+internal interface ISubjectStore
+{
+    Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string name, string initialContent);
+
+    /// <summary>Deletes a subject with its history and registrations; completes with its last state.</summary>
+    Task<SubjectResult<SubjectSnapshot>> DeleteSubjectAsync(string subject);
+
+    Task<SubjectResult<SubjectUpdate>> AppendUpdateAsync(string subject, string text, string origin, string? idempotencyKey);
+
+    Task<SubjectResult<EmailRegistration>> RegisterEmailAsync(string subject, string email);
+
+    Task<SubjectResult<EmailRegistration>> ConfirmEmailAsync(string subject, string email);
+
+    Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email);
+
+    /// <summary>Up to <paramref name="limit"/> committed updates of a subject after a sequence number, oldest first.</summary>
+    Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>The store on EF Core (SQLite today): changes through the group-committing writer, reads on pooled contexts.</summary>
+internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history) : ISubjectStore
+{
+    public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string name, string initialContent) =>
+        writer.Submit(new CreateSubjectCommand(name, initialContent));
+
+    public Task<SubjectResult<SubjectSnapshot>> DeleteSubjectAsync(string subject) => writer.Submit(new DeleteSubjectCommand(subject));
+
+    public Task<SubjectResult<SubjectUpdate>> AppendUpdateAsync(string subject, string text, string origin, string? idempotencyKey) =>
+        writer.Submit(new AppendUpdateCommand(subject, text, origin, idempotencyKey));
+
+    public Task<SubjectResult<EmailRegistration>> RegisterEmailAsync(string subject, string email) => writer.Submit(new RegisterEmailCommand(subject, email));
+
+    public Task<SubjectResult<EmailRegistration>> ConfirmEmailAsync(string subject, string email) => writer.Submit(new ConfirmEmailCommand(subject, email));
+
+    public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => writer.Submit(new UnregisterEmailCommand(subject, email));
+
+    public Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        history.ReadAsync(subject, afterSequence, limit, cancellationToken);
+}
