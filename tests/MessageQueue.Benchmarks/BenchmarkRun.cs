@@ -37,19 +37,14 @@ internal static class BenchmarkRun
         {
             if (options.Groups.Contains("list"))
             {
-                var byServer = new Dictionary<ServerKind, Dictionary<int, LoadResult>>();
-                Dictionary<int, LoadResult> unguarded = [];
-                foreach (var server in servers)
-                {
-                    byServer[server] = MeasureList(ServerLauncher.Start(server, options), options);
-                    // Right after the gateway, so that both see the same machine: what the ZMTP guard costs is the difference.
-                    if (server == ServerKind.Gateway)
-                        unguarded = MeasureList(ServerLauncher.StartUnguardedGateway(options), options);
-                }
+                // The gateway's figures come from the guard scenario: its guarded windows, the median of them.
+                var guard = GuardScenario.Run(options);
+                var byServer = servers.Where(s => s != ServerKind.Gateway).ToDictionary(s => s, s => MeasureList(s, options));
+                byServer[ServerKind.Gateway] = guard.ToDictionary(g => g.Key, g => g.Value.MedianOn);
                 foreach (var clients in options.ClientCounts)
                 {
                     report.Add(RequestKind.List, clients, servers.ToDictionary(s => s, s => byServer[s][clients]));
-                    report.AddGuard(clients, byServer[ServerKind.Gateway][clients], unguarded[clients]);
+                    report.AddGuard(clients, guard[clients]);
                 }
             }
             var gatewayUpdates = new Dictionary<int, LoadResult>();
@@ -109,9 +104,9 @@ internal static class BenchmarkRun
         return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) ? 0 : 1;
     }
 
-    private static Dictionary<int, LoadResult> MeasureList(ServerProcess started, BenchmarkOptions options)
+    private static Dictionary<int, LoadResult> MeasureList(ServerKind server, BenchmarkOptions options)
     {
-        using var process = started;
+        using var process = ServerLauncher.Start(server, options);
         RequestLoad.Settle(process, LoadChannels.Legacy(process, Workloads.List), SettlingClients, options);
         return options.ClientCounts.ToDictionary(c => c, c => Logged(process, RequestKind.List, c, RequestLoad.Run(process, RequestKind.List, c, options)));
     }
@@ -151,7 +146,7 @@ internal static class BenchmarkRun
         Console.WriteLine(Invariant($"- {InlineCompletions.Variable}: servers {(options.InlineCompletions ? "1" : "unset")}, this generator {(InlineCompletions.InThisProcess ? "1" : "unset")}"));
         Console.WriteLine($"- gateway: {options.GatewayDll}");
         if (options.Groups.Contains("list"))
-            Console.WriteLine($"- list: also on a gateway started with {ServerLauncher.UnguardedSetting}=true, measured right after the gateway; the ZMTP guard's cost is the CPU per request with it on minus with it off");
+            Console.WriteLine(Invariant($"- list on the gateway: {GuardScenario.Rounds} windows per client count, taking turns with a gateway started with {ServerLauncher.UnguardedSetting}=true (both running); the ZMTP guard's cost is the median over the rounds of the CPU per request with it on minus with it off, and the gateway's figures are its median window"));
         if (options.GatewayEnvironment.Count > 0)
             Console.WriteLine($"- gateway only: {string.Join(", ", options.GatewayEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
         Console.WriteLine($"- load average before the run: {MachineLoad()} (other processes on this machine skew every figure; see 'other processes' below)");

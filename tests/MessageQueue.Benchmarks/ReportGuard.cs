@@ -13,18 +13,20 @@ internal sealed partial class Report
     private readonly List<(string Description, double Ratio)> _guardTargets = [];
     private readonly List<string> _guardDetails = [];
 
-    public void AddGuard(int clients, LoadResult on, LoadResult off)
+    public void AddGuard(int clients, GuardResult result)
     {
         var scenario = FigureNames.Load(RequestKind.List, clients);
+        var (on, off) = (result.MedianOn, result.MedianOff);
         _comparisons.Add(new(FigureNames.Throughput(scenario), FigureUnit.RequestsPerSecond, on.RequestsPerSecond, GuardOff, off.RequestsPerSecond));
         _comparisons.Add(new(FigureNames.CpuPerRequest(scenario), FigureUnit.CpuMicroseconds, on.ServerCpuMicrosPerRequest, GuardOff, off.ServerCpuMicrosPerRequest));
 
-        var guard = on.ServerCpuMicrosPerRequest - off.ServerCpuMicrosPerRequest;
+        var guard = result.GuardMicrosPerRequest;
         var door = off.ServerCpuMicrosPerRequest;
         // The narrower measure of the door: NetMQ's I/O thread and the door's poller, without NetMQ's own socket completions.
         var ioAndPoller = PerRequest(off, off.Cpu.ServerThreads.Where(t => t.Key.StartsWith("iothread", StringComparison.Ordinal) || t.Key == "zmq-door").Sum(t => t.Value.TotalMicroseconds));
+        var rounds = string.Join(", ", result.On.Zip(result.Off, (a, b) => Invariant($"{a.ServerCpuMicrosPerRequest:0.0}/{b.ServerCpuMicrosPerRequest:0.0}")));
         _guardDetails.Add(Invariant(
-            $"ZMTP guard, {scenario}: {guard:0.0} µs CPU per request (on {on.ServerCpuMicrosPerRequest:0.0} minus off {door:0.0}), {guard / door:0.00}x the door's whole cost with the guard off, {guard / ioAndPoller:0.00}x its NetMQ I/O thread and poller ({ioAndPoller:0.0} µs); µs per request by thread, on: {Split(on)}; off: {Split(off)}"));
+            $"ZMTP guard, {scenario}: {guard:0.0} µs CPU per request (rounds on/off: {rounds}), {guard / door:0.00}x the door's whole cost with the guard off (its median window, {door:0.0} µs), {guard / ioAndPoller:0.00}x its NetMQ I/O thread and poller ({ioAndPoller:0.0} µs); µs per request by thread in the median windows, on: {Split(on)}; off: {Split(off)}"));
         if (clients == GuardTargetClients)
             _guardTargets.Add((Invariant($"list with {clients} clients: the ZMTP guard's CPU per request <= {GuardCeilingRatio}x the gateway's with the guard off"), guard / door));
     }
