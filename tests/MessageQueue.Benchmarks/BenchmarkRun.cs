@@ -146,7 +146,7 @@ internal static class BenchmarkRun
         Console.WriteLine(Invariant($"- {InlineCompletions.Variable}: servers {(options.InlineCompletions ? "1" : "unset")}, this generator {(InlineCompletions.InThisProcess ? "1" : "unset")}"));
         Console.WriteLine($"- gateway: {options.GatewayDll}");
         if (options.Groups.Contains("list"))
-            Console.WriteLine(Invariant($"- list on the gateway: {GuardScenario.Rounds} windows per client count, taking turns with a gateway started with {ServerLauncher.UnguardedSetting}=true (both running); the ZMTP guard's cost is the median over the rounds of the CPU per request with it on minus with it off, and the gateway's figures are its median window"));
+            Console.WriteLine(Invariant($"- list on the gateway: {options.GuardRounds} windows per client count, taking turns with a gateway started with {ServerLauncher.UnguardedSetting}=true (both running); the ZMTP guard's cost is the median over the rounds of the CPU per request with it on minus with it off, and the gateway's figures are its median window"));
         if (options.GatewayEnvironment.Count > 0)
             Console.WriteLine($"- gateway only: {string.Join(", ", options.GatewayEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
         Console.WriteLine($"- load average before the run: {MachineLoad()} (other processes on this machine skew every figure; see 'other processes' below)");

@@ -24,8 +24,6 @@ internal sealed record GuardResult(IReadOnlyList<LoadResult> On, IReadOnlyList<L
 /// </summary>
 internal static class GuardScenario
 {
-    public const int Rounds = 3;
-
     public static Dictionary<int, GuardResult> Run(BenchmarkOptions options)
     {
         using var on = ServerLauncher.Start(ServerKind.Gateway, options);
@@ -35,7 +33,7 @@ internal static class GuardScenario
         return options.ClientCounts.ToDictionary(clients => clients, clients =>
         {
             List<LoadResult> guarded = [], unguarded = [];
-            for (var round = 0; round < Rounds; round++)
+            for (var round = 0; round < options.GuardRounds; round++)
             {
                 guarded.Add(BenchmarkRun.Logged(on, RequestKind.List, clients, RequestLoad.Run(on, RequestKind.List, clients, options)));
                 unguarded.Add(BenchmarkRun.Logged(off, RequestKind.List, clients, RequestLoad.Run(off, RequestKind.List, clients, options)));
