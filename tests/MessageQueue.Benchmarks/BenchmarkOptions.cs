@@ -17,6 +17,8 @@ internal sealed record BenchmarkOptions
                                  lasts until the server's JIT is quiet (default 25, quick 2)
           --updates <count>      measured updates per fan-out scenario, per door of rest-latency and per server of
                                  hub (default 300, quick 60)
+          --guard-rounds <n>     windows per client count of the list group on the gateway with its ZMTP guard on and
+                                 off, in turns (default 3); more rounds steady the guard's cost on a busy machine
           --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
           --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
           --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
@@ -63,6 +65,7 @@ internal sealed record BenchmarkOptions
     public int FanoutWarmupUpdates { get; init; } = 50;
     public int EmailAddresses { get; init; } = 10_000;
     public int HubConnections { get; init; } = 1_000;
+    public int GuardRounds { get; init; } = 3;
 
     /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
     public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
@@ -161,6 +164,14 @@ internal sealed record BenchmarkOptions
                         return false;
                     }
                     options = options with { GatewayDll = Path.GetFullPath(args[i]) };
+                    break;
+                case "--guard-rounds":
+                    if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) || rounds < 1)
+                    {
+                        problem = "--guard-rounds needs a positive whole number.";
+                        return false;
+                    }
+                    options = options with { GuardRounds = rounds };
                     break;
                 case "--hub-connections":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var connections) || connections < 1)

@@ -37,9 +37,15 @@ internal static class BenchmarkRun
         {
             if (options.Groups.Contains("list"))
             {
-                var byServer = servers.ToDictionary(s => s, s => MeasureList(s, options));
+                // The gateway's figures come from the guard scenario: its guarded windows, the median of them.
+                var guard = GuardScenario.Run(options);
+                var byServer = servers.Where(s => s != ServerKind.Gateway).ToDictionary(s => s, s => MeasureList(s, options));
+                byServer[ServerKind.Gateway] = guard.ToDictionary(g => g.Key, g => g.Value.MedianOn);
                 foreach (var clients in options.ClientCounts)
+                {
                     report.Add(RequestKind.List, clients, servers.ToDictionary(s => s, s => byServer[s][clients]));
+                    report.AddGuard(clients, guard[clients]);
+                }
             }
             var gatewayUpdates = new Dictionary<int, LoadResult>();
             if (options.Groups.Contains("update"))
@@ -139,6 +145,8 @@ internal static class BenchmarkRun
         Console.WriteLine($"- servers: {string.Join("; ", servers.Select(Describe))}");
         Console.WriteLine(Invariant($"- {InlineCompletions.Variable}: servers {(options.InlineCompletions ? "1" : "unset")}, this generator {(InlineCompletions.InThisProcess ? "1" : "unset")}"));
         Console.WriteLine($"- gateway: {options.GatewayDll}");
+        if (options.Groups.Contains("list"))
+            Console.WriteLine(Invariant($"- list on the gateway: {options.GuardRounds} windows per client count, taking turns with a gateway started with {ServerLauncher.UnguardedSetting}=true (both running); the ZMTP guard's cost is the median over the rounds of the CPU per request with it on minus with it off, and the gateway's figures are its median window"));
         if (options.GatewayEnvironment.Count > 0)
             Console.WriteLine($"- gateway only: {string.Join(", ", options.GatewayEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
         Console.WriteLine($"- load average before the run: {MachineLoad()} (other processes on this machine skew every figure; see 'other processes' below)");

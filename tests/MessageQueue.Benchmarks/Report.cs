@@ -44,7 +44,7 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
         _fanoutDetails.Add(Invariant($"{scenario}: update reply p50/p99 {Each(results, r => Invariant($"{Format(r.Reply.P50Ms, FigureUnit.Milliseconds)}/{Format(r.Reply.P99Ms, FigureUnit.Milliseconds)} ms"))}; CPU per update, server {Each(results, r => Invariant($"{r.ServerCpuMicrosPerUpdate:0} µs"))}, generator {Each(results, r => Invariant($"{r.GeneratorCpuMicrosPerUpdate:0} µs"))}; {Describe(Values(results, r => r.Cpu))}"));
     }
 
-    public bool AllTargetsPass => Targets.Concat(_hubTargets).All(t => Find(t.FigureName) is not { } figure || t.Passes(figure));
+    public bool AllTargetsPass => Targets.Concat(_hubTargets).All(t => Find(t.FigureName) is not { } figure || t.Passes(figure)) && GuardTargetsPass;
 
     public void Write(TextWriter output)
     {
@@ -61,7 +61,7 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
         output.WriteLine();
         WriteTable(output, _cpuFigures);
         output.WriteLine();
-        foreach (var line in _cpuDetails.Concat(_fanoutDetails).Concat(_comparisonDetails).Concat(_hubDetails))
+        foreach (var line in _cpuDetails.Concat(_guardDetails).Concat(_fanoutDetails).Concat(_comparisonDetails).Concat(_hubDetails))
             output.WriteLine($"- {line}");
         output.WriteLine();
         output.WriteLine("Targets:");
@@ -74,6 +74,7 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
                 : Invariant($" (ratio {figure.Ratio:0.00}x)");
             output.WriteLine($"- {verdict}: {target.Description}{ratio}");
         }
+        WriteGuardTargets(output);
     }
 
     private void WriteTable(TextWriter output, List<Figure> figures)

@@ -82,12 +82,19 @@ internal static class ServerLauncher
     /// out of descriptors takes seconds, not minutes; <paramref name="overrides"/> are set last.
     /// </summary>
     public static ServerProcess StartLimitedGateway(BenchmarkOptions options, int openFiles, params (string Key, string Value)[] overrides) =>
-        StartGateway(options, openFiles, overrides);
+        StartGateway(options, Label(ServerKind.Gateway), openFiles, overrides);
+
+    /// <summary>The gateway's measurement-only setting that binds NetMQ without the ZMTP guard in front.</summary>
+    public const string UnguardedSetting = "Zmq:DisableGuardForMeasurement";
+
+    /// <summary>The gateway without its ZMTP guard, to measure what the guard costs (never for anything else).</summary>
+    public static ServerProcess StartUnguardedGateway(BenchmarkOptions options) =>
+        StartGateway(options, "unguarded", null, [(UnguardedSetting.Replace(":", "__", StringComparison.Ordinal), "true")]);
 
     private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides) =>
-        StartGateway(options, null, overrides);
+        StartGateway(options, Label(ServerKind.Gateway), null, overrides);
 
-    private static ServerProcess StartGateway(BenchmarkOptions options, int? openFiles, (string Key, string Value)[] overrides)
+    private static ServerProcess StartGateway(BenchmarkOptions options, string name, int? openFiles, (string Key, string Value)[] overrides)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("mq-bench-").FullName;
         var start = DotnetStart(options.InlineCompletions, options.GatewayDll);
@@ -117,7 +124,7 @@ internal static class ServerLauncher
         foreach (var (key, value) in overrides)
             start.Environment[key] = value;
         // Kestrel logs the port it bound ("Now listening on: http://127.0.0.1:...") at start-up.
-        return ServerProcess.Start(Label(ServerKind.Gateway), start, ServerDoors.Zmq | ServerDoors.Http, dataDirectory);
+        return ServerProcess.Start(name, start, ServerDoors.Zmq | ServerDoors.Http, dataDirectory);
     }
 
     private static ProcessStartInfo DotnetStart(bool inlineCompletions, params string[] arguments)

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Fanout;
+using MessageQueue.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Legacy;
@@ -11,6 +12,8 @@ public static class LegacyZmqExtensions
         builder.Services.AddOptions<ZmqOptions>().BindConfiguration(ZmqOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.HardMaxRequestBytes >= o.MaxRequestBytes, "Zmq:HardMaxRequestBytes must be at least Zmq:MaxRequestBytes.")
+            .Validate(o => !o.DisableGuardForMeasurement || (Exposure.IsLoopbackZmqEndpoint(o.ReplyEndpoint) && Exposure.IsLoopbackZmqEndpoint(o.PublishEndpoint)),
+                "Zmq:DisableGuardForMeasurement is for measurement only and needs both Zmq endpoints on loopback: NetMQ without its guard dies on malformed frames.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ZmqOptions>, ZmqEndpointValidator>();
         builder.Services.AddSingleton<IValidateOptions<ZmqOptions>, ZmqSecurityValidator>();

@@ -86,6 +86,8 @@ internal sealed partial class ZmqDoor(
         _poller.RunAsync("zmq-door");
         endpoints.Listening = true;
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
+        if (_options.DisableGuardForMeasurement)
+            Log.Unguarded(logger);
         if (curve is not null)
             Log.CurveOn(logger, curve.PublicKeyZ85[..8]);
         else if (!Exposure.IsLoopbackZmqEndpoint(endpoints.ReplyEndpoint) || !Exposure.IsLoopbackZmqEndpoint(endpoints.PublishEndpoint))
@@ -98,6 +100,12 @@ internal sealed partial class ZmqDoor(
     {
         try
         {
+            if (_options.DisableGuardForMeasurement)
+            {
+                guard = null;
+                socket.Bind(endpoint);
+                return socket.Options.LastEndpoint ?? endpoint;
+            }
             return ZmtpGuard.BindBehind(socket, endpoint, limits, metrics, logger, out guard);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or NetMQException)
@@ -341,6 +349,9 @@ internal sealed partial class ZmqDoor(
 
         [LoggerMessage(3004, LogLevel.Warning, "Legacy ZeroMQ door is open to other machines without CurveZMQ (Auth:AllowAnonymous)")]
         public static partial void OpenToNetwork(ILogger logger);
+
+        [LoggerMessage(3005, LogLevel.Warning, "Legacy ZeroMQ door runs WITHOUT its ZMTP guard (Zmq:DisableGuardForMeasurement): for measurement only, a malformed frame can end this process")]
+        public static partial void Unguarded(ILogger logger);
 
         [LoggerMessage(3030, LogLevel.Information, "Disconnected a ZeroMQ subscriber more than {MaxBytes} bytes behind (Zmq:MaxSubscriberBytes), or behind while all subscribers held more than {MaxTotalBytes} (Zmq:MaxSubscriberBytesTotal); {Suppressed} more since the last line")]
         public static partial void SubscriberCut(ILogger logger, long maxBytes, long maxTotalBytes, long suppressed);

@@ -72,6 +72,15 @@ public sealed class ZmqOptions
     [Range(1024 * 1024, 1L << 40)]
     public long MaxSubscriberBytesTotal { get; set; } = 256 * 1024 * 1024;
 
+    /// <summary>
+    /// FOR MEASUREMENT ONLY: never on a gateway that anyone else can reach. True binds both NetMQ sockets straight to
+    /// their endpoints, without the ZMTP guard in front: NetMQ 4.0.4.5 is then open to the frames that kill its I/O
+    /// thread (and the process), and the connection caps, the handshake timeout, the whole-message cap and the
+    /// subscriber byte budgets no longer hold. It lets the benchmark tell the guard's cost from the door's; start-up
+    /// refuses it unless both endpoints are loopback.
+    /// </summary>
+    public bool DisableGuardForMeasurement { get; set; }
+
     /// <summary>CurveZMQ for both sockets: off until <see cref="ZmqCurveOptions.ServerSecretKey"/> is set.</summary>
     public ZmqCurveOptions Curve { get; set; } = new();
 }

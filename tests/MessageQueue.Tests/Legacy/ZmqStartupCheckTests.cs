@@ -4,7 +4,7 @@ using NetMQ;
 
 namespace MessageQueue.Tests.Legacy;
 
-/// <summary>What the legacy door refuses at start-up: protected mode off loopback, and CurveZMQ keys that cannot work.</summary>
+/// <summary>What the legacy door refuses at start-up: protected mode off loopback, CurveZMQ keys that cannot work, and the guard off off loopback.</summary>
 public sealed class ZmqStartupCheckTests
 {
     [Theory]
@@ -83,6 +83,23 @@ public sealed class ZmqStartupCheckTests
         });
 
         Assert.Contains("Zmq:Curve:AllowedClientPublicKeys cannot be enforced: NetMQ 4.0.4.5 has no ZAP", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheGuardCanBeTurnedOffForMeasurementOnlyOnLoopback()
+    {
+        var failure = StartUpFailure(new()
+        {
+            ["Zmq:DisableGuardForMeasurement"] = "true",
+            ["Zmq:ReplyEndpoint"] = "tcp://0.0.0.0:0",
+            ["Auth:AllowAnonymous"] = "true",
+        });
+
+        Assert.Contains("Zmq:DisableGuardForMeasurement is for measurement only and needs both Zmq endpoints on loopback", failure, StringComparison.Ordinal);
+
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["Zmq:DisableGuardForMeasurement"] = "true" });
+        using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
+        Assert.StartsWith("[SpringBoot]", peer.Request(new { type = "1" }), StringComparison.Ordinal);
     }
 
     /// <summary>A wildcard bind (tcp://0.0.0.0:port) is reached here through loopback only.</summary>
