@@ -1,0 +1,148 @@
+using MessageQueue.Gateway.Storage;
+using MessageQueue.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MessageQueue.Tests.Email;
+
+/// <summary>Senders claim their mails: two never send the same one, and a dead sender's claim runs out.</summary>
+public sealed class OutboxClaimTests
+{
+    [Fact]
+    public async Task TwoGatewaysOnOneStoreSendEveryMailOnceBetweenThem()
+    {
+        const int Addresses = 300;
+        using var data = new TempDirectory();
+        using var smtp = await SmtpSink.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Smtp__Host"] = "127.0.0.1",
+            ["Smtp__Port"] = $"{smtp.Port}",
+            ["Smtp__Security"] = "None",
+            ["Email__ConfirmSubscriptions"] = "false",
+            // Small rounds, so that both senders keep coming back for more while the other one sends.
+            ["Email__BatchSize"] = "10",
+            ["Email__MaxConcurrency"] = "1",
+        };
+        await using var first = await GatewayProcess.StartAsync(data.Path, environment);
+        await using var second = await GatewayProcess.StartAsync(data.Path, environment);
+        using var toFirst = new LegacyPeer(first.ReplyEndpoint);
+        var addresses = Enumerable.Range(0, Addresses).Select(i => $"reader{i}@example.com").ToList();
+        foreach (var email in addresses)
+            Assert.EndsWith("\"isSuccess\"}", toFirst.Request(new { type = "2", email, subject = "React" }), StringComparison.Ordinal);
+
+        // Both updates through the first gateway (the second's catalog does not follow another writer's sequence
+        // numbers yet); the second's sender finds the mail on its next look at the outbox.
+        Assert.Equal("isSuccess", toFirst.Request(new { type = "3", subject = "React", updateMessage = "first" }));
+        Assert.Equal("isSuccess", toFirst.Request(new { type = "3", subject = "React", updateMessage = "second" }));
+
+        using var http = new HttpClient();
+        double sentByFirst = 0, sentBySecond = 0;
+        await Poll.UntilAsync(async () =>
+        {
+            sentByFirst = await SentAsync(http, first);
+            sentBySecond = await SentAsync(http, second);
+            return sentByFirst + sentBySecond >= 2 * Addresses;
+        }, () => $"{sentByFirst} + {sentBySecond} of {2 * Addresses} mails were sent.", TimeSpan.FromSeconds(90));
+
+        var mails = await smtp.WaitForAsync(2 * Addresses);
+        Assert.Equal(2 * Addresses, sentByFirst + sentBySecond);
+        Assert.Equal(2 * Addresses, mails.Count);
+        Assert.Equal(2 * Addresses, mails.Select(m => m.MessageId).Distinct().Count());
+        Assert.All(mails.SelectMany(MailAssert.EnvelopeRecipients).CountBy(r => r), r => Assert.Equal(2, r.Value));
+        Assert.True(sentByFirst > 0 && sentBySecond > 0, $"One sender did all the work ({sentByFirst} and {sentBySecond}); the test proves nothing.");
+    }
+
+    [Fact]
+    public async Task MailClaimedByASenderThatDiedIsSentByAnotherOnceItsLeaseRunsOut()
+    {
+        using var smtp = await SmtpSink.StartAsync();
+        var clock = new ShiftedClock();
+        using var gateway = new GatewayFactory(null, SmtpSink.GatewaySettings(smtp.Port),
+            host => host.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)));
+        var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
+        var now = clock.GetUtcNow();
+
+        // A mail claimed for five minutes by a sender that no longer runs, and after it one that nobody holds, both due,
+        // written in one transaction: the round that sends the second one has seen the first and left it alone.
+        long ghost;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var react = await db.Subjects.Where(s => s.Name == "React").Select(s => s.Id).SingleAsync();
+            ghost = await AddConfirmationAsync(db, react, "ghost@example.com", now, d =>
+            {
+                d.LeaseOwner = "gone-host:4242:DEADBEEF";
+                d.LeaseExpiresAt = now.AddMinutes(5);
+            });
+            await AddConfirmationAsync(db, react, "marker@example.com", now, _ => { });
+            await transaction.CommitAsync();
+        }
+
+        var marker = Assert.Single(await smtp.WaitForAsync(1));
+        Assert.Equal(["marker@example.com"], MailAssert.EnvelopeRecipients(marker));
+        var held = await ReadAsync(contexts, ghost);
+        Assert.Equal(("gone-host:4242:DEADBEEF", DeliveryState.Pending, 0), (held.LeaseOwner, held.State, held.Attempts));
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+
+        var mails = await smtp.WaitForAsync(2);
+        Assert.Equal(["ghost@example.com"], MailAssert.EnvelopeRecipients(mails[1]));
+        var sent = await ReadAsync(contexts, ghost);
+        Assert.Equal((null, DeliveryState.Sent, 1), (sent.LeaseOwner, sent.State, sent.Attempts));
+        Assert.Null(sent.LeaseExpiresAt);
+        Assert.Equal(2, smtp.Messages().Count);
+    }
+
+    [Fact]
+    public async Task ASenderWhoseClaimRanOutAndWasTakenOverRecordsRenewsAndReleasesNothing()
+    {
+        using var gateway = new GatewayFactory();
+        var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
+        var claims = gateway.Services.GetRequiredService<OutboxClaims>();
+        var lease = TimeSpan.FromMinutes(1);
+        // Due an hour from now: out of reach of the gateway's own sender, which claims by the real clock. Whole
+        // seconds, which the store keeps exactly.
+        var due = DateTimeOffset.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds());
+        long id;
+        await using (var db = await contexts.CreateDbContextAsync())
+            id = await AddConfirmationAsync(db, await db.Subjects.Select(s => s.Id).FirstAsync(), "late@example.com", due, d => d.NextAttemptAt = due);
+
+        Assert.Equal([id], await claims.ClaimAsync("first", 10, due, lease, CancellationToken.None));
+        Assert.Empty(await claims.ClaimAsync("second", 10, due.AddSeconds(59), lease, CancellationToken.None));
+        Assert.Equal([id], await claims.ClaimAsync("second", 10, due.AddSeconds(61), lease, CancellationToken.None));
+
+        var sent = new DeliveryOutcome(id, DeliveryState.Sent, 1, due, null, due);
+        Assert.Equal(0, await claims.RenewAsync("first", due.AddSeconds(62), lease, CancellationToken.None));
+        Assert.False(await claims.RecordAsync("first", sent, CancellationToken.None));
+        Assert.Equal(0, await claims.ReleaseAsync("first", CancellationToken.None));
+        var taken = await ReadAsync(contexts, id);
+        Assert.Equal(("second", DeliveryState.Pending, due.AddSeconds(61) + lease), (taken.LeaseOwner, taken.State, taken.LeaseExpiresAt));
+
+        Assert.True(await claims.RecordAsync("second", sent, CancellationToken.None));
+        var recorded = await ReadAsync(contexts, id);
+        Assert.Equal((null, DeliveryState.Sent, null), (recorded.LeaseOwner, recorded.State, recorded.LeaseExpiresAt));
+    }
+
+    private static async Task<long> AddConfirmationAsync(MessageQueueDbContext db, int subjectId, string email, DateTimeOffset now, Action<DeliveryEntity> claim)
+    {
+        var notification = new NotificationEntity { Kind = NotificationKind.Confirmation, SubjectId = subjectId, Email = email, CreatedAt = now, ExpandedAt = now };
+        db.Notifications.Add(notification);
+        await db.SaveChangesAsync();
+        var delivery = new DeliveryEntity { NotificationId = notification.Id, Email = email, State = DeliveryState.Pending, NextAttemptAt = now };
+        claim(delivery);
+        db.Deliveries.Add(delivery);
+        await db.SaveChangesAsync();
+        return delivery.Id;
+    }
+
+    private static async Task<DeliveryEntity> ReadAsync(IDbContextFactory<MessageQueueDbContext> contexts, long id)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == id);
+    }
+
+    private static async Task<double> SentAsync(HttpClient http, GatewayProcess gateway) =>
+        Operations.PrometheusText.Value(await http.GetStringAsync(new Uri(gateway.HttpAddress, "/metrics")), "messagequeue_email_attempts_total", ("outcome", "sent"));
+}
