@@ -20,7 +20,7 @@ namespace MessageQueue.Gateway.Storage;
 /// </summary>
 internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> contextFactory)
 {
-    /// <summary>How long a statement waits for the store's write lock (Microsoft.Data.Sqlite retries while the store is busy).</summary>
+    /// <summary>How long a statement waits for the store's write lock (SQLite's busy timeout, see <see cref="SqliteBusyTimeout"/>, then Microsoft.Data.Sqlite's retries).</summary>
     private const int BusyTimeoutSeconds = 30;
 
     private Converters? _converters;
