@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
@@ -96,6 +98,39 @@ public sealed class OutboxClaimTests
     }
 
     [Fact]
+    public async Task ASenderRenewsItsClaimWhileAMailTakesLongerThanTheLease()
+    {
+        using var smtp = await SmtpSink.StartAsync(stallAfterData: true);
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>(SmtpSink.GatewaySettings(smtp.Port))
+        {
+            ["Smtp:TimeoutSeconds"] = "5",
+            ["Email:LeaseSeconds"] = "1",
+            ["Email:UnknownOutcomeRetryMinutes"] = "60",
+        });
+        var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
+        using var http = gateway.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "slow@example.com" }), HttpStatusCode.Created);
+
+        // The server keeps the confirmation mail and never answers: the send lasts the 5 s timeout, five leases.
+        await smtp.WaitForAsync(1);
+        var claimed = await ReadAsync(contexts, "slow@example.com");
+        Assert.NotNull(claimed.LeaseOwner);
+        var renewed = claimed;
+        await Poll.UntilAsync(async () =>
+        {
+            renewed = await ReadAsync(contexts, "slow@example.com");
+            return renewed.State == DeliveryState.Pending && renewed.LeaseExpiresAt > claimed.LeaseExpiresAt;
+        }, () => $"The claim was not renewed while the mail was on its way: {renewed.State}, held by {renewed.LeaseOwner} until {renewed.LeaseExpiresAt:O}.");
+        Assert.Equal(claimed.LeaseOwner, renewed.LeaseOwner);
+
+        // Its sender still held it when the server's silence ran out, so the outcome is recorded.
+        await Poll.UntilAsync(async () => (renewed = await ReadAsync(contexts, "slow@example.com")).State == DeliveryState.Unconfirmed,
+            () => $"The unknown outcome was not recorded: {renewed.State}.");
+        Assert.Null(renewed.LeaseOwner);
+    }
+
+    [Fact]
     public async Task ASenderWhoseClaimRanOutAndWasTakenOverRecordsRenewsAndReleasesNothing()
     {
         using var gateway = new GatewayFactory();
@@ -141,6 +176,12 @@ public sealed class OutboxClaimTests
     {
         await using var db = await contexts.CreateDbContextAsync();
         return await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == id);
+    }
+
+    private static async Task<DeliveryEntity> ReadAsync(IDbContextFactory<MessageQueueDbContext> contexts, string email)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Deliveries.AsNoTracking().SingleAsync(d => d.Email == email);
     }
 
     private static async Task<double> SentAsync(HttpClient http, GatewayProcess gateway) =>
