@@ -57,6 +57,40 @@ public sealed class OutboxClaimTests
     }
 
     [Fact]
+    public async Task AfterAGracefulStopTheNextStartSendsTheRestAtOnceWithoutWaitingForTheLease()
+    {
+        const int Addresses = 500;
+        using var data = new TempDirectory();
+        using var smtp = await SmtpSink.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Smtp__Host"] = "127.0.0.1",
+            ["Smtp__Port"] = $"{smtp.Port}",
+            ["Smtp__Security"] = "None",
+            ["Email__ConfirmSubscriptions"] = "false",
+            ["Email__MaxConcurrency"] = "1",
+            ["Email__LeaseSeconds"] = "300",
+        };
+        var addresses = Enumerable.Range(0, Addresses).Select(i => $"reader{i}@example.com").ToHashSet();
+        await using (var stopped = await GatewayProcess.StartAsync(data.Path, environment))
+        {
+            using var peer = new LegacyPeer(stopped.ReplyEndpoint);
+            foreach (var email in addresses)
+                Assert.EndsWith("\"isSuccess\"}", peer.Request(new { type = "2", email, subject = "React" }), StringComparison.Ordinal);
+            Assert.Equal("isSuccess", peer.Request(new { type = "3", subject = "React", updateMessage = "to everyone" }));
+            await smtp.WaitForAsync(20);
+            await stopped.StopAsync();
+        }
+        var beforeRestart = smtp.Messages().Count;
+        Assert.True(beforeRestart < Addresses, "The fan-out finished before the stop; the test proves nothing.");
+
+        // The stopped sender gave up the claims it had not used: the rest goes now, not after a five-minute lease.
+        await using var restarted = await GatewayProcess.StartAsync(data.Path, environment);
+        var mails = await smtp.WaitForAsync(Addresses, TimeSpan.FromSeconds(30));
+        Assert.Equal(addresses.Order(), mails.SelectMany(MailAssert.EnvelopeRecipients).Distinct().Order());
+    }
+
+    [Fact]
     public async Task MailClaimedByASenderThatDiedIsSentByAnotherOnceItsLeaseRunsOut()
     {
         using var smtp = await SmtpSink.StartAsync();
