@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using MessageQueue.Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Email;
@@ -27,6 +28,7 @@ public static class EmailExtensions
         builder.Services.AddSingleton<EmailTokens>();
         builder.Services.AddSingleton<NotificationMail>();
         builder.Services.AddSingleton<MailContent>();
+        builder.Services.AddSingleton<OutboxClaims>();
         builder.Services.AddSingleton<Func<IMailTransport>>(services =>
         {
             var smtp = services.GetRequiredService<IOptions<SmtpOptions>>().Value;

@@ -48,6 +48,14 @@ public sealed class EmailOptions
     /// <summary>Deliveries read from the outbox per round.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 200;
+
+    /// <summary>
+    /// How long a sender's claim on the mails of its round lasts; it renews the claim every third of this while it
+    /// sends, so a send of any length keeps it. The mails claimed by a gateway that died wait this long before another
+    /// sender (or the same gateway, restarted) takes them.
+    /// </summary>
+    [Range(1, 3600)]
+    public int LeaseSeconds { get; set; } = 60;
 }
 
 public enum SmtpSecurity

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -7,15 +8,18 @@ using Microsoft.Extensions.Options;
 namespace MessageQueue.Gateway.Email;
 
 /// <summary>
-/// Drains the email outbox, never in the publish path: expands recorded notifications into deliveries, sends what is
-/// due over reused connections with bounded concurrency, retries transient failures with exponential backoff and
-/// jitter, and parks a mail after a permanent failure or too many attempts. Each outcome is committed as soon as the
-/// server answers, so a crash between the server's acceptance and that commit is one way to send a mail twice; the
-/// other is a server that takes the whole mail and never answers (an unknown outcome), which gets one resend, late.
+/// Drains the email outbox, never in the publish path and never through the store writer: expands recorded
+/// notifications into deliveries, claims what is due for itself (a lease that no other sender, in this process or
+/// another, can take while it lasts), sends it over reused connections with bounded concurrency, retries transient
+/// failures with exponential backoff and jitter, and parks a mail after a permanent failure or too many attempts.
+/// Each outcome is committed as soon as the server answers, and only while this sender still holds the claim, so a
+/// crash between the server's acceptance and that commit is one way to send a mail twice (after the dead sender's
+/// lease runs out); the other is a server that takes the whole mail and never answers (an unknown outcome), which
+/// gets one resend, late.
 /// </summary>
 internal sealed partial class EmailSender(
     IDbContextFactory<MessageQueueDbContext> contextFactory,
-    StoreWriter writer,
+    OutboxClaims claims,
     OutboxSignal signal,
     NotificationMail mail,
     MailContent content,
@@ -28,10 +32,14 @@ internal sealed partial class EmailSender(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SendGraceOnStop = TimeSpan.FromSeconds(5);
     private readonly EmailOptions _options = options.Value;
+    private readonly TimeSpan _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(30);
     private readonly ConcurrentBag<IMailTransport> _transports = [];
     private long _sent, _retried, _parked;
     private DateTimeOffset _lastSummary;
+
+    /// <summary>Who holds this sender's claims: unique per process and sender, and readable in the store.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{System.Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}";
 
     // On the thread pool: the caller of StartAsync may have a synchronization context (a test runner's) that this
     // loop must not capture, or stopping the host from that context would wait on itself.
@@ -67,32 +75,86 @@ internal sealed partial class EmailSender(
         }
     }
 
-    /// <summary>One round: expand, then send what is due. False when there was nothing to do.</summary>
+    /// <summary>One round: claim what is due, expand, then send what was claimed. False when there was nothing to do.</summary>
     private async Task<bool> RunRoundAsync(CancellationToken cancellationToken)
     {
-        var due = await ReadDueAsync(cancellationToken);
-        if (due.Count < _options.BatchSize)
+        var claimed = await claims.ClaimAsync(Owner, _options.BatchSize, clock.GetUtcNow(), _lease, cancellationToken);
+        if (claimed.Count < _options.BatchSize)
         {
             // Expand one notification at a time, and only once the deliveries already made are nearly sent: the
-            // pending list stays short, and no single commit of the store writer grows with a backlog.
-            var expanded = await writer.Submit(new ExpandNotificationsCommand(maxNotifications: 1));
-            if (expanded.Error is { } refused)
-                throw new InvalidOperationException(refused.Message);
-            if (due.Count == 0)
-                return expanded.Value > 0;
+            // pending list stays short, and no single transaction grows with a backlog.
+            var expanded = await claims.ExpandOneAsync(clock.GetUtcNow(), cancellationToken);
+            if (claimed.Count == 0)
+                return expanded;
         }
 
-        var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (work, token) =>
-            {
-                // Recorded before this sender takes its next mail (the senders' records share group commits), so
-                // a crash can leave at most one accepted but unrecorded mail per sender.
-                var outcome = await SendAsync(work, bodies, token);
-                await writer.Submit(new RecordDeliveryCommand(outcome));
-            });
+        var recorded = 0;
+        using var roundEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewWhileSendingAsync(roundEnd.Token);
+        try
+        {
+            var due = await ReadClaimedAsync(claimed, cancellationToken);
+            var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+                async (work, token) =>
+                {
+                    // Recorded before this sender takes its next mail, so a crash can leave at most one accepted but
+                    // unrecorded mail per sender.
+                    var outcome = await SendAsync(work, bodies, token);
+                    if (await claims.RecordAsync(Owner, outcome, CancellationToken.None))
+                        Interlocked.Increment(ref recorded);
+                    else
+                        Log.ClaimLost(logger, work.DeliveryId, work.Subject, outcome.State);
+                });
+        }
+        finally
+        {
+            await roundEnd.CancelAsync();
+            await renewing;
+            // Cut short (stopping, a failure): what was claimed and not sent is free for the next round or sender at once.
+            if (recorded < claimed.Count)
+                await ReleaseQuietlyAsync();
+        }
         LogSummaryNowAndThen();
         return true;
+    }
+
+    /// <summary>Keeps this round's claims while it sends, however long a send takes; renews only what it still holds.</summary>
+    private async Task RenewWhileSendingAsync(CancellationToken roundEnd)
+    {
+        using var timer = new PeriodicTimer(_lease / 3, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(roundEnd))
+            {
+                try
+                {
+                    await claims.RenewAsync(Owner, clock.GetUtcNow(), _lease, roundEnd);
+                }
+                catch (Exception ex) when (!roundEnd.IsCancellationRequested)
+                {
+                    // The store is busy or failing: the next tick tries again, well before the lease runs out.
+                    Log.RenewFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (roundEnd.IsCancellationRequested)
+        {
+            // The round ended.
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync()
+    {
+        try
+        {
+            await claims.ReleaseAsync(Owner, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The claims lapse by themselves when their lease runs out.
+            Log.ReleaseFailed(logger, ex);
+        }
     }
 
     private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<long, Task<(string, string)>> bodies, CancellationToken cancellationToken)
@@ -178,18 +240,17 @@ internal sealed partial class EmailSender(
         return TimeSpan.FromSeconds(seconds * (0.5 + Random.Shared.NextDouble()));
     }
 
-    private async Task<List<DeliveryWork>> ReadDueAsync(CancellationToken cancellationToken)
+    /// <summary>What the claimed deliveries are about; a delivery whose subject was deleted meanwhile is gone with it.</summary>
+    private async Task<List<DeliveryWork>> ReadClaimedAsync(List<long> claimed, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow();
         return await (
             from delivery in db.Deliveries.AsNoTracking()
-            where (delivery.State == DeliveryState.Pending || delivery.State == DeliveryState.Unconfirmed) && delivery.NextAttemptAt <= now
+            where claimed.Contains(delivery.Id)
             join notification in db.Notifications on delivery.NotificationId equals notification.Id
             join subject in db.Subjects on notification.SubjectId equals subject.Id
             orderby delivery.Id
             select new DeliveryWork(delivery.Id, notification.Id, notification.Kind, subject.Id, subject.Name, notification.Sequence, delivery.Email, delivery.Attempts, delivery.State))
-            .Take(_options.BatchSize)
             .ToListAsync(cancellationToken);
     }
 
@@ -217,5 +278,14 @@ internal sealed partial class EmailSender(
 
         [LoggerMessage(4003, LogLevel.Error, "The email sender's round failed; trying again shortly")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(4007, LogLevel.Warning, "Mail {DeliveryId} for {Subject}: its outcome ({State}) was not recorded, because its subject was deleted or because its claim ran out and another sender took it, which may send it again")]
+        public static partial void ClaimLost(ILogger logger, long deliveryId, string subject, DeliveryState state);
+
+        [LoggerMessage(4008, LogLevel.Warning, "The email sender could not renew its claims; trying again before they run out")]
+        public static partial void RenewFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(4009, LogLevel.Warning, "The email sender could not give up the claims of a round cut short; they lapse when their lease runs out")]
+        public static partial void ReleaseFailed(ILogger logger, Exception exception);
     }
 }

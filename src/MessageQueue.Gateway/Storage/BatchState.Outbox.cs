@@ -5,6 +5,8 @@ namespace MessageQueue.Gateway.Storage;
 /// <summary>The email outbox's part of a group commit.</summary>
 internal sealed partial class BatchState
 {
+    // Expand and Record are no longer used: the email sender expands, claims and records on its own connection
+    // (OutboxClaims). They go together with their two cases in StoreWriter.Commit and the two commands.
     public Action Expand(ExpandNotificationsCommand command)
     {
         var deliveries = 0;

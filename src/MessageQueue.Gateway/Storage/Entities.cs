@@ -91,7 +91,11 @@ public enum DeliveryState
     Unconfirmed,
 }
 
-/// <summary>One mail to one recipient, tracked until it is sent or parked.</summary>
+/// <summary>
+/// One mail to one recipient, tracked until it is sent or parked. A sender claims it for a while before sending it
+/// (<see cref="LeaseOwner"/> until <see cref="LeaseExpiresAt"/>), so no other sender, in this process or another, takes
+/// it meanwhile; a claim whose owner died lapses when its lease runs out.
+/// </summary>
 public sealed class DeliveryEntity
 {
     public long Id { get; set; }
@@ -102,4 +106,10 @@ public sealed class DeliveryEntity
     public DateTimeOffset NextAttemptAt { get; set; }
     public string? LastError { get; set; }
     public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>The sender that holds the claim (machine, process and a random part); null when nobody does.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>When the claim lapses unless its owner renews it; null when nobody holds one.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
 }

@@ -69,6 +69,7 @@ public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext
             delivery.Property(d => d.Email).HasMaxLength(254);
             delivery.Property(d => d.State).HasConversion<string>().HasMaxLength(16);
             delivery.Property(d => d.LastError).HasMaxLength(1000);
+            delivery.Property(d => d.LeaseOwner).HasMaxLength(200);
             delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
             delivery.HasOne<NotificationEntity>().WithMany().HasForeignKey(d => d.NotificationId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -7,7 +7,8 @@ namespace MessageQueue.Gateway.Storage;
 
 /// <summary>
 /// The email outbox's statements on the store writer's connection. Recording an update's mail is one row whatever
-/// the number of recipients; expanding it to one delivery per recipient is one INSERT ... SELECT.
+/// the number of recipients. (Expanding and recording outcomes here are left over: the email sender does both on its
+/// own connection now, see <see cref="OutboxClaims"/>.)
 /// </summary>
 internal sealed class OutboxStatements : IDisposable
 {

@@ -17,7 +17,7 @@ public static class StorageExtensions
         builder.Services.AddPooledDbContextFactory<MessageQueueDbContext>((services, options) => options.UseSqlite(
             SqliteConnectionString(
                 services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName) ?? "Data Source=data/messagequeue.db",
-                services.GetRequiredService<IHostEnvironment>().ContentRootPath)));
+                services.GetRequiredService<IHostEnvironment>().ContentRootPath)).AddInterceptors(SqliteBusyTimeout.Instance));
 
         // Registered first so the store is migrated and the catalog loaded before any door opens,
         // and the writer drains last at shutdown.

@@ -20,6 +20,8 @@ public sealed class EmailCrashTests
             ["Smtp__Security"] = "None",
             ["Email__ConfirmSubscriptions"] = "false",
             ["Email__MaxConcurrency"] = $"{MaxConcurrency}",
+            // The mails the killed gateway had claimed wait for its lease to run out before the revived one takes them.
+            ["Email__LeaseSeconds"] = "5",
         };
         var addresses = Enumerable.Range(0, Addresses).Select(i => $"reader{i}@example.com").ToHashSet();
 

@@ -31,4 +31,13 @@ public sealed class StoreSchemaTests : IClassFixture<GatewayFactory>
         // FULL (2): in WAL mode every commit is flushed to disk before a door reports success.
         Assert.Equal(2, db.Database.SqlQueryRaw<int>("PRAGMA synchronous").AsEnumerable().Single());
     }
+
+    [Fact]
+    public void EveryConnectionWaitsInsideSqliteForALockedStore()
+    {
+        using var db = _gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContext();
+
+        // The email sender writes on connections of its own: the writer must not fall back to 150 ms retry sleeps.
+        Assert.Equal(30_000, db.Database.SqlQueryRaw<int>("PRAGMA busy_timeout").AsEnumerable().Single());
+    }
 }

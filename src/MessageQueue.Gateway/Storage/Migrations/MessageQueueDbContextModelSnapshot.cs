@@ -34,6 +34,13 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 

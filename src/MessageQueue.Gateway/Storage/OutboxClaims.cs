@@ -1,0 +1,175 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>
+/// The email sender's own work on the outbox, on a connection of its own, never through the store writer's queue.
+/// The contract, for any provider:
+/// <list type="bullet">
+/// <item>Expanding takes one notification that is not expanded yet, marks it and creates its deliveries in one
+/// transaction: two senders never expand the same one.</item>
+/// <item>Claiming gives up to n due deliveries that nobody holds (or whose lease has run out) to one owner until an
+/// expiry, in one statement: two claims never overlap.</item>
+/// <item>Renewing, recording and releasing change only rows the owner still holds: a sender whose lease ran out and
+/// was taken over changes nothing.</item>
+/// </list>
+/// SQLite runs one writer at a time, so an UPDATE ... WHERE Id IN (SELECT ... LIMIT n) is atomic as it stands;
+/// PostgreSQL needs FOR UPDATE SKIP LOCKED in the inner SELECT for the same. Identifiers are quoted for PostgreSQL.
+/// </summary>
+internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> contextFactory)
+{
+    /// <summary>How long a statement waits for the store's write lock (SQLite's busy timeout, see <see cref="SqliteBusyTimeout"/>, then Microsoft.Data.Sqlite's retries).</summary>
+    private const int BusyTimeoutSeconds = 30;
+
+    private Converters? _converters;
+
+    /// <summary>Expands the oldest waiting notification, if any; true when there was one.</summary>
+    public async Task<bool> ExpandOneAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var c = Convert(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+
+        long id;
+        NotificationKind kind;
+        int subjectId;
+        string? email;
+        object createdAt;
+        await using (var take = Command(connection,
+            """
+            UPDATE "Notifications" SET "ExpandedAt" = @now
+            WHERE "Id" = (SELECT "Id" FROM "Notifications" WHERE "ExpandedAt" IS NULL ORDER BY "Id" LIMIT 1)
+            RETURNING "Id", "Kind", "SubjectId", "Email", "CreatedAt"
+            """,
+            ("@now", c.Time.ToProvider(now))))
+        await using (var reader = await take.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+                return false;
+            id = reader.GetInt64(0);
+            kind = (NotificationKind)c.Kind!.ConvertFromProvider(reader.GetString(1))!;
+            subjectId = reader.GetInt32(2);
+            email = reader.IsDBNull(3) ? null : reader.GetString(3);
+            createdAt = reader.GetValue(4);
+        }
+
+        var pending = c.State.ToProvider(DeliveryState.Pending);
+        await using var insert = kind == NotificationKind.Update
+            ? Command(connection,
+                """
+                INSERT INTO "Deliveries" ("NotificationId", "Email", "State", "Attempts", "NextAttemptAt")
+                SELECT @notification, "Email", @state, 0, @now FROM "Subscriptions"
+                WHERE "SubjectId" = @subject AND "ConfirmedAt" IS NOT NULL AND "ConfirmedAt" <= @createdAt
+                """,
+                ("@notification", id), ("@state", pending), ("@now", c.Time.ToProvider(now)), ("@subject", subjectId), ("@createdAt", createdAt))
+            : Command(connection,
+                """
+                INSERT INTO "Deliveries" ("NotificationId", "Email", "State", "Attempts", "NextAttemptAt")
+                VALUES (@notification, @email, @state, 0, @now)
+                """,
+                ("@notification", id), ("@email", email ?? ""), ("@state", pending), ("@now", c.Time.ToProvider(now)));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due deliveries for <paramref name="owner"/>, oldest first; their ids.</summary>
+    public async Task<List<long>> ClaimAsync(string owner, int limit, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var c = Convert(db);
+        await using var claim = Command(db.Database.GetDbConnection(),
+            """
+            UPDATE "Deliveries" SET "LeaseOwner" = @owner, "LeaseExpiresAt" = @until
+            WHERE "Id" IN (
+                SELECT "Id" FROM "Deliveries"
+                WHERE "State" IN (@pending, @unconfirmed) AND "NextAttemptAt" <= @now
+                  AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" <= @now)
+                ORDER BY "Id" LIMIT @limit)
+            RETURNING "Id"
+            """,
+            ("@owner", owner), ("@until", c.Time.ToProvider(now + lease)), ("@pending", c.State.ToProvider(DeliveryState.Pending)),
+            ("@unconfirmed", c.State.ToProvider(DeliveryState.Unconfirmed)), ("@now", c.Time.ToProvider(now)), ("@limit", limit));
+        var ids = new List<long>();
+        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            ids.Add(reader.GetInt64(0));
+        ids.Sort(); // RETURNING promises no order
+        return ids;
+    }
+
+    /// <summary>Extends every claim <paramref name="owner"/> still holds; how many.</summary>
+    public Task<int> RenewAsync(string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        ExecuteAsync(c => (
+            """
+            UPDATE "Deliveries" SET "LeaseExpiresAt" = @until
+            WHERE "State" IN (@pending, @unconfirmed) AND "LeaseOwner" = @owner
+            """,
+            [("@until", c.Time.ToProvider(now + lease)), ("@pending", c.State.ToProvider(DeliveryState.Pending)),
+                ("@unconfirmed", c.State.ToProvider(DeliveryState.Unconfirmed)), ("@owner", owner)]), cancellationToken);
+
+    /// <summary>Records an attempt's outcome and ends the claim, only if <paramref name="owner"/> still holds it; false when it did not.</summary>
+    public async Task<bool> RecordAsync(string owner, DeliveryOutcome outcome, CancellationToken cancellationToken) =>
+        await ExecuteAsync(c => (
+            """
+            UPDATE "Deliveries" SET "State" = @state, "Attempts" = @attempts, "NextAttemptAt" = @next, "LastError" = @error,
+                "SentAt" = @sent, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
+            WHERE "Id" = @delivery AND "LeaseOwner" = @owner
+            """,
+            [("@state", c.State.ToProvider(outcome.State)), ("@attempts", outcome.Attempts), ("@next", c.Time.ToProvider(outcome.NextAttemptAt)),
+                ("@error", outcome.Error), ("@sent", outcome.SentAt is { } sent ? c.Time.ToProvider(sent) : null),
+                ("@delivery", outcome.DeliveryId), ("@owner", owner)]), cancellationToken) == 1;
+
+    /// <summary>Gives up every claim <paramref name="owner"/> still holds (a round cut short): another sender may take them at once.</summary>
+    public Task<int> ReleaseAsync(string owner, CancellationToken cancellationToken) =>
+        ExecuteAsync(c => (
+            """
+            UPDATE "Deliveries" SET "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
+            WHERE "State" IN (@pending, @unconfirmed) AND "LeaseOwner" = @owner
+            """,
+            [("@pending", c.State.ToProvider(DeliveryState.Pending)), ("@unconfirmed", c.State.ToProvider(DeliveryState.Unconfirmed)), ("@owner", owner)]),
+            cancellationToken);
+
+    private async Task<int> ExecuteAsync(Func<Converters, (string Sql, (string, object?)[] Values)> statement, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var (sql, values) = statement(Convert(db));
+        await using var command = Command(db.Database.GetDbConnection(), sql, values);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<MessageQueueDbContext> OpenAsync(CancellationToken cancellationToken)
+    {
+        var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        return db;
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] values)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Constant SQL; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.CommandTimeout = BusyTimeoutSeconds;
+        foreach (var (name, value) in values)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    /// <summary>The model's own converters, so the rows read and written here are the ones EF Core reads and writes.</summary>
+    private sealed record Converters(ValueConverter? Time, ValueConverter? Kind, ValueConverter? State);
+
+    private Converters Convert(MessageQueueDbContext db) => _converters ??= new Converters(
+        PreparedSql.Converter<DeliveryEntity>(db, nameof(DeliveryEntity.NextAttemptAt)),
+        PreparedSql.Converter<NotificationEntity>(db, nameof(NotificationEntity.Kind)),
+        PreparedSql.Converter<DeliveryEntity>(db, nameof(DeliveryEntity.State)));
+}
