@@ -54,19 +54,5 @@ internal sealed class ConfirmEmailCommand(string subject, string email) : StoreC
     public string Email { get; } = email;
 }
 
-/// <summary>A change to the email outbox itself, not to a subject.</summary>
-internal abstract class OutboxCommand<T>() : StoreCommand<T>("");
-
-/// <summary>Turns up to <see cref="MaxNotifications"/> recorded notifications into deliveries; completes with how many deliveries.</summary>
-internal sealed class ExpandNotificationsCommand(int maxNotifications) : OutboxCommand<int>
-{
-    public int MaxNotifications { get; } = maxNotifications;
-}
-
 /// <summary>What became of one attempt to send a delivery.</summary>
 internal sealed record DeliveryOutcome(long DeliveryId, DeliveryState State, int Attempts, DateTimeOffset NextAttemptAt, string? Error, DateTimeOffset? SentAt);
-
-internal sealed class RecordDeliveryCommand(DeliveryOutcome outcome) : OutboxCommand<DeliveryOutcome>
-{
-    public DeliveryOutcome Outcome { get; } = outcome;
-}

@@ -188,12 +188,6 @@ internal sealed partial class StoreWriter(
                 case CreateSubjectCommand create:
                     completions.Add(staged.Create(create));
                     continue;
-                case ExpandNotificationsCommand expand:
-                    completions.Add(staged.Expand(expand));
-                    continue;
-                case RecordDeliveryCommand record:
-                    completions.Add(staged.Record(record));
-                    continue;
             }
             if (!staged.Exists(command.Subject))
             {

@@ -47,7 +47,7 @@ public sealed class CorrelationTests
         // The first update has an id of its own; no line of one carries the other's.
         var first = Assert.Single(logs.Entries, e => e.Category.EndsWith(".DoorTelemetry", StringComparison.Ordinal)
             && e.Field("Subject") == name && e.Field("Sequence") == "1");
-        Assert.Equal("Rest", first.Field("Door"));
+        Assert.Equal("rest", first.Field("Door"));
         Assert.NotEqual(id, first.Field("UpdateId"));
     }
 

@@ -14,7 +14,7 @@ namespace MessageQueue.Tests.Storage;
 public sealed class MigrationTests
 {
     /// <summary>The last migration of the version before origins and idempotency keys.</summary>
-    private const string BeforeOrigins = "20261125132649_EmailOutbox";
+    private const string BeforeOrigins = "20261203100858_DeliveryClaims";
 
     [Fact]
     public async Task AStoreFromBeforeOriginsKeepsItsHistoryWithEachUpdatesDoorAndNumbersOnFromIt()

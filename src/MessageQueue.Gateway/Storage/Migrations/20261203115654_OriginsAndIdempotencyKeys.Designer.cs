@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MessageQueue.Gateway.Storage.Migrations
 {
     [DbContext(typeof(MessageQueueDbContext))]
-    [Migration("20261203102345_OriginsAndIdempotencyKeys")]
+    [Migration("20261203115654_OriginsAndIdempotencyKeys")]
     partial class OriginsAndIdempotencyKeys
     {
         /// <inheritdoc />
@@ -35,6 +35,13 @@ namespace MessageQueue.Gateway.Storage.Migrations
 
                     b.Property<string>("LastError")
                         .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("NextAttemptAt")
