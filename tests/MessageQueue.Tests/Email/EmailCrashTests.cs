@@ -13,12 +13,8 @@ public sealed class EmailCrashTests
     {
         using var data = new TempDirectory();
         using var smtp = await SmtpSink.StartAsync();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(SmtpSink.ProcessEnvironment(smtp.Port))
         {
-            ["Smtp__Host"] = "127.0.0.1",
-            ["Smtp__Port"] = $"{smtp.Port}",
-            ["Smtp__Security"] = "None",
-            ["Email__ConfirmSubscriptions"] = "false",
             ["Email__MaxConcurrency"] = $"{MaxConcurrency}",
             // The mails the killed gateway had claimed wait for its lease to run out before the revived one takes them.
             ["Email__LeaseSeconds"] = "5",

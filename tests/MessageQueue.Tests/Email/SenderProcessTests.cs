@@ -11,12 +11,8 @@ public sealed class SenderProcessTests
         const int Addresses = 300;
         using var data = new TempDirectory();
         using var smtp = await SmtpSink.StartAsync();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(SmtpSink.ProcessEnvironment(smtp.Port))
         {
-            ["Smtp__Host"] = "127.0.0.1",
-            ["Smtp__Port"] = $"{smtp.Port}",
-            ["Smtp__Security"] = "None",
-            ["Email__ConfirmSubscriptions"] = "false",
             // Small rounds, so that both senders keep coming back for more while the other one sends.
             ["Email__BatchSize"] = "10",
             ["Email__MaxConcurrency"] = "1",
@@ -56,12 +52,8 @@ public sealed class SenderProcessTests
         const int Addresses = 500;
         using var data = new TempDirectory();
         using var smtp = await SmtpSink.StartAsync();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(SmtpSink.ProcessEnvironment(smtp.Port))
         {
-            ["Smtp__Host"] = "127.0.0.1",
-            ["Smtp__Port"] = $"{smtp.Port}",
-            ["Smtp__Security"] = "None",
-            ["Email__ConfirmSubscriptions"] = "false",
             ["Email__MaxConcurrency"] = "1",
             ["Email__LeaseSeconds"] = "300",
         };

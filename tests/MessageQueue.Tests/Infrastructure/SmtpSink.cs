@@ -65,6 +65,15 @@ public sealed class SmtpSink : IDisposable
         ["Smtp:Security"] = "None",
     };
 
+    /// <summary>The same for a gateway process (environment variables), with registrations confirmed at once.</summary>
+    public static Dictionary<string, string> ProcessEnvironment(int port) => new()
+    {
+        ["Smtp__Host"] = "127.0.0.1",
+        ["Smtp__Port"] = $"{port}",
+        ["Smtp__Security"] = "None",
+        ["Email__ConfirmSubscriptions"] = "false",
+    };
+
     public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
