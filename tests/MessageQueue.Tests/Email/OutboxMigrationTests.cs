@@ -1,10 +1,4 @@
-using MessageQueue.Gateway.Storage;
 using MessageQueue.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace MessageQueue.Tests.Email;
 
@@ -19,14 +13,9 @@ public sealed class OutboxMigrationTests
     {
         using var data = new TempDirectory();
         using var smtp = await SmtpSink.StartAsync();
-        var now = new DateTimeOffsetToBinaryConverter().ConvertToProvider(DateTimeOffset.UtcNow)!;
-        var options = new DbContextOptionsBuilder<MessageQueueDbContext>().UseSqlite($"Data Source={Path.Combine(data.Path, "messagequeue.db")}").Options;
-        await using (var db = new MessageQueueDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync(PreviousSchema);
-            // Rows as that version wrote them (raw SQL: today's model has columns that store has not): a confirmation
-            // mail expanded and pending after a failed attempt, and an update with one confirmed reader, not expanded yet.
-            await db.Database.ExecuteSqlRawAsync(
+        // Rows as that version wrote them: a confirmation mail expanded and pending after a failed attempt, and an
+        // update with one confirmed reader, not expanded yet.
+        await PreviousStore.CreateAsync(data.Path, PreviousSchema,
                 """
                 INSERT INTO Notifications (Kind, SubjectId, Sequence, Email, CreatedAt, ExpandedAt) VALUES ('Confirmation', 3, 0, 'kept@example.com', {0}, {0});
                 INSERT INTO Deliveries (NotificationId, Email, State, Attempts, NextAttemptAt, LastError) VALUES (last_insert_rowid(), 'kept@example.com', 'Pending', 1, {0}, 'IOException: refused');
@@ -34,9 +23,7 @@ public sealed class OutboxMigrationTests
                 INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) VALUES (3, 1, 'from before the upgrade', {0}, 'Rest');
                 UPDATE Subjects SET LastSequence = 1, LastUpdatedAt = {0} WHERE Id = 3;
                 INSERT INTO Notifications (Kind, SubjectId, Sequence, Email, CreatedAt, ExpandedAt) VALUES ('Update', 3, 1, NULL, {0}, NULL);
-                """, now);
-        }
-        SqliteConnection.ClearAllPools();
+                """);
 
         using var gateway = new GatewayFactory(data.Path, SmtpSink.GatewaySettings(smtp.Port));
 

@@ -1,12 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using MessageQueue.Gateway.Api;
-using MessageQueue.Gateway.Storage;
 using MessageQueue.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace MessageQueue.Tests.Storage;
 
@@ -20,19 +15,14 @@ public sealed class MigrationTests
     public async Task AStoreFromBeforeOriginsKeepsItsHistoryWithEachUpdatesDoorAndNumbersOnFromIt()
     {
         using var data = new TempDirectory();
-        var connectionString = $"Data Source={Path.Combine(data.Path, "messagequeue.db")}";
-        await using (var db = new MessageQueueDbContext(new DbContextOptionsBuilder<MessageQueueDbContext>().UseSqlite(connectionString).Options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync(BeforeOrigins);
-            // Rows as that version wrote them: the door enum's names, the subject row's counter at the newest update.
-            await db.Database.ExecuteSqlRawAsync("""
-                INSERT INTO Subjects (Name, InitialContent, LastSequence, CreatedAt) VALUES ('Legacy', 'first line', 3, '2026-11-30 10:00:00+00:00');
-                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 1, 'from zmq', '2026-11-30 10:00:01+00:00', 'Zmq' FROM Subjects WHERE Name = 'Legacy';
-                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 2, 'from rest', '2026-11-30 10:00:02+00:00', 'Rest' FROM Subjects WHERE Name = 'Legacy';
-                INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 3, 'from hub', '2026-11-30 10:00:03+00:00', 'Hub' FROM Subjects WHERE Name = 'Legacy';
-                """);
-        }
-        SqliteConnection.ClearAllPools();
+        // Rows as that version wrote them: the door enum's names, the subject row's counter at the newest update.
+        await PreviousStore.CreateAsync(data.Path, BeforeOrigins,
+            """
+            INSERT INTO Subjects (Name, InitialContent, LastSequence, CreatedAt, LastUpdatedAt) VALUES ('Legacy', 'first line', 3, {0}, {0});
+            INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 1, 'from zmq', {0}, 'Zmq' FROM Subjects WHERE Name = 'Legacy';
+            INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 2, 'from rest', {0}, 'Rest' FROM Subjects WHERE Name = 'Legacy';
+            INSERT INTO Updates (SubjectId, Sequence, Text, Timestamp, Door) SELECT Id, 3, 'from hub', {0}, 'Hub' FROM Subjects WHERE Name = 'Legacy';
+            """);
 
         using var gateway = new GatewayFactory(data.Path);
         using var http = gateway.CreateClient();
