@@ -10,8 +10,9 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// direction has one fixed buffer and reads again only once the previous send is done, so a slow side slows the other
 /// (TCP backpressure) instead of filling memory. With a <paramref name="budget"/>, bytes to the peer go through a
 /// <see cref="SubscriberRelay"/> instead: NetMQ is read at once, and the peer is cut when it falls that far behind.
+/// The relay where <see cref="GuardLoop"/> cannot run (it needs Linux's epoll): each read here is a thread-pool work item.
 /// </summary>
-internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget = null) : IDisposable
+internal sealed class GuardedConnection(Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget = null) : IGuardedConnection
 {
     public const int BufferSize = 16 * 1024;
 

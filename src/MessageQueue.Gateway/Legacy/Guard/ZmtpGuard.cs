@@ -30,10 +30,11 @@ internal sealed partial class ZmtpGuard : IDisposable
     private readonly GuardLimits _limits;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<GuardedConnection, Task> _connections = new();
+    private readonly ConcurrentDictionary<IGuardedConnection, Task> _connections = new();
     private readonly LogThrottle _refusals = new();
     private readonly LogThrottle _acceptFailures = new();
     private readonly Task _accepting;
+    private readonly GuardLoop? _loop;
 
     private ZmtpGuard(IPEndPoint publicEndpoint, EndPoint backend, GuardLimits limits, GatewayMetrics metrics, ILogger logger)
     {
@@ -53,6 +54,7 @@ internal sealed partial class ZmtpGuard : IDisposable
             throw;
         }
         Endpoint = (IPEndPoint)_listener.LocalEndPoint!;
+        _loop = GuardLoop.Supported ? new GuardLoop("zmtp-guard") : null;
         _accepting = AcceptAsync();
     }
 
@@ -112,6 +114,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         StopAccepting();
         foreach (var connection in _connections.Keys)
             connection.Dispose();
+        _loop?.Dispose(); // after the cuts, which it carries out before it stops
     }
 
     private async Task AcceptAsync()
@@ -165,12 +168,15 @@ internal sealed partial class ZmtpGuard : IDisposable
             Refuse(peer, address, refusal);
             return;
         }
-        GuardedConnection connection;
+        IGuardedConnection connection;
         try
         {
             peer.NoDelay = true;
             peer.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true); // a peer gone without a FIN frees its place
-            connection = new GuardedConnection(peer, _backend, new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes), _limits.HandshakeTimeout, _limits.SubscriberBudget);
+            var check = new ZmtpStreamCheck(_limits.MaxFrameBytes, _limits.MaxMessageBytes);
+            connection = _loop is null
+                ? new GuardedConnection(peer, _backend, check, _limits.HandshakeTimeout, _limits.SubscriberBudget)
+                : _loop.Connect(peer, _backend, check, _limits.HandshakeTimeout, _limits.SubscriberBudget);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -200,7 +206,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         peer.Dispose();
     }
 
-    private async Task RunAsync(GuardedConnection connection)
+    private async Task RunAsync(IGuardedConnection connection)
     {
         try
         {

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace MessageQueue.Gateway.Legacy.Guard;
+
+/// <summary>One peer's connection through the guard, however it is relayed.</summary>
+internal interface IGuardedConnection : IDisposable
+{
+    /// <summary>The peer's address, for the log.</summary>
+    EndPoint? Peer { get; }
+
+    /// <summary>The peer's IP address, as the guard's gate counts it.</summary>
+    IPAddress? Address { get; }
+
+    /// <summary>Runs until either side closes; the reason when the peer broke the protocol, null otherwise.</summary>
+    Task<string?> RunAsync();
+}
