@@ -1,0 +1,159 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using MessageQueue.Gateway.Connections;
+using MessageQueue.Gateway.Legacy.Guard;
+using MessageQueue.Gateway.Operations;
+using MessageQueue.Tests.Fuzzing;
+using MessageQueue.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MessageQueue.Tests.Legacy;
+
+/// <summary>
+/// The ZMTP guard's relay alone, in front of a plain TCP listener standing where NetMQ stands: bytes both ways, with
+/// both ends slower than the relay (small kernel buffers, reading only after writing began), so the relay must hold
+/// what one side cannot take yet and hand it on in order.
+/// </summary>
+public sealed class GuardRelayTests : IDisposable
+{
+    private const int SmallBuffer = 4096;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly Socket _backend = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = SmallBuffer, SendBufferSize = SmallBuffer };
+
+    public GuardRelayTests()
+    {
+        _backend.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _backend.Listen();
+    }
+
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _services.Dispose();
+    }
+
+    [Fact]
+    public async Task EveryByteCrossesInOrderBothWaysAndEachCloseIsPassedOn()
+    {
+        using var guard = Start(subscriberBudget: null);
+        using var peer = await ConnectAsync(guard);
+        using var netmq = await _backend.AcceptAsync().WaitAsync(Bound);
+
+        // A well-formed stream many megabytes long (a greeting, READY, then large multi-frame messages), more than
+        // the kernel buffers between the ends hold, in two rounds: in each, one end reads only once the other
+        // direction has arrived whole, so the relay has to hold that direction's bytes and stop reading its source.
+        var random = new Random(14);
+        var up1 = Stream(random, [.. RawZmtpPeer.Greeting(), .. RawZmtpPeer.Ready()]);
+        var up2 = Stream(random, []);
+        var down1 = new byte[16 * 1024 * 1024];
+        var down2 = new byte[16 * 1024 * 1024];
+        random.NextBytes(down1);
+        random.NextBytes(down2);
+
+        Task sending = Task.WhenAll(peer.SendAsync(up1, SocketFlags.None), netmq.SendAsync(down1, SocketFlags.None));
+        Assert.Equal(down1, await ReceiveAsync(peer, down1.Length).WaitAsync(Bound));
+        Assert.Equal(up1, await ReceiveAsync(netmq, up1.Length).WaitAsync(Bound));
+        await sending.WaitAsync(Bound);
+
+        sending = Task.WhenAll(SendAndShutdownAsync(peer, up2), netmq.SendAsync(down2, SocketFlags.None));
+        Assert.Equal(up2, await ReceiveToEndAsync(netmq).WaitAsync(Bound)); // ends when the peer's close is passed on
+        Assert.Equal(down2, await ReceiveAsync(peer, down2.Length).WaitAsync(Bound));
+        await sending.WaitAsync(Bound);
+
+        // NetMQ closing after the peer's close ends the connection: the peer reads the end of the stream.
+        netmq.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await peer.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task SubscriberThatNeverReadsIsCutAtItsBudgetAndWhatWasHeldForItIsReleased()
+    {
+        var cuts = 0;
+        var budget = new PeerByteBudget(maxQueuedBytes: 256 * 1024, maxTotalBytes: 1024 * 1024, () => Interlocked.Increment(ref cuts));
+        using var guard = Start(budget);
+        using var peer = await ConnectAsync(guard);
+        using var netmq = await _backend.AcceptAsync().WaitAsync(Bound);
+        await peer.SendAsync(RawZmtpPeer.Greeting().Concat(RawZmtpPeer.Ready("SUB")).ToArray(), SocketFlags.None);
+
+        // NetMQ publishes far more than the budget; the peer reads nothing. The relay reads NetMQ as fast as it
+        // writes, so NetMQ's writes go through until the peer is cut and the relay closes NetMQ's leg.
+        var chunk = new byte[64 * 1024];
+        var publishing = Task.Run(async () =>
+        {
+            try
+            {
+                for (var sent = 0L; sent < 64L * 1024 * 1024; sent += chunk.Length)
+                    await netmq.SendAsync(chunk, SocketFlags.None);
+                return false;
+            }
+            catch (SocketException)
+            {
+                return true; // the relay closed its side
+            }
+        });
+
+        Assert.True(await publishing.WaitAsync(Bound), "The relay should cut a subscriber that falls its budget behind.");
+        Assert.Equal(1, Volatile.Read(ref cuts));
+        await Poll.UntilAsync(() => budget.Total == 0, () => $"{budget.Total} bytes are still counted for a subscriber that is gone.", Bound);
+    }
+
+    private ZmtpGuard Start(PeerByteBudget? subscriberBudget)
+    {
+        var limits = new GuardLimits(new ConnectionGate(ConnectionDoor.Zmq, 10, 10), MaxFrameBytes: 1024 * 1024, MaxMessageBytes: 64 * 1024 * 1024,
+            HandshakeTimeout: Bound, subscriberBudget);
+        var metrics = new GatewayMetrics(_services.GetRequiredService<IMeterFactory>());
+        return ZmtpGuard.Start(new IPEndPoint(IPAddress.Loopback, 0), _backend.LocalEndPoint!, limits, metrics, NullLogger.Instance);
+    }
+
+    private static async Task<Socket> ConnectAsync(ZmtpGuard guard)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = SmallBuffer, SendBufferSize = SmallBuffer };
+        await socket.ConnectAsync(guard.Endpoint).WaitAsync(Bound);
+        return socket;
+    }
+
+    private static byte[] Stream(Random random, byte[] start)
+    {
+        var stream = new List<byte>(start);
+        for (var i = 0; stream.Count < 16 * 1024 * 1024; i++)
+        {
+            var body = new byte[random.Next(1, 1024 * 1024)];
+            random.NextBytes(body);
+            stream.AddRange(RawZmtpPeer.Frame(body, more: i % 2 == 0));
+        }
+        stream.AddRange(RawZmtpPeer.Frame([], more: false)); // the last message ends
+        return [.. stream];
+    }
+
+    private static async Task SendAndShutdownAsync(Socket socket, byte[] bytes)
+    {
+        await socket.SendAsync(bytes, SocketFlags.None);
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    {
+        var received = new byte[length];
+        for (var at = 0; at < length;)
+        {
+            var read = await socket.ReceiveAsync(received.AsMemory(at), SocketFlags.None);
+            Assert.NotEqual(0, read);
+            at += read;
+        }
+        return received;
+    }
+
+    private static async Task<byte[]> ReceiveToEndAsync(Socket socket)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[SmallBuffer];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+            received.Write(buffer, 0, read);
+        return received.ToArray();
+    }
+}
