@@ -90,9 +90,9 @@ internal sealed partial class GuardLoop
                 LinuxSockets.Add(_loop._epoll, _peerFd, _peerEvents = peerEvents, Token(fromServer: false));
                 LinuxSockets.Add(_loop._epoll, _serverFd, _serverEvents = serverEvents, Token(fromServer: true));
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
-                End(null); // NetMQ's socket is gone (the door is stopping), or the peer already left
+                End(null); // NetMQ's socket is gone (the door is stopping), the peer already left, or epoll is out of room
             }
         }
 
@@ -111,9 +111,9 @@ internal sealed partial class GuardLoop
                 if (fromServer ? OnServer(events) : OnPeer(events))
                     Watch();
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or InvalidOperationException)
             {
-                End(null);
+                End(null); // a fault on either socket, or epoll refusing a change: this connection ends, the loop goes on
             }
         }
 

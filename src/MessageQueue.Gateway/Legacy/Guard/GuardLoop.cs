@@ -30,8 +30,19 @@ internal sealed partial class GuardLoop : IDisposable
     public GuardLoop(string name)
     {
         _epoll = LinuxSockets.CreateEpoll();
-        _wake = LinuxSockets.CreateEventFd();
-        LinuxSockets.Add(_epoll, _wake, LinuxSockets.In, WakeToken);
+        _wake = -1;
+        try
+        {
+            _wake = LinuxSockets.CreateEventFd();
+            LinuxSockets.Add(_epoll, _wake, LinuxSockets.In, WakeToken);
+        }
+        catch
+        {
+            if (_wake >= 0)
+                LinuxSockets.Close(_wake);
+            LinuxSockets.Close(_epoll);
+            throw;
+        }
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }

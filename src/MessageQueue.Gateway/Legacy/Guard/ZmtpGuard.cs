@@ -47,6 +47,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         {
             _listener.Bind(publicEndpoint); // a port in use fails here, loudly, as NetMQ's Bind would
             _listener.Listen(Backlog);
+            _loop = GuardLoop.Supported ? new GuardLoop("zmtp-guard") : null;
         }
         catch
         {
@@ -54,7 +55,6 @@ internal sealed partial class ZmtpGuard : IDisposable
             throw;
         }
         Endpoint = (IPEndPoint)_listener.LocalEndPoint!;
-        _loop = GuardLoop.Supported ? new GuardLoop("zmtp-guard") : null;
         _accepting = AcceptAsync();
     }
 
