@@ -13,6 +13,8 @@ namespace MessageQueue.Gateway.Storage;
 /// change, and every door sees a subject's changes in the same order.</item>
 /// <item>A refusal (an unknown subject, a name taken, a full queue, a store that refuses writes) completes with a
 /// <see cref="SubjectError"/>; it never throws.</item>
+/// <item>A change's task may complete on the store's own writing thread, and the caller's code after its await then
+/// runs there until its next wait: it must not block (no sleeps, no synchronous waits or I/O), or every write waits.</item>
 /// </list>
 /// </summary>
 internal interface ISubjectStore

@@ -12,7 +12,9 @@ internal abstract class StoreCommand(string subject)
 
 internal abstract class StoreCommand<T>(string subject) : StoreCommand(subject)
 {
-    private readonly TaskCompletionSource<SubjectResult<T>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed on the writer's thread, and what its caller does next runs there until its next wait (replying,
+    // enqueuing): one thread-pool hop fewer per change. A caller must never block after awaiting it.
+    private readonly TaskCompletionSource<SubjectResult<T>> _completion = new();
 
     public Task<SubjectResult<T>> Completion => _completion.Task;
 

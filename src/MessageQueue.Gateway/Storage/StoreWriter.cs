@@ -28,8 +28,10 @@ internal sealed partial class StoreWriter(
     IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
+    // Synchronous continuations: the only one is the wake-up of the writer's thread blocked on the queue, so the
+    // caller that queues a change wakes it directly rather than through a thread-pool work item.
     private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
-        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true });
+        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private readonly MessageQueue.Gateway.Operations.LogThrottle _stillRefusing = new();
     private Thread? _thread;
@@ -191,7 +193,8 @@ internal sealed partial class StoreWriter(
             }
             if (!staged.Exists(command.Subject))
             {
-                command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
+                // Answered after the commit with the rest: a caller's continuation runs on this thread.
+                completions.Add(() => command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject")));
                 continue;
             }
             completions.Add(command switch

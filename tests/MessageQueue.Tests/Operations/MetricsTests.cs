@@ -27,6 +27,9 @@ public sealed class MetricsTests
         using var gateway = new GatewayFactory();
         using var http = gateway.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(http);
+        // A browser watches the subject: the SignalR groups' sink is woken only for a subject someone here has joined.
+        await using var watcher = await HubPeer.ConnectAsync(gateway.HttpAddress);
+        await watcher.SubscribeAsync(name);
         var before = await ScrapeAsync(http);
 
         using (var legacy = new LegacyPeer(gateway.Zmq.ReplyEndpoint))
