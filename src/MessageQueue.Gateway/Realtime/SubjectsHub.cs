@@ -111,6 +111,18 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         return UpdateResource.From(update.Subject, update.ToEntry());
     }
 
+    /// <summary>
+    /// As <see cref="PostUpdate"/>, safe to retry: a repeat of <paramref name="idempotencyKey"/> (1 to 128 visible ASCII
+    /// characters, kept per subject, shared with REST's Idempotency-Key) stores nothing and returns the update stored under it.
+    /// </summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
+    public async Task<UpdateResource> PostUpdateOnce(string subject, string text, string idempotencyKey)
+    {
+        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub, idempotencyKey ?? "")).ValueOrThrow();
+        _telemetry.Accepted(update);
+        return UpdateResource.From(update.Subject, update.ToEntry());
+    }
+
     /// <summary>Creates a subject, with an optional initial content.</summary>
     [RequiresPolicy(ApiPolicies.Administer)]
     public async Task<SubjectPresence> CreateSubject(string name, string? content)
