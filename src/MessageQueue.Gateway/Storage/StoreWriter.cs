@@ -98,7 +98,7 @@ internal sealed partial class StoreWriter(
         using var db = contextFactory.CreateDbContext();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.Database.OpenConnection();
-        if (!options.Value.FlushEachCommit)
+        if (!options.Value.FlushEachCommit && db.Database.IsSqlite())
             db.Database.ExecuteSqlRaw("PRAGMA synchronous = NORMAL;"); // per connection: only the writer's commits skip the flush
         using var appender = new UpdateAppender(db);
         using var outbox = new OutboxStatements(db);
