@@ -7,6 +7,9 @@ internal abstract class StoreCommand(string subject)
 {
     public string Subject { get; } = subject;
 
+    /// <summary>When the change was submitted (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the store's wait metric.</summary>
+    public long SubmittedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public abstract void Fail(SubjectError error);
 }
 

@@ -25,6 +25,7 @@ internal sealed partial class StoreWriter(
     IOptions<StoreOptions> options,
     IOptionsMonitor<StoreOptions> liveOptions,
     BacklogMetrics backlog,
+    GatewayMetrics metrics,
     IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
@@ -124,6 +125,9 @@ internal sealed partial class StoreWriter(
 
             while (batch.Count < _maxBatch && reader.TryRead(out var command))
                 batch.Add(command);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var command in batch)
+                metrics.WaitedForStore(command.SubmittedAt, started);
             BatchState? committed = null;
             List<Action>? completions = null;
             if (Attempt(() =>
@@ -133,6 +137,7 @@ internal sealed partial class StoreWriter(
                 committed = staged;
             }, db, ref sizeCap))
             {
+                metrics.Committed(started, batch.Count);
                 AfterCommit(committed!, completions!, subjectIds);
             }
             else
