@@ -1,3 +1,5 @@
+using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Realtime;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using MessageQueue.Tests.Infrastructure;
@@ -21,13 +23,19 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
     public async Task AnEventStreamGetsAnUpdateCommittedJustBeforeItsHistoryReadExactlyOnce()
     {
         var name = await NewSubjectWithUpdatesAsync(3);
-        gateway.Store.BeforeNextHistoryRead(() => PostAsync(name, "meanwhile"));
+        var listening = -1;
+        gateway.Store.BeforeNextHistoryRead(() =>
+        {
+            listening = gateway.Services.GetRequiredService<LiveUpdateFeed>().CountListeners(name);
+            return PostAsync(name, "meanwhile");
+        });
 
         await using var stream = await EventStreamClient.OpenAsync(_http, $"/api/subjects/{name}/events", lastEventId: "1");
         var texts = new List<string>();
         for (var i = 0; i < 3; i++)
             texts.Add((await stream.NextAsync()).Json.GetProperty("text").GetString()!);
         Assert.Equal(["u2", "u3", "meanwhile"], texts);
+        Assert.Equal(1, listening); // the stream listened before it read
 
         // The next event is the next update: "meanwhile" did not come twice.
         await PostAsync(name, "marker");
@@ -39,7 +47,12 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
     public async Task AHubSubscriberGetsAnUpdateCommittedJustBeforeItsHistoryReadExactlyOnce()
     {
         var name = await NewSubjectWithUpdatesAsync(3);
-        gateway.Store.BeforeNextHistoryRead(() => PostAsync(name, "meanwhile"));
+        var members = -1;
+        gateway.Store.BeforeNextHistoryRead(() =>
+        {
+            members = gateway.Services.GetRequiredService<BrowserPresence>().CountMembers(_subjects.GetSubject(name).Value!.Id);
+            return PostAsync(name, "meanwhile");
+        });
         await using var browser = await HubPeer.ConnectAsync(gateway.HttpAddress);
 
         var subscription = await browser.SubscribeAsync(name, afterSequence: 1);
@@ -49,6 +62,7 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
         Assert.Equal((3L, false), (subscription.LastSequence, subscription.Gap));
         Assert.Equal(["u2", "u3"], subscription.Updates.Select(u => u.Text));
         Assert.Equal((4L, "meanwhile"), (live.Sequence, live.Text));
+        Assert.Equal(1, members); // counted in before it read: a sink that skips empty groups still sends it
         await PostAsync(name, "marker");
         Assert.Equal(5, (await browser.NextUpdateAsync()).Sequence);
     }
