@@ -32,12 +32,10 @@ internal interface ISubjectStore
 
     Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email);
 
-    /// <summary>Up to <paramref name="limit"/> committed updates of a subject after a sequence number, oldest first.</summary>
-    Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken);
-
     /// <summary>
-    /// The same for the subject of that id: nothing once it is deleted, never the updates of a later subject of the
-    /// same name. A read sees whole commits only.
+    /// Up to <paramref name="limit"/> committed updates of the subject of that id after a sequence number, oldest
+    /// first: nothing once it is deleted, never the updates of a later subject of the same name. A read sees whole
+    /// commits only.
     /// </summary>
     Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken);
 }
@@ -58,9 +56,6 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history) :
     public Task<SubjectResult<EmailRegistration>> ConfirmEmailAsync(string subject, string email) => writer.Submit(new ConfirmEmailCommand(subject, email));
 
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => writer.Submit(new UnregisterEmailCommand(subject, email));
-
-    public Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken) =>
-        history.ReadAsync(subject, afterSequence, limit, cancellationToken);
 
     public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);

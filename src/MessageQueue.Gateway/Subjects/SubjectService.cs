@@ -87,20 +87,25 @@ public sealed class SubjectService
     /// <summary>Up to <paramref name="limit"/> stored updates after sequence number <paramref name="after"/>, oldest first.</summary>
     public async Task<SubjectResult<HistoryPage>> ReadHistoryAsync(string? subject, long after, int limit, CancellationToken cancellationToken)
     {
-        if ((CheckExisting(subject) ?? _validator.CheckPage(after, limit)) is { } error)
+        if ((_validator.CheckName(subject) ?? _validator.CheckPage(after, limit)) is { } error)
             return error;
-        var updates = await _store.ReadUpdatesAsync(subject!, after, limit, cancellationToken).ConfigureAwait(false);
+        if (!_catalog.TryGet(subject!, out var found))
+            return NotFound(subject!);
+        // By id: a subject deleted and created again meanwhile never lends its updates to the other's page.
+        var updates = await _store.ReadUpdatesAsync(found.Id, after, limit, cancellationToken).ConfigureAwait(false);
 
         // The state is read after the page, so its last sequence number is never behind the page.
-        return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
+        return _catalog.TryGet(subject!, found.Id, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
     }
 
     /// <summary>One stored update by its sequence number.</summary>
     public async Task<SubjectResult<UpdateEntry>> GetUpdateAsync(string? subject, long sequence, CancellationToken cancellationToken)
     {
-        if ((CheckExisting(subject) ?? _validator.CheckSequence(sequence)) is { } error)
+        if ((_validator.CheckName(subject) ?? _validator.CheckSequence(sequence)) is { } error)
             return error;
-        var found = await _store.ReadUpdatesAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
+        if (!_catalog.TryGet(subject!, out var subjectState))
+            return NotFound(subject!);
+        var found = await _store.ReadUpdatesAsync(subjectState.Id, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
         return found is [var update] && update.Sequence == sequence
             ? update
             : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{Echo.Of(subject)}' has no update {sequence}.", "sequence");

@@ -158,13 +158,6 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
 
         public void BeforeNextHistoryRead(Func<Task> change) => Volatile.Write(ref _beforeNextRead, change);
 
-        public async Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken)
-        {
-            await InterleaveAsync();
-            return await store.ReadUpdatesAsync(subject, afterSequence, limit, cancellationToken);
-        }
-
-        // Not an explicit implementation: the same test then builds against a store without reads by id.
         public async Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken)
         {
             await InterleaveAsync();
