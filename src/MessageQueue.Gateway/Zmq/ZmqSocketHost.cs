@@ -45,6 +45,7 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     /// </summary>
     public string Bind(NetMQSocket socket, string setting, string endpoint, GuardLimits limits)
     {
+        EnsureNotStarted();
         _sockets.Add(socket);
         _polled.Add(socket);
         if (settings.Curve is { } curve)
@@ -79,6 +80,7 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     /// </summary>
     public void Poll<T>(ZmqHostQueue<T> queue, Action<T> send)
     {
+        EnsureNotStarted();
         var items = queue.Items;
         void SendQueued()
         {
@@ -94,6 +96,7 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     /// <summary>Runs the poller thread over every socket bound and queue polled, in that order.</summary>
     public void Start()
     {
+        EnsureNotStarted();
         _poller = [];
         foreach (var polled in _polled)
             _poller.Add(polled);
@@ -102,7 +105,7 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
 
     /// <summary>Runs <paramref name="action"/> on the poller thread, the only one that may touch the sockets.</summary>
     public Task InvokeAsync(Action action) =>
-        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.None, _poller!);
+        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.None, _poller ?? throw new InvalidOperationException("The host has not started."));
 
     /// <summary>New peers are turned away at the guards; the connected ones go on.</summary>
     public void StopAccepting()
@@ -137,6 +140,13 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         CloseSockets();
         var grace = settings.Linger + TimeSpan.FromSeconds(1);
         await Task.WhenAll(_guards.Select(g => g.StopAsync(grace))).ConfigureAwait(false);
+    }
+
+    // The poller is made at start from what was bound and polled before; NetMQ could add more later, nothing here needs it.
+    private void EnsureNotStarted()
+    {
+        if (_poller is not null)
+            throw new InvalidOperationException("The host has started: bind sockets and poll queues before it starts.");
     }
 
     private void SendQueued()
