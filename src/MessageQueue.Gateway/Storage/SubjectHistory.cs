@@ -20,4 +20,17 @@ internal sealed class SubjectHistory(IDbContextFactory<MessageQueueDbContext> co
             .ToListAsync(cancellationToken);
         return rows.ConvertAll(r => new UpdateEntry(r.Sequence, r.Text, r.Timestamp, r.Origin));
     }
+
+    /// <summary>The same for the subject of that id (not a later one of the same name).</summary>
+    public async Task<List<UpdateEntry>> ReadAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Updates.AsNoTracking()
+            .Where(u => u.SubjectId == subjectId && u.Sequence > afterSequence)
+            .OrderBy(u => u.Sequence)
+            .Select(u => new { u.Sequence, u.Text, u.Timestamp, u.Origin })
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+        return rows.ConvertAll(r => new UpdateEntry(r.Sequence, r.Text, r.Timestamp, r.Origin));
+    }
 }
