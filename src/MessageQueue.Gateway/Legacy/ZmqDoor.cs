@@ -209,7 +209,7 @@ internal sealed partial class ZmqDoor(
     {
         if (outgoing.IsPublication)
         {
-            _publisher!.SendFrame(outgoing.Frame);
+            SendOwned(_publisher!, outgoing.Frame, more: false);
             return;
         }
         SendReply(outgoing.Envelope!, outgoing.Frame);
@@ -255,7 +255,19 @@ internal sealed partial class ZmqDoor(
         // A peer that left before its reply is simply unknown to the ROUTER, which drops the reply.
         foreach (var frame in envelope)
             _router!.SendMoreFrame(frame);
-        _router!.SendFrame(reply);
+        SendOwned(_router!, reply, more: false);
+    }
+
+    /// <summary>
+    /// Sends a frame nobody changes afterwards without copying it: SendFrame would copy it into a new buffer first (a
+    /// whole content window, 64 KiB, for every publication).
+    /// </summary>
+    private static void SendOwned(NetMQSocket socket, byte[] frame, bool more)
+    {
+        var message = new Msg();
+        message.InitGC(frame, frame.Length);
+        socket.Send(ref message, more);
+        message.Close();
     }
 
     private static partial class Log
