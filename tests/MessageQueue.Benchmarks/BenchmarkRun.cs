@@ -143,6 +143,8 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"- machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {BenchmarkPaths.Configuration} build"));
         Console.WriteLine($"- servers: {string.Join("; ", servers.Select(Describe))}");
+        // The gateway inherits this process's environment: Store__FlushEachCommit=false measures commits without a disk flush.
+        Console.WriteLine(Invariant($"- gateway Store:FlushEachCommit: {Environment.GetEnvironmentVariable("Store__FlushEachCommit") ?? "true (default: every commit flushed to the disk)"}"));
         Console.WriteLine(Invariant($"- {InlineCompletions.Variable}: servers {(options.InlineCompletions ? "1" : "unset")}, this generator {(InlineCompletions.InThisProcess ? "1" : "unset")}"));
         Console.WriteLine($"- gateway: {options.GatewayDll}");
         if (options.Groups.Contains("list"))

@@ -1,7 +1,9 @@
-// One subject's updates, each applied exactly once and in sequence order. Subscribe joins the subject's group
-// before it reads, so live updates can overtake its reply: they wait in a buffer until the reply says where the
-// subject stands (lastSequence), then only the newer ones apply. A live update that skips a number means one
-// went missing: ask for a catch-up from the last applied one instead of showing a hole.
+// One subject's updates, each applied exactly once and in sequence order. The gateway resumes every client the same
+// way (SubjectResume): a Subscribe reply holds the updates after the position passed, up to its lastSequence, and live
+// updates carry on above it. What stays here is what only a client can do: remember the last sequence applied and pass
+// it when subscribing again; hold the live updates that overtake the reply (the hub joins the subject's group before it
+// reads, so they can), then apply only those above lastSequence; and, defensively, ignore a duplicate, and ask for a
+// catch-up from the last applied one when a live update skips a number instead of showing a hole.
 // Kept free of the DOM and of SignalR so its rules can be exercised on their own.
 
 import { appendWithin } from './content-window.js';

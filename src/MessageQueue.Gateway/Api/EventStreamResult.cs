@@ -8,22 +8,19 @@ using Microsoft.AspNetCore.Http.Metadata;
 namespace MessageQueue.Gateway.Api;
 
 /// <summary>
-/// A subject's updates as server-sent events: first every stored update after the client's position, then live ones,
-/// each exactly once and in order. A live update that is not the next one (the client's queue overflowed, or it was
-/// published before the stream's history read finished) is preceded by the missing ones read from the store.
+/// A subject's updates as server-sent events, through <see cref="SubjectResume"/>: first the stored updates after the
+/// client's position up to the history bound, then live ones, each exactly once and in order. A live update that is
+/// not the next one (the stream's queue dropped some while its client read slowly) is preceded by the missing ones
+/// read from the store.
 /// </summary>
 internal sealed partial class EventStreamResult(
     LiveUpdateFeed.Listener listener,
-    SubjectSnapshot subject,
-    long afterSequence,
-    SubjectService subjects,
+    SubjectResume.Resumption resumption,
     ApiOptions options,
     ILogger logger,
     CancellationToken stopping) : IResult, IEndpointMetadataProvider
 {
-    private const int CatchUpPageSize = 500;
-    private readonly string _subject = subject.Name;
-    private long _position = afterSequence;
+    private readonly string _subject = resumption.Bound.Name;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -38,13 +35,13 @@ internal sealed partial class EventStreamResult(
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var cancellationToken = ending.Token;
         var body = response.BodyWriter;
-        Log.StreamOpened(logger, _subject, _position);
+        Log.StreamOpened(logger, _subject, resumption.Position);
         var endingReason = "the client left or the gateway stopped";
         try
         {
-            body.Write(ServerSentEvents.Opening(_subject, _position, options.EventStreamRetryMilliseconds));
+            body.Write(ServerSentEvents.Opening(_subject, resumption.Position, options.EventStreamRetryMilliseconds));
             await body.FlushAsync(cancellationToken);
-            await CatchUpAsync(body, long.MaxValue, cancellationToken);
+            await ReplayAsync(body, resumption.Bound.LastSequence, cancellationToken);
             await body.FlushAsync(cancellationToken);
             if (await RelayLiveAsync(body, cancellationToken))
             {
@@ -57,7 +54,7 @@ internal sealed partial class EventStreamResult(
         {
             // The client left or the gateway is stopping: nothing to answer.
         }
-        Log.StreamEnded(logger, _subject, _position, endingReason);
+        Log.StreamEnded(logger, _subject, resumption.Position, endingReason);
     }
 
     /// <summary>Relays live events until the stream is cancelled; true when the subject was deleted.</summary>
@@ -84,35 +81,30 @@ internal sealed partial class EventStreamResult(
 
             while (listener.TryRead(out var live))
             {
-                if (live.SubjectId != subject.Id || live.Sequence <= _position)
-                    continue; // an earlier subject of the same name, still in the fan-out; or already sent from the store
-                if (live.Sequence > _position + 1)
-                    await CatchUpAsync(body, live.Sequence - 1, cancellationToken);
+                var step = resumption.Admit(live.Sequence);
+                if (step == LiveStep.Skip)
+                    continue; // already sent from the store
+                if (step == LiveStep.AfterGap)
+                    await ReplayAsync(body, live.Sequence - 1, cancellationToken);
                 body.Write(live.Encoded);
-                _position = live.Sequence;
+                resumption.HandedOn(live.Sequence);
             }
             await body.FlushAsync(cancellationToken);
         }
     }
 
-    /// <summary>Sends stored updates after the current position, up to <paramref name="upTo"/>, page by page.</summary>
-    private async Task CatchUpAsync(PipeWriter body, long upTo, CancellationToken cancellationToken)
+    /// <summary>Sends the stored updates after the position up to <paramref name="upTo"/>, flushing after each page.</summary>
+    private async Task ReplayAsync(PipeWriter body, long upTo, CancellationToken cancellationToken)
     {
-        while (_position < upTo)
+        var unflushed = 0;
+        await foreach (var update in resumption.ReplayAsync(upTo, cancellationToken))
         {
-            var page = await subjects.ReadHistoryAsync(_subject, _position, CatchUpPageSize, cancellationToken);
-            if (page.Value is not { } history)
-                return; // the subject was deleted meanwhile; the live reader ends the stream
-            foreach (var update in history.Updates)
+            body.Write(ServerSentEvents.Update(UpdateResource.From(_subject, update)));
+            if (++unflushed == SubjectResume.PageSize)
             {
-                if (update.Sequence > upTo)
-                    return;
-                body.Write(ServerSentEvents.Update(UpdateResource.From(_subject, update)));
-                _position = update.Sequence;
+                await body.FlushAsync(cancellationToken);
+                unflushed = 0;
             }
-            if (history.Updates.Count < CatchUpPageSize)
-                return;
-            await body.FlushAsync(cancellationToken);
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed class LiveUpdateFeed : IChangeSink
 
     public string Name => "event-streams";
 
+    /// <summary>It encodes the event once and queues it for each stream, whose own request writes it out.</summary>
+    public bool EnqueuesOnly => true;
+
     /// <summary>Events dropped from slow streams' queues so far (each such stream then caught up from the store).</summary>
     public long DroppedEvents => Interlocked.Read(ref _dropped);
 

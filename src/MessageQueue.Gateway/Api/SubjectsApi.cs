@@ -192,38 +192,34 @@ public static class SubjectsApi
     /// <param name="lastEventId">The last sequence number the client holds; outranks <paramref name="after"/>.</param>
     /// <param name="after">The same as a query parameter, for clients that cannot set headers.</param>
     /// <response code="200">The event stream.</response>
-    internal static Results<EventStreamResult, ProblemHttpResult> StreamEvents(
+    internal static async Task<Results<EventStreamResult, ProblemHttpResult>> StreamEvents(
         string subject,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
         string? after,
-        SubjectService subjects,
+        SubjectResume resume,
         LiveUpdateFeed feed,
         IOptions<ApiOptions> options,
         ILogger<EventStreamResult> logger,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        CancellationToken cancellationToken)
     {
         var position = string.IsNullOrEmpty(lastEventId) ? ParseNumber(after, nameof(after), whenAbsent: -1) : ParseNumber(lastEventId, "Last-Event-ID", whenAbsent: -1);
         if (position.Error is { } invalid)
             return ApiProblems.From(invalid);
-        var lookup = subjects.GetSubject(subject);
-        if (lookup.Value is not { } found)
-            return ApiProblems.From(lookup.Error!);
 
-        // Listen first, then read where the subject stands: an update committed in between arrives live and is
-        // skipped as already known, or arrives live with a gap that the stream fills from the store.
-        var listener = feed.Listen(subject, found.Id);
-        var current = subjects.GetSubject(subject);
-        if (current.Value is not { } snapshot || snapshot.Id != found.Id)
+        // The stream's listener is registered before the resume reads where the subject stands.
+        LiveUpdateFeed.Listener? listener = null;
+        var begun = await resume.BeginAsync(subject, position.Value < 0 ? null : position.Value, (subjectId, _) =>
         {
-            listener.Dispose();
-            return ApiProblems.From(current.Error ?? new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{Echo.Of(subject)}' was deleted meanwhile.", "subject"));
+            listener = feed.Listen(subject, subjectId);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
+        if (begun.Value is not { } resumption)
+        {
+            listener?.Dispose();
+            return ApiProblems.From(begun.Error!);
         }
-        var start = position.Value < 0 ? snapshot.LastSequence : position.Value;
-
-        // A position past the subject's newest update belongs to an earlier subject of that name: start over.
-        if (start > snapshot.LastSequence)
-            start = 0;
-        return new EventStreamResult(listener, snapshot, start, subjects, options.Value, logger, lifetime.ApplicationStopping);
+        return new EventStreamResult(listener!, resumption, options.Value, logger, lifetime.ApplicationStopping);
     }
 
     private static RouteHandlerBuilder RefusesWith(this RouteHandlerBuilder endpoint, params int[] statuses)

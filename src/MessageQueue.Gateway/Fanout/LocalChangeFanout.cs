@@ -7,9 +7,12 @@ using Microsoft.Extensions.Options;
 namespace MessageQueue.Gateway.Fanout;
 
 /// <summary>
-/// Delivers each change to every sink of this process. Every sink has its own bounded queue and delivery loop,
-/// so a slow or failing sink never delays the others or the publisher; a sink that falls a whole queue behind
-/// loses its oldest pending changes, and that is logged. Each delivery's time since publication is measured per sink.
+/// Delivers each change to every sink of this process. A sink that does real work per change (the SignalR groups)
+/// has its own bounded queue and delivery loop, so it never delays the others or the publisher; it is only woken for a
+/// change it wants. A sink that only enqueues (<see cref="IChangeSink.EnqueuesOnly"/>) takes the change on the
+/// publishing thread instead, one thread hop fewer, unless its loop still has changes or a recovery to get through:
+/// then the change waits behind them, in order. A sink that falls a whole queue behind loses its oldest pending
+/// changes, and that is logged. Each delivery's time since publication is measured per sink.
 /// A sink that throws on an update (out of memory while encoding, say) has not lost it: its loop reads that update and
 /// the subject's later ones back from the store and hands them on in order, retrying with a backoff until the sink
 /// takes them; meanwhile the sink is reported as recovering (readiness is degraded). Once a subject is deleted its
@@ -38,7 +41,44 @@ internal sealed partial class LocalChangeFanout(
         // One timestamp for every sink: the queues hold it beside the change, no allocation per change.
         var published = new Published(change, Stopwatch.GetTimestamp());
         foreach (var queue in _queues)
+        {
+            if (!queue.Sink.Wants(change))
+                continue;
+            if (queue.Sink.EnqueuesOnly)
+                DeliverNowOrQueue(queue, published);
+            else
+                queue.Channel.Writer.TryWrite(published);
+        }
+    }
+
+    /// <summary>Hands the change to an enqueue-only sink on this thread, or behind what its loop still has to get through.</summary>
+    private void DeliverNowOrQueue(SinkQueue queue, Published published)
+    {
+        lock (queue.Gate)
+        {
+            if (queue.Direct)
+            {
+                if (!Due(queue, published.Change))
+                    return;
+                try
+                {
+                    var delivery = queue.Sink.DeliverAsync(published.Change, CancellationToken.None);
+                    if (!delivery.IsCompleted)
+                        throw new InvalidOperationException($"Sink {queue.Sink.Name} enqueues only, yet its delivery did not complete at once.");
+                    delivery.GetAwaiter().GetResult();
+                    Delivered(queue, published);
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    Failed(queue, published.Change, ex);
+                    if (queue.Recovery.PendingSubjects == 0)
+                        return;
+                    queue.Direct = false; // the loop takes over until the recovery is through; this change wakes it
+                }
+            }
             queue.Channel.Writer.TryWrite(published);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -62,6 +102,13 @@ internal sealed partial class LocalChangeFanout(
         Task<bool>? waiting = null;
         while (true)
         {
+            // An enqueue-only sink with nothing left behind takes the next changes on the publishing thread again.
+            if (queue.Sink.EnqueuesOnly && !queue.Direct && recovery.PendingSubjects == 0)
+            {
+                lock (queue.Gate)
+                    queue.Direct = reader.Count == 0;
+            }
+
             // While the sink has updates to recover, an attempt is made when it is due, however busy the queue is;
             // meanwhile the loop wakes up for the next update or the due time, whichever is first.
             if (recovery.PendingSubjects > 0 && recovery.UntilDue == TimeSpan.Zero)
@@ -82,27 +129,45 @@ internal sealed partial class LocalChangeFanout(
 
             while (reader.TryRead(out var published))
             {
-                var (change, publishedAt) = published;
-                if (change is SubjectUpdate covered && recovery.Covers(covered))
+                if (!Due(queue, published.Change))
                     continue;
-                if (change is SubjectDeleted deleted && recovery.Forget(deleted.SubjectId))
-                    Log.RecoveryEnded(logger, queue.Sink.Name, deleted.Subject);
                 try
                 {
-                    await queue.Sink.DeliverAsync(change, CancellationToken.None);
-                    metrics.FannedOut(queue.Tag, publishedAt);
-                    if (change is SubjectUpdate delivered)
-                        Log.Delivered(logger, new UpdateId(delivered.SubjectId, delivered.Sequence), queue.Sink.Name);
+                    await queue.Sink.DeliverAsync(published.Change, CancellationToken.None);
+                    Delivered(queue, published);
                 }
                 catch (Exception ex)
                 {
-                    metrics.SinkFailed(queue.Tag);
-                    Log.SinkFailed(logger, queue.Sink.Name, change.Subject, Describe(change), ex);
-                    if (change is SubjectUpdate update)
-                        recovery.Missed(update.SubjectId, update.Subject, update.Sequence, sinkRefused: true);
+                    Failed(queue, published.Change, ex);
                 }
             }
         }
+    }
+
+    /// <summary>False when the change is the recovery's to hand on, or already was; a deletion ends the subject's recovery.</summary>
+    private bool Due(SinkQueue queue, SubjectChange change)
+    {
+        if (change is SubjectUpdate covered && queue.Recovery.Covers(covered))
+            return false;
+        if (change is SubjectDeleted deleted && queue.Recovery.Forget(deleted.SubjectId))
+            Log.RecoveryEnded(logger, queue.Sink.Name, deleted.Subject);
+        return true;
+    }
+
+    private void Delivered(SinkQueue queue, Published published)
+    {
+        metrics.FannedOut(queue.Tag, published.At);
+        if (published.Change is SubjectUpdate delivered)
+            Log.Delivered(logger, new UpdateId(delivered.SubjectId, delivered.Sequence), queue.Sink.Name);
+    }
+
+    /// <summary>The sink threw: an update it failed on is left to the recovery, from the store.</summary>
+    private void Failed(SinkQueue queue, SubjectChange change, Exception exception)
+    {
+        metrics.SinkFailed(queue.Tag);
+        Log.SinkFailed(logger, queue.Sink.Name, change.Subject, Describe(change), exception);
+        if (change is SubjectUpdate update)
+            queue.Recovery.Missed(update.SubjectId, update.Subject, update.Sequence, sinkRefused: true);
     }
 
     /// <summary>Hands on, from the store and in order, what the sink missed on every subject; what fails waits for the next attempt.</summary>
@@ -167,6 +232,12 @@ internal sealed partial class LocalChangeFanout(
         public Task Loop { get; set; } = Task.CompletedTask;
 
         public SinkRecovery Recovery { get; } = new();
+
+        /// <summary>Serialises an enqueue-only sink's deliveries on the publishing thread with its loop's hand-back.</summary>
+        public Lock Gate { get; } = new();
+
+        /// <summary>For an enqueue-only sink: true while it takes changes on the publishing thread (guarded by <see cref="Gate"/>).</summary>
+        public bool Direct { get; set; } = sink.EnqueuesOnly;
     }
 
     private static partial class Log

@@ -6,7 +6,8 @@ namespace MessageQueue.Gateway.Fanout;
 /// <summary>
 /// What one sink failed to take, per subject: the first sequence number it missed. Until the sink has taken them
 /// from the store, later updates of that subject are left to the recovery too (so the order holds); updates it has
-/// already taken from the store are not handed on twice. Used by the sink's delivery loop only, but
+/// already taken from the store are not handed on twice. Used by one thread at a time: the sink's delivery loop, or,
+/// for an enqueue-only sink taking changes on the publishing thread, that thread under the sink's gate;
 /// <see cref="PendingSubjects"/> is read by the health check from any thread.
 /// </summary>
 internal sealed class SinkRecovery

@@ -31,18 +31,19 @@ internal sealed class StoredUpdates(
             content = await StoredContent.ReadAsync(db, window, subjectId, initial, afterSequence, cancellationToken).ConfigureAwait(false);
         }
 
-        await foreach (var entry in EntriesAsync(subject, afterSequence, state.LastSequence, cancellationToken))
+        await foreach (var entry in EntriesAsync(subjectId, afterSequence, state.LastSequence, cancellationToken))
         {
             content = window.Append(content, entry.Text);
             yield return new SubjectUpdate(subject, entry.Sequence, entry.Text, content, entry.Timestamp, entry.Origin, subjectId);
         }
     }
 
-    private async IAsyncEnumerable<UpdateEntry> EntriesAsync(string subject, long after, long upTo, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // By the subject's id: once it is deleted nothing more, never the updates of a later subject of the same name.
+    private async IAsyncEnumerable<UpdateEntry> EntriesAsync(int subjectId, long after, long upTo, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (after < upTo)
         {
-            var page = await history.ReadAsync(subject, after, (int)Math.Min(PageSize, upTo - after), cancellationToken).ConfigureAwait(false);
+            var page = await history.ReadAsync(subjectId, after, (int)Math.Min(PageSize, upTo - after), cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
                 yield break;
             foreach (var entry in page)

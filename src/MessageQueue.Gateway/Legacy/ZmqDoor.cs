@@ -1,9 +1,9 @@
-using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
+using MessageQueue.Gateway.Zmq;
 using Microsoft.Extensions.Options;
 using NetMQ;
 using NetMQ.Sockets;
@@ -13,8 +13,8 @@ namespace MessageQueue.Gateway.Legacy;
 /// <summary>
 /// The legacy ZeroMQ door: a ROUTER socket that answers REQ clients (replies may go out of order, so a slow
 /// store write for one client never holds up another) and an XPUB socket for subscribers: to SUB clients it is a PUB
-/// socket, and it tells the gateway which topics they hold. One poller thread owns both sockets; other threads reach
-/// them only through the <see cref="ZmqOutbox"/>.
+/// socket, and it tells the gateway which topics they hold. A <see cref="ZmqSocketHost"/> owns both sockets on its
+/// poller thread (guards, Curve, teardown); other threads reach them only through the <see cref="ZmqOutbox"/>.
 /// </summary>
 internal sealed partial class ZmqDoor(
     LegacyRequestHandler handler,
@@ -45,45 +45,37 @@ internal sealed partial class ZmqDoor(
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<byte[]> _frames = [];
     private readonly Lock _stopGate = new();
+    private ZmqSocketHost? _host;
     private RouterSocket? _router;
     private XPublisherSocket? _publisher;
-    private NetMQPoller? _poller;
-    private ZmtpGuard? _replyGuard;
-    private ZmtpGuard? _publishGuard;
-    private bool _socketsClosed;
     private int _inFlight;
     private bool _draining;
     private Task? _drain;
-    private Task? _close;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var curve = _options.Curve.ServerCertificate();
-        _router = new RouterSocket();
-        ServeCurve(_router, curve);
-        _router.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
-        _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
-        _router.Options.Backlog = ZmtpGuard.Backlog; // NetMQ's 100 would leave the guard's legs waiting in SYN-SENT, holding their caps
+        _host = new ZmqSocketHost(new ZmqHostSettings("zmq-door", TimeSpan.FromMilliseconds(_options.LingerMilliseconds), curve, _options.DisableGuardForMeasurement),
+            metrics, logger);
         var maxFrameBytes = (long)_options.HardMaxRequestBytes + CurveOverhead;
         var handshakeTimeout = TimeSpan.FromSeconds(_options.HandshakeTimeoutSeconds);
+
+        _router = new RouterSocket();
+        _router.Options.MaxMsgSize = _options.HardMaxRequestBytes;
         var requests = new GuardLimits(connections.Zmq, maxFrameBytes, maxFrameBytes + EnvelopeRoom, handshakeTimeout);
-        endpoints.ReplyEndpoint = Bind(_router, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.ReplyEndpoint)}", _options.ReplyEndpoint, requests, out _replyGuard);
+        endpoints.ReplyEndpoint = _host.Bind(_router, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.ReplyEndpoint)}", _options.ReplyEndpoint, requests);
 
         _publisher = new XPublisherSocket();
-        ServeCurve(_publisher, curve);
         _publisher.Options.MaxMsgSize = _options.MaxRequestBytes; // subscriptions are short; a peer sending more is cut off
-        _publisher.Options.Linger = TimeSpan.FromMilliseconds(_options.LingerMilliseconds);
-        _publisher.Options.Backlog = ZmtpGuard.Backlog;
         _publisher.Options.SendHighWatermark = _options.PublishHighWatermark;
         var subscriptions = new GuardLimits(connections.Zmq, MaxSubscriptionBytes + CurveOverhead, MaxSubscriptionBytes + CurveOverhead + ZmtpStreamCheck.FrameCost,
             handshakeTimeout, new PeerByteBudget(_options.MaxSubscriberBytes, _options.MaxSubscriberBytesTotal, SubscriberCut));
-        endpoints.PublishEndpoint = Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, subscriptions, out _publishGuard);
+        endpoints.PublishEndpoint = _host.Bind(_publisher, $"{ZmqOptions.SectionName}:{nameof(ZmqOptions.PublishEndpoint)}", _options.PublishEndpoint, subscriptions);
 
         _router.ReceiveReady += OnRequests;
         _publisher.ReceiveReady += OnSubscriptions;
-        outbox.Queue.ReceiveReady += OnOutgoing;
-        _poller = [_router, _publisher, outbox.Queue];
-        _poller.RunAsync("zmq-door");
+        _host.Poll(outbox.Frames, Send);
+        _host.Start();
         endpoints.Listening = true;
         Log.Listening(logger, endpoints.ReplyEndpoint, endpoints.PublishEndpoint);
         if (_options.DisableGuardForMeasurement)
@@ -95,38 +87,10 @@ internal sealed partial class ZmqDoor(
         return Task.CompletedTask;
     }
 
-    /// <summary>Binds <paramref name="socket"/> behind its guard; a port in use ends start-up with one line naming <paramref name="setting"/>.</summary>
-    private string Bind(NetMQSocket socket, string setting, string endpoint, GuardLimits limits, out ZmtpGuard? guard)
-    {
-        try
-        {
-            if (_options.DisableGuardForMeasurement)
-            {
-                guard = null;
-                socket.Bind(endpoint);
-                return socket.Options.LastEndpoint ?? endpoint;
-            }
-            return ZmtpGuard.BindBehind(socket, endpoint, limits, metrics, logger, out guard);
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or NetMQException)
-        {
-            throw StartupFailure.ZmqBindFailure(setting, endpoint, e);
-        }
-    }
-
-    /// <summary>Makes the socket a CURVE server (before it binds); <paramref name="certificate"/> null leaves it plain.</summary>
-    private static void ServeCurve(NetMQSocket socket, NetMQCertificate? certificate)
-    {
-        if (certificate is null)
-            return;
-        socket.Options.CurveServer = true;
-        socket.Options.CurveCertificate = certificate;
-    }
-
     /// <summary>First of the doors to stop: read no more requests and answer the ones in flight.</summary>
     /// <remarks>
     /// A host may be stopped twice at once (a test host stops it while its entry point does too): both callers
-    /// share one drain and one close, so neither goes on to dispose the sockets under the other.
+    /// share one drain, and the socket host shares its close.
     /// </remarks>
     public Task StopAsync(CancellationToken cancellationToken)
     {
@@ -134,22 +98,21 @@ internal sealed partial class ZmqDoor(
             return _drain ??= DrainAsync(cancellationToken);
     }
 
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        lock (_stopGate)
-            return _close ??= CloseAsync();
-    }
+    /// <summary>
+    /// After every service has stopped, the store writer and the fan-out included: publish what they handed over
+    /// last, then close the sockets (<see cref="ZmqSocketHost.CloseAsync"/>).
+    /// </summary>
+    public Task StoppedAsync(CancellationToken cancellationToken) => _host?.CloseAsync() ?? Task.CompletedTask;
 
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        if (_poller is null)
+        if (_host is not { Started: true } host)
             return;
         endpoints.Listening = false;
-        _replyGuard?.StopAccepting();
-        _publishGuard?.StopAccepting();
+        host.StopAccepting();
 
         // ConfigureAwait(false): a host stopped synchronously must not need its caller's context to finish.
-        await Task.Factory.StartNew(BeginDraining, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
+        await host.InvokeAsync(BeginDraining).ConfigureAwait(false);
         try
         {
             await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -160,45 +123,13 @@ internal sealed partial class ZmqDoor(
         }
     }
 
-    /// <summary>
-    /// After every service has stopped, the store writer and the fan-out included: publish what they handed over
-    /// last, then close the sockets with a bounded linger, and the guards' connections once NetMQ has closed its side.
-    /// </summary>
-    private async Task CloseAsync()
-    {
-        if (_poller is null)
-            return;
-        await Task.Factory.StartNew(SendQueued, CancellationToken.None, TaskCreationOptions.None, _poller).ConfigureAwait(false);
-        outbox.Close();
-        _poller.Stop();
-        CloseSockets();
-        var grace = TimeSpan.FromMilliseconds(_options.LingerMilliseconds) + TimeSpan.FromSeconds(1);
-        await Task.WhenAll(_replyGuard?.StopAsync(grace) ?? Task.CompletedTask, _publishGuard?.StopAsync(grace) ?? Task.CompletedTask)
-            .ConfigureAwait(false);
-    }
-
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose()
-    {
-        CloseSockets();
-        _replyGuard?.Dispose();
-        _publishGuard?.Dispose();
-    }
-
-    private void CloseSockets()
-    {
-        if (_socketsClosed)
-            return;
-        _socketsClosed = true;
-        _poller?.Dispose();
-        _router?.Dispose();
-        _publisher?.Dispose();
-    }
+    public void Dispose() => _host?.Dispose();
 
     private void SubscriberCut()
     {
@@ -274,21 +205,16 @@ internal sealed partial class ZmqDoor(
             subscriptions.Apply(message);
     }
 
-    private void OnOutgoing(object? sender, NetMQQueueEventArgs<OutgoingFrame> e) => SendQueued();
-
-    private void SendQueued()
+    private void Send(OutgoingFrame outgoing)
     {
-        while (outbox.Queue.TryDequeue(out var outgoing, TimeSpan.Zero))
+        if (outgoing.IsPublication)
         {
-            if (outgoing.IsPublication)
-            {
-                _publisher!.SendFrame(outgoing.Frame);
-                continue;
-            }
-            SendReply(outgoing.Envelope!, outgoing.Frame);
-            if (--_inFlight == 0 && _draining)
-                _drained.TrySetResult();
+            SendOwned(_publisher!, outgoing.Frame, more: false);
+            return;
         }
+        SendReply(outgoing.Envelope!, outgoing.Frame);
+        if (--_inFlight == 0 && _draining)
+            _drained.TrySetResult();
     }
 
     /// <summary>
@@ -329,7 +255,19 @@ internal sealed partial class ZmqDoor(
         // A peer that left before its reply is simply unknown to the ROUTER, which drops the reply.
         foreach (var frame in envelope)
             _router!.SendMoreFrame(frame);
-        _router!.SendFrame(reply);
+        SendOwned(_router!, reply, more: false);
+    }
+
+    /// <summary>
+    /// Sends a frame nobody changes afterwards without copying it: SendFrame would copy it into a new buffer first (a
+    /// whole content window, 64 KiB, for every publication).
+    /// </summary>
+    private static void SendOwned(NetMQSocket socket, byte[] frame, bool more)
+    {
+        var message = new Msg();
+        message.InitGC(frame, frame.Length);
+        socket.Send(ref message, more);
+        message.Close();
     }
 
     private static partial class Log

@@ -9,6 +9,9 @@ internal sealed class ZmqPublishSink(ZmqOutbox outbox) : IChangeSink
 {
     public string Name => "zmq-pub";
 
+    /// <summary>It encodes the frame and queues it for the door's poller thread, which sends it.</summary>
+    public bool EnqueuesOnly => true;
+
     public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken)
     {
         if (change is not SubjectUpdate update)

@@ -6,17 +6,18 @@ namespace MessageQueue.Gateway.Operations;
 /// What every door reports: each request's outcome, and each update it got accepted, with the update's
 /// <see cref="UpdateId"/> in a Debug line (the first of the lines one grep for that id finds).
 /// </summary>
-public sealed partial class DoorTelemetry(GatewayMetrics metrics, ILogger<DoorTelemetry> logger)
+public sealed partial class DoorTelemetry(GatewayMetrics metrics, UpdateRate rate, ILogger<DoorTelemetry> logger)
 {
     public void Request(Door door, RequestOutcome outcome) => metrics.Request(door, outcome);
 
     /// <summary>The outcome of a request the application service answered.</summary>
     public void Request<T>(Door door, SubjectResult<T> result) => metrics.Request(door, OutcomeOf(result.Error));
 
-    /// <summary>An update a door got stored: counts it and logs its id (the request itself is counted as any other).</summary>
+    /// <summary>An update a door got stored: counts it (metrics, the overview's chart) and logs its id (the request itself is counted as any other).</summary>
     public void Accepted(SubjectUpdate update)
     {
         metrics.Accepted(update.Origin);
+        rate.Record();
         Log.Accepted(logger, new UpdateId(update.SubjectId, update.Sequence), update.Subject, update.Sequence, update.Origin);
     }
 

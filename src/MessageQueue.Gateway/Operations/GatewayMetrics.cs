@@ -41,9 +41,14 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?> Overflow = Tag("reason", "overflow");
     private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
 
+    private static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
     private readonly Counter<long> _requests;
     private readonly Counter<long> _accepted;
     private readonly Histogram<double> _fanoutDuration;
+    private readonly Histogram<double> _storeWait;
+    private readonly Histogram<double> _commitDuration;
+    private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _undelivered;
     private readonly Counter<long> _mailAttempts;
     private readonly Counter<long> _connectionsRefused;
@@ -57,7 +62,16 @@ public sealed class GatewayMetrics
             "Updates stored and handed to the fan-out, per door they came in by.");
         _fanoutDuration = Meter.CreateHistogram("messagequeue.fanout.duration", "s",
             "From an update's commit to a sink having handed it on (queued to its sockets), per sink.", tags: null,
-            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _storeWait = Meter.CreateHistogram("messagequeue.store.wait", "s",
+            "From a change's submission to the start of the commit that takes it (the wait for the store writer).", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _commitDuration = Meter.CreateHistogram("messagequeue.store.commit.duration", "s",
+            "One commit of the store writer, from its start to durable (one disk flush for every change in it).", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _batchSize = Meter.CreateHistogram<int>("messagequeue.store.commit.changes", "{change}",
+            "Changes committed together in one commit (group commit).", tags: null,
+            new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
         _undelivered = Meter.CreateCounter<long>("messagequeue.fanout.undelivered", "{update}",
             "Updates a sink did not hand on: dropped from its full queue (overflow) or lost to an error (failed).");
         _mailAttempts = Meter.CreateCounter<long>("messagequeue.email.attempts", "{attempt}",
@@ -78,6 +92,17 @@ public sealed class GatewayMetrics
     /// <summary>A sink handed on an update published at <paramref name="publishedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public void FannedOut(in KeyValuePair<string, object?> sinkTag, long publishedAt) =>
         _fanoutDuration.Record(Stopwatch.GetElapsedTime(publishedAt).TotalSeconds, sinkTag);
+
+    /// <summary>A commit that started at <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp) took <paramref name="changes"/> changes.</summary>
+    public void Committed(long startedAt, int changes)
+    {
+        _commitDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+        _batchSize.Record(changes);
+    }
+
+    /// <summary>A change submitted at <paramref name="submittedAt"/> was taken by the commit that started at <paramref name="startedAt"/>.</summary>
+    public void WaitedForStore(long submittedAt, long startedAt) =>
+        _storeWait.Record(Stopwatch.GetElapsedTime(submittedAt, startedAt).TotalSeconds);
 
     public void Dropped(in KeyValuePair<string, object?> sinkTag) => _undelivered.Add(1, sinkTag, Overflow);
 

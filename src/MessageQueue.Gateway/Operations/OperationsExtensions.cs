@@ -17,6 +17,7 @@ public static class OperationsExtensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<BacklogMetrics>();
         builder.Services.AddSingleton<DoorTelemetry>();
+        builder.Services.AddSingleton<UpdateRate>();
         builder.Services.AddSingleton<OutboxCounts>();
         builder.Services.AddSingleton<GatewayGauges>();
         builder.Services.AddSingleton<HubInvocationCounting>();

@@ -10,20 +10,25 @@ namespace MessageQueue.Gateway.Realtime;
 /// a deletion tells the group and empties it. The send is not awaited: a browser that reads slowly queues behind its
 /// own connection's write lock (in order), never in front of the others, and one whose send stays stuck past
 /// Hub:SendTimeoutSeconds is disconnected by SignalR and catches up when it subscribes again (a browser that keeps up
-/// slowly is not bounded yet). It also counts every update for the overview's chart (a sink of its own would cost
-/// every update another hop).
+/// slowly is not bounded yet). Sending to a group writes to every member's connection, which is real work: this sink
+/// keeps its own delivery loop, woken only for an update of a subject some browser here has joined.
 /// </summary>
 internal sealed partial class HubUpdateSink(
-    IHubContext<SubjectsHub, ISubjectsClient> hub, BrowserPresence presence, UpdateRate rate, ILogger<HubUpdateSink> logger) : IChangeSink
+    IHubContext<SubjectsHub, ISubjectsClient> hub, BrowserPresence presence, ILogger<HubUpdateSink> logger) : IChangeSink
 {
     public string Name => "hub-groups";
+
+    /// <summary>
+    /// A browser is counted in before it reads the subject's state (<see cref="SubjectsHub.Subscribe"/>), so an update
+    /// published while nobody was counted is in what any later subscriber reads.
+    /// </summary>
+    public bool Wants(SubjectChange change) => change is not SubjectUpdate update || presence.CountMembers(update.SubjectId) > 0;
 
     public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken)
     {
         switch (change)
         {
             case SubjectUpdate update:
-                rate.Record();
                 Observe(hub.Clients.Group(SubjectsHub.GroupOf(update.SubjectId)).Update(UpdateResource.From(update.Subject, update.ToEntry())));
                 break;
             case SubjectDeleted deleted:

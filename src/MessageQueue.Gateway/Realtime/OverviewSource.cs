@@ -1,5 +1,6 @@
 using MessageQueue.Gateway.Api;
 using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Realtime;

@@ -32,7 +32,6 @@ public static class RealtimeExtensions
 
         builder.Services.AddSingleton<HubCallDrain>();
         builder.Services.AddSingleton<BrowserPresence>();
-        builder.Services.AddSingleton<UpdateRate>();
         builder.Services.AddSingleton<IChangeSink, HubUpdateSink>();
         builder.Services.AddSingleton<OverviewSource>();
         builder.Services.AddHostedService<OverviewBroadcaster>();

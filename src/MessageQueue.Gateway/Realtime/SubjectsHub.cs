@@ -21,11 +21,14 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     private readonly DoorTelemetry _telemetry;
     private readonly RealtimeOptions _options;
     private readonly ContentWindow _window;
+    private readonly SubjectResume _resume;
 
     public SubjectsHub(
-        SubjectService subjects, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry, IOptions<RealtimeOptions> options, ContentWindow window)
+        SubjectService subjects, SubjectResume resume, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry,
+        IOptions<RealtimeOptions> options, ContentWindow window)
     {
         _window = window;
+        _resume = resume;
         _subjects = subjects;
         _telemetry = telemetry;
         _presence = presence;
@@ -62,21 +65,24 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     /// </summary>
     public async Task<Subscription> Subscribe(string subject, long? afterSequence)
     {
-        var subjectId = _subjects.GetSubject(subject).ValueOrThrow().Id;
-
-        // Join first, then read the catalog: an update it does not show yet reaches the group, one it shows is in the
-        // answer. The catalog takes each change before the hub's sink does, so a subject it still shows is not yet
-        // deleted for the sink either: the deletion, when it comes, finds this connection in the group.
-        var joined = _presence.Join(subject, subjectId, Context.ConnectionId, out var replaced);
-        if (replaced is { } earlier)
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(earlier));
+        // The resume's listener is this connection, counted in the presence and in the group, both before the resume
+        // reads where the subject stands: the hub's sink finds it there for every update the answer does not hold.
+        // The catalog takes each change before the hub's sink does, so a subject it still shows is not yet deleted for
+        // the sink either: the deletion, when it comes, finds this connection in the group.
+        var joined = false;
         SubjectResult<CatchUp> caughtUp;
         try
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subjectId), Context.ConnectionAborted);
-            caughtUp = await _subjects.CatchUpAsync(subject, afterSequence, _options.MaxReplayUpdates, _options.MaxReplayBytes, Context.ConnectionAborted);
-            if (caughtUp.Value is { } other && other.Subject.Id != subjectId)
-                caughtUp = new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{Echo.Of(subject)}' was deleted meanwhile; subscribe again.", "subject");
+            var begun = await _resume.BeginAsync(subject, afterSequence, async (subjectId, cancellationToken) =>
+            {
+                joined = _presence.Join(subject, subjectId, Context.ConnectionId, out var replaced);
+                if (replaced is { } earlier)
+                    await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(earlier), cancellationToken);
+                await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(subjectId), cancellationToken);
+            }, Context.ConnectionAborted);
+            caughtUp = begun.Value is { } resumption
+                ? await resumption.ReplayNewestAsync(_options.MaxReplayUpdates, _options.MaxReplayBytes, Context.ConnectionAborted)
+                : begun.Error!;
         }
         catch
         {
@@ -107,6 +113,18 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     public async Task<UpdateResource> PostUpdate(string subject, string text)
     {
         var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub)).ValueOrThrow();
+        _telemetry.Accepted(update);
+        return UpdateResource.From(update.Subject, update.ToEntry());
+    }
+
+    /// <summary>
+    /// As <see cref="PostUpdate"/>, safe to retry: a repeat of <paramref name="idempotencyKey"/> (1 to 128 visible ASCII
+    /// characters, kept per subject, shared with REST's Idempotency-Key) stores nothing and returns the update stored under it.
+    /// </summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
+    public async Task<UpdateResource> PostUpdateOnce(string subject, string text, string idempotencyKey)
+    {
+        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub, idempotencyKey ?? "")).ValueOrThrow();
         _telemetry.Accepted(update);
         return UpdateResource.From(update.Subject, update.ToEntry());
     }

@@ -13,6 +13,8 @@ namespace MessageQueue.Gateway.Storage;
 /// change, and every door sees a subject's changes in the same order.</item>
 /// <item>A refusal (an unknown subject, a name taken, a full queue, a store that refuses writes) completes with a
 /// <see cref="SubjectError"/>; it never throws.</item>
+/// <item>A change's task may complete on the store's own writing thread, and the caller's code after its await then
+/// runs there until its next wait: it must not block (no sleeps, no synchronous waits or I/O), or every write waits.</item>
 /// </list>
 /// </summary>
 internal interface ISubjectStore
@@ -30,8 +32,12 @@ internal interface ISubjectStore
 
     Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email);
 
-    /// <summary>Up to <paramref name="limit"/> committed updates of a subject after a sequence number, oldest first.</summary>
-    Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Up to <paramref name="limit"/> committed updates of the subject of that id after a sequence number, oldest
+    /// first: nothing once it is deleted, never the updates of a later subject of the same name. A read sees whole
+    /// commits only.
+    /// </summary>
+    Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>The store on EF Core (SQLite today): changes through the group-committing writer, reads on pooled contexts.</summary>
@@ -51,6 +57,6 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history) :
 
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => writer.Submit(new UnregisterEmailCommand(subject, email));
 
-    public Task<List<UpdateEntry>> ReadUpdatesAsync(string subject, long afterSequence, int limit, CancellationToken cancellationToken) =>
-        history.ReadAsync(subject, afterSequence, limit, cancellationToken);
+    public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);
 }

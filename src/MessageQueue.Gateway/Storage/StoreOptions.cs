@@ -22,6 +22,14 @@ public sealed class StoreOptions
     [Range(0, long.MaxValue)]
     public long MaxDatabaseBytes { get; set; }
 
+    /// <summary>
+    /// True (the default): each commit is flushed to the disk before its changes are acknowledged, so an acknowledged
+    /// change survives a power loss. False: a commit reaches the operating system, not yet the disk (SQLite's
+    /// synchronous=NORMAL in WAL mode); an acknowledged change survives the gateway's crash, not the machine's, and a
+    /// commit costs no disk flush.
+    /// </summary>
+    public bool FlushEachCommit { get; set; } = true;
+
     /// <summary>While the last write failed, how often the idle writer tries a small write to see whether the store has recovered.</summary>
     [Range(1, 3600)]
     public int ProbeIntervalSeconds { get; set; } = 5;

@@ -25,11 +25,14 @@ internal sealed partial class StoreWriter(
     IOptions<StoreOptions> options,
     IOptionsMonitor<StoreOptions> liveOptions,
     BacklogMetrics backlog,
+    GatewayMetrics metrics,
     IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
+    // Synchronous continuations: the only one is the wake-up of the writer's thread blocked on the queue, so the
+    // caller that queues a change wakes it directly rather than through a thread-pool work item.
     private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
-        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true });
+        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private readonly MessageQueue.Gateway.Operations.LogThrottle _stillRefusing = new();
     private Thread? _thread;
@@ -96,6 +99,8 @@ internal sealed partial class StoreWriter(
         using var db = contextFactory.CreateDbContext();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.Database.OpenConnection();
+        if (!options.Value.FlushEachCommit && db.Database.IsSqlite())
+            db.Database.ExecuteSqlRaw("PRAGMA synchronous = NORMAL;"); // per connection: only the writer's commits skip the flush
         using var appender = new UpdateAppender(db);
         using var outbox = new OutboxStatements(db);
         var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
@@ -120,6 +125,9 @@ internal sealed partial class StoreWriter(
 
             while (batch.Count < _maxBatch && reader.TryRead(out var command))
                 batch.Add(command);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var command in batch)
+                metrics.WaitedForStore(command.SubmittedAt, started);
             BatchState? committed = null;
             List<Action>? completions = null;
             if (Attempt(() =>
@@ -129,6 +137,7 @@ internal sealed partial class StoreWriter(
                 committed = staged;
             }, db, ref sizeCap))
             {
+                metrics.Committed(started, batch.Count);
                 AfterCommit(committed!, completions!, subjectIds);
             }
             else
@@ -191,7 +200,8 @@ internal sealed partial class StoreWriter(
             }
             if (!staged.Exists(command.Subject))
             {
-                command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
+                // Answered after the commit with the rest: a caller's continuation runs on this thread.
+                completions.Add(() => command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject")));
                 continue;
             }
             completions.Add(command switch

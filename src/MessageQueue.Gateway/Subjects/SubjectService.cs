@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using MessageQueue.Gateway.Storage;
 
 namespace MessageQueue.Gateway.Subjects;
@@ -88,60 +87,25 @@ public sealed class SubjectService
     /// <summary>Up to <paramref name="limit"/> stored updates after sequence number <paramref name="after"/>, oldest first.</summary>
     public async Task<SubjectResult<HistoryPage>> ReadHistoryAsync(string? subject, long after, int limit, CancellationToken cancellationToken)
     {
-        if ((CheckExisting(subject) ?? _validator.CheckPage(after, limit)) is { } error)
+        if ((_validator.CheckName(subject) ?? _validator.CheckPage(after, limit)) is { } error)
             return error;
-        var updates = await _store.ReadUpdatesAsync(subject!, after, limit, cancellationToken).ConfigureAwait(false);
+        if (!_catalog.TryGet(subject!, out var found))
+            return NotFound(subject!);
+        // By id: a subject deleted and created again meanwhile never lends its updates to the other's page.
+        var updates = await _store.ReadUpdatesAsync(found.Id, after, limit, cancellationToken).ConfigureAwait(false);
 
         // The state is read after the page, so its last sequence number is never behind the page.
-        return _catalog.TryGet(subject!, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
-    }
-
-    /// <summary>
-    /// What a client that saw a subject up to <paramref name="afterSequence"/> has missed: the subject's state and the
-    /// updates after that position up to that state: the newest of them, at most <paramref name="maxUpdates"/> and at
-    /// most <paramref name="maxBytes"/> of text. Without a position, only the state.
-    /// <see cref="CatchUp.Gap"/> says the updates do not join the client's position: it missed more than that,
-    /// or its position is past the subject's newest update (the subject was deleted and created again).
-    /// </summary>
-    /// <remarks>A live listener that joins before calling this and skips updates up to the state's sequence number
-    /// sees every later update exactly once.</remarks>
-    public async Task<SubjectResult<CatchUp>> CatchUpAsync(
-        string? subject, long? afterSequence, int maxUpdates, long maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxUpdates);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
-        if ((CheckExisting(subject) ?? _validator.CheckPosition(afterSequence ?? 0)) is { } error)
-            return error;
-        if (!_catalog.TryGet(subject!, out var state))
-            return NotFound(subject!);
-
-        var last = state.LastSequence;
-        var after = afterSequence ?? last;
-        var gap = after > last || last - after > maxUpdates;
-        var from = gap ? Math.Max(0, last - maxUpdates) : after;
-        var updates = from < last
-            ? await _store.ReadUpdatesAsync(subject!, from, (int)(last - from), cancellationToken).ConfigureAwait(false)
-            : [];
-
-        // Updates are up to 32 KiB each: a thousand would make one answer of tens of megabytes. Keep the newest that fit.
-        var firstKept = updates.Count;
-        long bytes = 0;
-        while (firstKept > 0 && (bytes += Encoding.UTF8.GetByteCount(updates[firstKept - 1].Text)) <= maxBytes)
-            firstKept--;
-        if (firstKept > 0)
-        {
-            updates.RemoveRange(0, firstKept);
-            gap = true;
-        }
-        return new CatchUp(state, updates, gap);
+        return _catalog.TryGet(subject!, found.Id, out var snapshot) ? new HistoryPage(snapshot, updates) : NotFound(subject!);
     }
 
     /// <summary>One stored update by its sequence number.</summary>
     public async Task<SubjectResult<UpdateEntry>> GetUpdateAsync(string? subject, long sequence, CancellationToken cancellationToken)
     {
-        if ((CheckExisting(subject) ?? _validator.CheckSequence(sequence)) is { } error)
+        if ((_validator.CheckName(subject) ?? _validator.CheckSequence(sequence)) is { } error)
             return error;
-        var found = await _store.ReadUpdatesAsync(subject!, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
+        if (!_catalog.TryGet(subject!, out var subjectState))
+            return NotFound(subject!);
+        var found = await _store.ReadUpdatesAsync(subjectState.Id, sequence - 1, 1, cancellationToken).ConfigureAwait(false);
         return found is [var update] && update.Sequence == sequence
             ? update
             : new SubjectError(SubjectErrorKind.UpdateNotFound, $"Subject '{Echo.Of(subject)}' has no update {sequence}.", "sequence");

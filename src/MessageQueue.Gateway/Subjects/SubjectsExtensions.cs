@@ -20,6 +20,7 @@ public static class SubjectsExtensions
             sp.GetRequiredService<SubjectCatalog>(),
             sp.GetRequiredService<ISubjectStore>(),
             sp.GetRequiredService<SubjectValidator>()));
+        builder.Services.AddSingleton<SubjectResume>();
         return builder;
     }
 }

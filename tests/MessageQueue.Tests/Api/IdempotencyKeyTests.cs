@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using MessageQueue.Gateway.Api;
 using MessageQueue.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace MessageQueue.Tests.Api;
 
@@ -50,6 +53,24 @@ public sealed class IdempotencyKeyTests(GatewayFactory gateway) : IClassFixture<
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/subjects/{name}/updates") { Content = JsonContent.Create(new { text = "x" }) };
         request.Headers.Add("Idempotency-Key", new string('k', 129));
         await ApiAssert.Problem(await _http.SendAsync(request), HttpStatusCode.BadRequest, "idempotencyKey");
+    }
+
+    [Fact]
+    public async Task TheHubsRetrySafePostSharesTheSubjectsKeysWithRest()
+    {
+        var name = await ApiAssert.NewSubjectAsync(_http);
+        var stored = await PostAsync(name, "by rest", "order-1");
+        await using var hub = await HubPeer.ConnectAsync(gateway.HttpAddress);
+
+        var repeat = await hub.Connection.InvokeAsync<UpdateResource>("PostUpdateOnce", name, "by hub, retried", "order-1");
+        var fresh = await hub.Connection.InvokeAsync<UpdateResource>("PostUpdateOnce", name, "by hub", "order-2");
+        var again = await hub.Connection.InvokeAsync<UpdateResource>("PostUpdateOnce", name, "by hub, retried", "order-2");
+
+        Assert.Equal((stored.Sequence, "by rest", "rest"), (repeat.Sequence, repeat.Text, repeat.Door));
+        Assert.Equal((stored.Sequence + 1, "by hub", "hub"), (fresh.Sequence, fresh.Text, fresh.Door));
+        Assert.Equal(fresh.Sequence, again.Sequence);
+        var refused = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<UpdateResource>("PostUpdateOnce", name, "x", "with space"));
+        Assert.Contains("idempotencyKey", refused.Message, StringComparison.Ordinal);
     }
 
     private async Task<(long Sequence, string Text)> PostAsync(string subject, string text, string key)

@@ -37,6 +37,25 @@ public sealed class PersistenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task WithoutAFlushEachCommitAnAcknowledgedUpdateStillSurvivesSigkill()
+    {
+        using var data = new TempDirectory();
+        var environment = new Dictionary<string, string> { ["Store__FlushEachCommit"] = "false" };
+        await using (var doomed = await GatewayProcess.StartAsync(data.Path, environment))
+        {
+            using var peer = new LegacyPeer(doomed.ReplyEndpoint);
+            for (var i = 1; i <= 20; i++)
+                Assert.Equal("isSuccess", peer.Request(new { type = "3", subject = "React", updateMessage = $"unflushed {i}" }));
+            await doomed.KillAsync();
+        }
+
+        await using var second = await GatewayProcess.StartAsync(data.Path, environment);
+        using var again = new LegacyPeer(second.ReplyEndpoint);
+        var content = LegacyProtocolTests.ContentOf(again.Request(new { type = "2", subject = "React", email = "reader@example.com" }));
+        Assert.EndsWith(string.Concat(Enumerable.Range(1, 20).Select(i => $"\nunflushed {i}")), content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryAcknowledgedUpdateSurvivesSigkill()
     {
         using var data = new TempDirectory();

@@ -96,6 +96,11 @@ public sealed class PublishRecoveryTests
     {
         public string Name => inner.Name;
 
+        // As the sink it wraps: an enqueue-only sink fails on the publishing thread, and its loop takes over.
+        public bool EnqueuesOnly => inner.EnqueuesOnly;
+
+        public bool Wants(SubjectChange change) => inner.Wants(change);
+
         public ValueTask DeliverAsync(SubjectChange change, CancellationToken cancellationToken) =>
 #pragma warning disable CA2201 // the exception a sink met under memory pressure, reproduced on purpose
             fault.Failing ? throw new OutOfMemoryException("Injected by the test.") : inner.DeliverAsync(change, cancellationToken);

@@ -27,6 +27,9 @@ public sealed class MetricsTests
         using var gateway = new GatewayFactory();
         using var http = gateway.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(http);
+        // A browser watches the subject: the SignalR groups' sink is woken only for a subject someone here has joined.
+        await using var watcher = await HubPeer.ConnectAsync(gateway.HttpAddress);
+        await watcher.SubscribeAsync(name);
         var before = await ScrapeAsync(http);
 
         using (var legacy = new LegacyPeer(gateway.Zmq.ReplyEndpoint))
@@ -53,6 +56,13 @@ public sealed class MetricsTests
         }
         Assert.Equal(1, Delta(before, after, "messagequeue_requests_total", ("door", "rest"), ("outcome", "refused")));
         Assert.Contains("messagequeue_fanout_duration_seconds_bucket{", after, StringComparison.Ordinal);
+
+        // The store's hops: every update waited for the writer and was committed, in as many commits or fewer.
+        var waited = Delta(before, after, "messagequeue_store_wait_seconds_count");
+        var commits = Delta(before, after, "messagequeue_store_commit_duration_seconds_count");
+        Assert.InRange(waited, 3, 10);
+        Assert.InRange(commits, 1, waited);
+        Assert.Equal(waited, Delta(before, after, "messagequeue_store_commit_changes_sum"));
         Assert.Contains("# TYPE messagequeue_fanout_duration_seconds histogram", after, StringComparison.Ordinal);
 
         // The runtime's and ASP.NET Core's own instruments come along.

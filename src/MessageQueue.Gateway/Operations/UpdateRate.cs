@@ -1,7 +1,7 @@
-namespace MessageQueue.Gateway.Realtime;
+namespace MessageQueue.Gateway.Operations;
 
 /// <summary>Counts accepted updates per second over the last minutes, for the overview's updates-per-minute chart.</summary>
-internal sealed class UpdateRate(TimeProvider time)
+public sealed class UpdateRate(TimeProvider time)
 {
     private const int WindowSeconds = 600;
     private readonly long[] _second = new long[WindowSeconds];
