@@ -36,6 +36,77 @@ public sealed class GuardRelayTests : IDisposable
         _services.Dispose();
     }
 
+
+
+    [Fact]
+    public async Task WhatNetMqSendsAfterThePeersCloseReachesThePeerEvenWhenNetMqClosesWhileTheRelayHoldsBytes()
+    {
+        using var guard = Start(subscriberBudget: null);
+        using var peer = await ConnectAsync(guard);
+        using var netmq = await _backend.AcceptAsync().WaitAsync(Bound);
+        byte[] up = [.. RawZmtpPeer.Greeting(), .. RawZmtpPeer.Ready()];
+        await SendAndShutdownAsync(peer, up);
+        Assert.Equal(up, await ReceiveToEndAsync(netmq).WaitAsync(Bound)); // the peer's close passed on: the relay writes no more to NetMQ
+
+        // NetMQ sends, the peer reads nothing, until the relay holds bytes for the peer and so leaves NetMQ's bytes
+        // unread in its socket; NetMQ then closes. Its close reaches the relay while the relay reads nothing from it:
+        // both directions of that socket are closed (a hang-up) with bytes still owed to the peer.
+        var random = new Random(3);
+        var down = new MemoryStream();
+        var chunk = new byte[4096];
+        var started = DateTime.UtcNow;
+        while (!await RelayLeavesUnreadAsync(netmq))
+        {
+            Assert.True(DateTime.UtcNow - started < Bound, "The relay never stopped reading NetMQ for a peer that reads nothing.");
+            random.NextBytes(chunk);
+            Assert.Equal(chunk.Length, netmq.Send(chunk));
+            down.Write(chunk);
+        }
+        netmq.Shutdown(SocketShutdown.Send);
+        await Poll.UntilAsync(() => TcpState(netmq) == TcpClosed, () => $"NetMQ's close was never acknowledged (TCP state {TcpState(netmq)}).", Bound);
+
+        Assert.Equal(down.ToArray(), await ReceiveToEndAsync(peer).WaitAsync(Bound));
+    }
+
+    /// <summary>
+    /// Whether the relay's socket to <paramref name="netmq"/> holds bytes it has not read, still after one more check:
+    /// it reads at once whatever arrives while it reads at all.
+    /// </summary>
+    private static async Task<bool> RelayLeavesUnreadAsync(Socket netmq)
+    {
+        if (Unread(netmq) == 0)
+            return false;
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        await tick.WaitForNextTickAsync();
+        return Unread(netmq) > 0;
+    }
+
+    /// <summary>Bytes the other end of <paramref name="socket"/> (on this machine) has received but not read (Linux's /proc/net/tcp).</summary>
+    private static long Unread(Socket socket)
+    {
+        var far = (IPEndPoint)socket.RemoteEndPoint!;
+        var near = (IPEndPoint)socket.LocalEndPoint!;
+        static string Hex(IPEndPoint endpoint) =>
+            $"{BitConverter.ToUInt32(endpoint.Address.GetAddressBytes()):X8}:{endpoint.Port:X4}";
+        foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields[1] == Hex(far) && fields[2] == Hex(near))
+                return Convert.ToInt64(fields[4].Split(':')[1], 16);
+        }
+        throw new InvalidOperationException($"No socket from {far} to {near} in /proc/net/tcp.");
+    }
+
+    private const int TcpClosed = 7;
+
+    /// <summary>The socket's TCP state (Linux's tcp_info, first byte).</summary>
+    private static int TcpState(Socket socket)
+    {
+        var info = new byte[256];
+        socket.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
+        return info[0];
+    }
+
     [Fact]
     public async Task EveryByteCrossesInOrderBothWaysAndEachCloseIsPassedOn()
     {

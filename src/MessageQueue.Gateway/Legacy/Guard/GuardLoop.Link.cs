@@ -28,9 +28,10 @@ internal sealed partial class GuardLoop
         private readonly PeerByteBudget? _budget;
         private readonly Backlog _up = new(), _down = new();
         private readonly TaskCompletionSource<string?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _peerFd, _serverFd;
+        private int _peerFd = -1, _serverFd = -1; // -1: not in the loop's epoll set
         private uint _peerEvents, _serverEvents;
         private bool _connecting;
+        private bool _serverParked; // taken out of the set after a hang-up, while its last bytes wait for the peer
 
         public Link(GuardLoop loop, Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget)
         {
@@ -56,6 +57,7 @@ internal sealed partial class GuardLoop
 
         public bool Handshaken => _check.Handshaken;
 
+        /// <summary>Set on the loop's thread only (or, once that thread has gone, by <see cref="Abandon"/> after joining it).</summary>
         public bool Ended { get; private set; }
 
         public Task<string?> RunAsync()
@@ -84,15 +86,19 @@ internal sealed partial class GuardLoop
                 {
                     _connecting = true; // done when the socket turns writable
                 }
-                _peerFd = (int)_peer.Handle;
-                _serverFd = (int)_server.Handle;
                 var (peerEvents, serverEvents) = Wanted();
-                LinuxSockets.Add(_loop._epoll, _peerFd, _peerEvents = peerEvents, Token(fromServer: false));
-                LinuxSockets.Add(_loop._epoll, _serverFd, _serverEvents = serverEvents, Token(fromServer: true));
+                var peerFd = (int)_peer.Handle;
+                LinuxSockets.Add(_loop._epoll, peerFd, _peerEvents = peerEvents, Token(fromServer: false));
+                _peerFd = peerFd;
+                var serverFd = (int)_server.Handle;
+                LinuxSockets.Add(_loop._epoll, serverFd, _serverEvents = serverEvents, Token(fromServer: true));
+                _serverFd = serverFd;
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception ex) when (!IsFatal(ex))
             {
-                End(null); // NetMQ's socket is gone (the door is stopping), the peer already left, or epoll is out of room
+                // NetMQ's socket is gone (the door is stopping), the peer already left, or epoll is out of room;
+                // anything else is a fault of ours, logged, and still only this connection's end.
+                Fail(ex, expected: ex is SocketException or ObjectDisposedException or InvalidOperationException);
             }
         }
 
@@ -111,9 +117,31 @@ internal sealed partial class GuardLoop
                 if (fromServer ? OnServer(events) : OnPeer(events))
                     Watch();
             }
-            catch (Exception ex) when (ex is SocketException or InvalidOperationException)
+            catch (Exception ex) when (!IsFatal(ex))
             {
-                End(null); // a fault on either socket, or epoll refusing a change: this connection ends, the loop goes on
+                // A fault on either socket, or epoll refusing a change: this connection ends, the loop goes on.
+                // Anything else is a fault of ours (or of a callback), logged, and also only this connection's end.
+                Fail(ex, expected: ex is SocketException or InvalidOperationException);
+            }
+        }
+
+        private void Fail(Exception ex, bool expected)
+        {
+            if (!expected)
+                Log.LinkFailed(_loop._logger, Peer, ex);
+            EndQuietly();
+        }
+
+        /// <summary><see cref="End"/> with no violation, from a path that is already handling a fault.</summary>
+        public void EndQuietly()
+        {
+            try
+            {
+                End(null);
+            }
+            catch (Exception ex) when (!IsFatal(ex))
+            {
+                Log.LinkFailed(_loop._logger, Peer, ex); // ended all the same: Ended is set first
             }
         }
 
@@ -124,11 +152,12 @@ internal sealed partial class GuardLoop
                 return;
             Ended = true;
             if (Id >= 0)
-            {
                 _loop._links.Remove(Id);
+            if (_peerFd >= 0)
                 LinuxSockets.Remove(_loop._epoll, _peerFd);
+            if (_serverFd >= 0 && !_serverParked)
                 LinuxSockets.Remove(_loop._epoll, _serverFd);
-            }
+            _peerFd = _serverFd = -1;
             if (_budget is not null && _down.Counted > 0)
                 _budget.Release(_down.Counted);
             _down.Counted = 0;
@@ -137,14 +166,11 @@ internal sealed partial class GuardLoop
             _done.TrySetResult(violation);
         }
 
-        /// <summary>Off the loop, once it has stopped: closes what nobody else will.</summary>
-        public void Abandon()
-        {
-            Ended = true;
-            _peer.Dispose();
-            _server.Dispose();
-            _done.TrySetResult(null);
-        }
+        /// <summary>
+        /// Once the loop has stopped (on its thread, or after joining it): ends a link it never started. One it started
+        /// was ended there, so this does nothing to sockets whose numbers may already be someone else's.
+        /// </summary>
+        public void Abandon() => End(null);
 
         private ulong Token(bool fromServer) => ((ulong)Id << 1) | (fromServer ? 1UL : 0UL);
 
@@ -169,8 +195,13 @@ internal sealed partial class GuardLoop
             {
                 if ((events & LinuxSockets.HangUp) == 0)
                     return true;
-                End(null); // both directions closed while this side was not being read
-                return false;
+                // Both directions closed while NetMQ's side is not read (its bytes wait for the peer). epoll reports a
+                // hang-up whatever is asked for, so the socket leaves the set until the peer has taken what is held;
+                // Watch then adds it back, and what NetMQ sent last, and its close, are read and passed on.
+                LinuxSockets.Remove(_loop._epoll, _serverFd);
+                _serverParked = true;
+                _serverEvents = 0;
+                return true;
             }
             if ((events & (LinuxSockets.In | LinuxSockets.HangUp)) == 0)
                 return true;
@@ -286,7 +317,14 @@ internal sealed partial class GuardLoop
             var (peer, server) = Wanted();
             if (peer != _peerEvents)
                 LinuxSockets.Modify(_loop._epoll, _peerFd, _peerEvents = peer, Token(fromServer: false));
-            if (server != _serverEvents)
+            if (_serverParked)
+            {
+                if (server == 0)
+                    return;
+                LinuxSockets.Add(_loop._epoll, _serverFd, _serverEvents = server, Token(fromServer: true));
+                _serverParked = false;
+            }
+            else if (server != _serverEvents)
                 LinuxSockets.Modify(_loop._epoll, _serverFd, _serverEvents = server, Token(fromServer: true));
         }
     }

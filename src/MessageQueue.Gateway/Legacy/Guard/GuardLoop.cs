@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 
 namespace MessageQueue.Gateway.Legacy.Guard;
 
@@ -15,6 +16,7 @@ internal sealed partial class GuardLoop : IDisposable
 
     private const int MaxEvents = 128;
     private const ulong WakeToken = ulong.MaxValue;
+    private const int MaxFailuresInARow = 3;
 
     private readonly int _epoll;
     private readonly int _wake;
@@ -24,11 +26,14 @@ internal sealed partial class GuardLoop : IDisposable
     private readonly Queue<Link> _deadlines = new(); // in order of start: one handshake timeout per guard
     private readonly byte[] _buffer = new byte[ReadSize];
     private readonly Lock _stateLock = new();
+    private readonly ILogger _logger;
     private long _nextId;
     private bool _stopped;
+    private bool _closeOnExit; // disposed on its own thread: the loop closes its descriptors as it leaves
 
-    public GuardLoop(string name)
+    public GuardLoop(string name, ILogger logger)
     {
+        _logger = logger;
         _epoll = LinuxSockets.CreateEpoll();
         _wake = -1;
         try
@@ -58,10 +63,16 @@ internal sealed partial class GuardLoop : IDisposable
             if (_stopped)
                 return;
             _stopped = true;
+            // Signalled under the lock: past it, nothing writes to the eventfd, so it can be closed below.
+            LinuxSockets.Signal(_wake);
+            if (Thread.CurrentThread == _thread)
+            {
+                _closeOnExit = true; // the loop is still on the stack: its descriptors are closed as it leaves
+                return;
+            }
         }
-        LinuxSockets.Signal(_wake);
-        if (Thread.CurrentThread != _thread)
-            _thread.Join();
+        _thread.Join();
+        CloseDescriptors();
     }
 
     private void Post(Link link, bool cut)
@@ -75,15 +86,20 @@ internal sealed partial class GuardLoop : IDisposable
                 return;
             }
         }
-        link.Abandon(); // the loop is gone: nothing else will ever close these sockets
+        // The loop is stopping: once its thread has gone, a link it started was ended there, and one it never saw
+        // is ended here (only the loop closes a socket it may still be watching).
+        if (Thread.CurrentThread != _thread)
+            _thread.Join();
+        link.Abandon();
     }
 
     private void Run()
     {
         var events = new byte[MaxEvents * LinuxSockets.EventSize];
-        try
+        var failures = 0;
+        while (!Volatile.Read(ref _stopped))
         {
-            while (!Volatile.Read(ref _stopped))
+            try
             {
                 var count = LinuxSockets.Wait(_epoll, events, TimeoutMs());
                 for (var i = 0; i < count; i++)
@@ -98,17 +114,51 @@ internal sealed partial class GuardLoop : IDisposable
                         link.Handle(LinuxSockets.EventsAt(events, i), fromServer: (token & 1) != 0);
                 }
                 ExpireHandshakes();
+                failures = 0;
+            }
+            catch (Exception ex) when (!IsFatal(ex))
+            {
+                // A fault outside any one connection (Handle and Begin keep theirs): the connections open now are
+                // cut, and the loop goes on for the next ones rather than taking the process down. One that comes
+                // back at once (epoll itself broken) stops it instead of spinning: later connections are then cut
+                // as they arrive.
+                Log.LoopFailed(_logger, _thread.Name, _links.Count, ex);
+                EndAll();
+                if (++failures >= MaxFailuresInARow)
+                    StopFromLoop();
             }
         }
-        finally
+        RunCommands();
+        EndAll();
+        if (Volatile.Read(ref _closeOnExit))
+            CloseDescriptors();
+    }
+
+    private void StopFromLoop()
+    {
+        lock (_stateLock)
         {
-            RunCommands();
-            foreach (var link in _links.Values.ToList())
-                link.End(null);
-            LinuxSockets.Close(_wake);
-            LinuxSockets.Close(_epoll);
+            _stopped = true;
+            _closeOnExit = true; // a later Dispose finds it stopped and returns at once
         }
     }
+
+    private void EndAll()
+    {
+        foreach (var link in _links.Values.ToList())
+            link.EndQuietly();
+        _links.Clear();
+        _deadlines.Clear();
+    }
+
+    private void CloseDescriptors()
+    {
+        LinuxSockets.Close(_wake);
+        LinuxSockets.Close(_epoll);
+    }
+
+    /// <summary>What no catch should swallow: the process cannot go on after them.</summary>
+    internal static bool IsFatal(Exception ex) => ex is OutOfMemoryException or StackOverflowException or AccessViolationException;
 
     private void RunCommands()
     {
@@ -125,6 +175,8 @@ internal sealed partial class GuardLoop : IDisposable
 
     private void Start(Link link)
     {
+        if (link.Ended)
+            return; // cut before it started: nothing to watch, and it must not stay in the table
         link.Id = _nextId++;
         _links.Add(link.Id, link);
         _deadlines.Enqueue(link);
@@ -151,5 +203,14 @@ internal sealed partial class GuardLoop : IDisposable
             if (!oldest.Ended && !oldest.Handshaken)
                 oldest.End("no handshake within the deadline");
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3014, LogLevel.Error, "The ZeroMQ guard's relay thread {Thread} failed unexpectedly; its {Count} connections were cut (after three failures in a row it stops, and the guard's connections are cut as they arrive)")]
+        public static partial void LoopFailed(ILogger logger, string? thread, int count, Exception exception);
+
+        [LoggerMessage(3015, LogLevel.Error, "A ZeroMQ connection from {Peer} through the guard failed unexpectedly and was cut")]
+        public static partial void LinkFailed(ILogger logger, EndPoint? peer, Exception exception);
     }
 }

@@ -47,7 +47,7 @@ internal sealed partial class ZmtpGuard : IDisposable
         {
             _listener.Bind(publicEndpoint); // a port in use fails here, loudly, as NetMQ's Bind would
             _listener.Listen(Backlog);
-            _loop = GuardLoop.Supported ? new GuardLoop("zmtp-guard") : null;
+            _loop = GuardLoop.Supported ? new GuardLoop("zmtp-guard", logger) : null;
         }
         catch
         {
