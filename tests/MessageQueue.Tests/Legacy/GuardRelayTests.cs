@@ -172,6 +172,89 @@ public sealed class GuardRelayTests : IDisposable
         await Poll.UntilAsync(() => budget.Total == 0, () => $"{budget.Total} bytes are still counted for a subscriber that is gone.", Bound);
     }
 
+    [Fact]
+    public async Task AnUnexpectedFaultOnTheRelayThreadEndsThatConnectionOnlyAndTheRelayGoesOn()
+    {
+        // The budget's callback runs on the relay's thread; here it throws what no socket call would.
+        var budget = new PeerByteBudget(maxQueuedBytes: 64 * 1024, maxTotalBytes: 64 * 1024, () => throw new NotSupportedException("a fault of ours"));
+        using var guard = Start(budget);
+        using (var subscriber = await ConnectAsync(guard))
+        using (var netmq = await _backend.AcceptAsync().WaitAsync(Bound))
+        {
+            await subscriber.SendAsync(RawZmtpPeer.Greeting().Concat(RawZmtpPeer.Ready("SUB")).ToArray(), SocketFlags.None);
+            var chunk = new byte[64 * 1024];
+            var publishing = Task.Run(async () =>
+            {
+                try
+                {
+                    for (var sent = 0L; sent < 64L * 1024 * 1024; sent += chunk.Length)
+                        await netmq.SendAsync(chunk, SocketFlags.None);
+                    return false;
+                }
+                catch (SocketException)
+                {
+                    return true; // the relay closed its side
+                }
+            });
+            Assert.True(await publishing.WaitAsync(Bound), "The connection whose relay failed should have been closed.");
+            await Poll.UntilAsync(() => budget.Total == 0, () => $"{budget.Total} bytes are still counted for a connection that is gone.", Bound);
+        }
+
+        // The same guard (one relay thread) still relays the next connection, both ways.
+        using var peer = await ConnectAsync(guard);
+        using var next = await _backend.AcceptAsync().WaitAsync(Bound);
+        byte[] up = [.. RawZmtpPeer.Greeting(), .. RawZmtpPeer.Ready()];
+        await peer.SendAsync(up, SocketFlags.None);
+        Assert.Equal(up, await ReceiveAsync(next, up.Length).WaitAsync(Bound));
+        await next.SendAsync(up, SocketFlags.None);
+        Assert.Equal(up, await ReceiveAsync(peer, up.Length).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task DisposingTheGuardCutsItsOpenConnectionsAndReleasesWhatWasHeldForThem()
+    {
+        var budget = new PeerByteBudget(maxQueuedBytes: 64 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024, () => { });
+        var guard = Start(budget);
+        using var subscriber = await ConnectAsync(guard);
+        using var netmq = await _backend.AcceptAsync().WaitAsync(Bound);
+        await subscriber.SendAsync(RawZmtpPeer.Greeting().Concat(RawZmtpPeer.Ready("SUB")).ToArray(), SocketFlags.None);
+        var publishing = Task.Run(async () =>
+        {
+            try
+            {
+                await netmq.SendAsync(new byte[8 * 1024 * 1024], SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+                // the relay closed its side
+            }
+        });
+        await Poll.UntilAsync(() => budget.Total > 0, () => "The relay never held bytes for a subscriber that reads nothing.", Bound);
+
+        guard.Dispose();
+
+        Assert.Equal(0, budget.Total); // the loop has stopped, and ended every connection, when Dispose returns
+        await ReceiveUntilClosedAsync(subscriber).WaitAsync(Bound); // the subscriber's connection was closed
+        await publishing.WaitAsync(Bound);
+        guard.Dispose(); // a second time is no fault
+    }
+
+    /// <summary>Reads until the end of the stream or a reset (what came before is not looked at).</summary>
+    private static async Task ReceiveUntilClosedAsync(Socket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // reset: closed all the same
+        }
+    }
+
     private ZmtpGuard Start(PeerByteBudget? subscriberBudget)
     {
         var limits = new GuardLimits(new ConnectionGate(ConnectionDoor.Zmq, 10, 10), MaxFrameBytes: 1024 * 1024, MaxMessageBytes: 64 * 1024 * 1024,
