@@ -255,6 +255,19 @@ public sealed class GuardRelayTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ARelayedSocketResetByItsPeerFaultsAsAReset()
+    {
+        using var near = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await near.ConnectAsync(_backend.LocalEndPoint!).WaitAsync(Bound);
+        using (var far = await _backend.AcceptAsync().WaitAsync(Bound))
+            far.LingerState = new LingerOption(true, 0); // closed with a reset
+        await Poll.UntilAsync(() => near.Poll(0, SelectMode.SelectRead), () => "The reset never arrived.", Bound);
+
+        var fault = Assert.Throws<SocketException>(() => LinuxSockets.Receive((int)near.Handle, new byte[16]));
+        Assert.Equal(SocketError.ConnectionReset, fault.SocketErrorCode);
+    }
+
     private ZmtpGuard Start(PeerByteBudget? subscriberBudget)
     {
         var limits = new GuardLimits(new ConnectionGate(ConnectionDoor.Zmq, 10, 10), MaxFrameBytes: 1024 * 1024, MaxMessageBytes: 64 * 1024 * 1024,

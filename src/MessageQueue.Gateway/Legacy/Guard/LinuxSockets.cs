@@ -110,8 +110,19 @@ internal static class LinuxSockets
     private static int Check(int result, string call) =>
         result >= 0 ? result : throw new InvalidOperationException($"{call} failed with errno {Marshal.GetLastPInvokeError()}.");
 
-    // Linux errno values are what SocketException's native error code takes on Linux.
-    private static SocketException Fault(int errno) => new(errno);
+    // SocketException(int) takes a SocketError (Windows' numbering), not an errno: the errnos a relayed socket meets
+    // are named here, so logs and catches see a reset as a reset; the rest keep their errno in the message.
+    private static SocketException Fault(int errno) => errno switch
+    {
+        104 => new((int)SocketError.ConnectionReset), // ECONNRESET
+        32 => new((int)SocketError.Shutdown), // EPIPE, as .NET names it
+        110 => new((int)SocketError.TimedOut), // ETIMEDOUT (keep-alive gave up)
+        111 => new((int)SocketError.ConnectionRefused), // ECONNREFUSED
+        107 => new((int)SocketError.NotConnected), // ENOTCONN
+        113 => new((int)SocketError.HostUnreachable), // EHOSTUNREACH
+        101 => new((int)SocketError.NetworkUnreachable), // ENETUNREACH
+        _ => new((int)SocketError.SocketError, $"errno {errno}"),
+    };
 
     // DllImport rather than LibraryImport: every argument is blittable, and LibraryImport would need unsafe code allowed.
     [DllImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]

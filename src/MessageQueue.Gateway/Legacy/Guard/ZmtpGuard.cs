@@ -90,6 +90,7 @@ internal sealed partial class ZmtpGuard : IDisposable
     /// Stops accepting, waits up to <paramref name="grace"/> for the connections to end (they end when NetMQ closes
     /// its side, after sending what it still had), then cuts the rest.
     /// </summary>
+    /// <remarks>The relay loop stays up, idle with no connections: <see cref="Dispose"/>, which the host calls after, stops it.</remarks>
     public async Task StopAsync(TimeSpan grace)
     {
         StopAccepting();
