@@ -126,6 +126,25 @@ public sealed class MalformedRequestTests : IClassFixture<GatewayFactory>, IDisp
     }
 
     [Fact]
+    public async Task ARequestSentJustBeforeItsPeerResetsTheConnectionIsStillStored()
+    {
+        // The reset can reach the guard together with the request: what came before it still goes to NetMQ.
+        var peer = await Fuzzing.RawZmtpPeer.ConnectAsync(_gateway.Zmq.ReplyEndpoint);
+        await peer.HandshakeAsync();
+        await peer.SendAsync(Fuzzing.RawZmtpPeer.Request("{\"type\":\"3\",\"subject\":\"NodeJs\",\"updateMessage\":\"sent before a reset\"}"u8));
+        await peer.DisposeAsync(); // linger 0: a reset right behind the request
+
+        var deadline = DateTime.UtcNow + LegacyPeer.Timeout;
+        string content;
+        do
+        {
+            content = LegacyProtocolTests.ContentOf(_peer.Request(new { type = "2", subject = "NodeJs", email = "watcher@example.com" }));
+        }
+        while (!content.Contains("\nsent before a reset", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+        Assert.Contains("\nsent before a reset", content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DealerPeerWithoutDelimiterIsAnsweredToo()
     {
         using var dealer = new DealerSocket();

@@ -111,7 +111,11 @@ internal sealed partial class GuardLoop
             {
                 if ((events & LinuxSockets.Error) != 0)
                 {
-                    End(null); // a reset, or the connect to NetMQ failed
+                    // A reset, or the connect to NetMQ failed. What a peer sent before its reset is still readable
+                    // (a request sent just before the peer left): NetMQ gets it before the connection ends.
+                    if (!fromServer && !_connecting)
+                        PassOnBeforeReset();
+                    End(null);
                     return;
                 }
                 if (fromServer ? OnServer(events) : OnPeer(events))
@@ -250,6 +254,27 @@ internal sealed partial class GuardLoop
                 return false;
             }
             return Deliver(_up, _serverFd, data, budget: null);
+        }
+
+        /// <summary>Hands NetMQ what is held for it and what the peer sent before its reset, as far as NetMQ takes it now.</summary>
+        private void PassOnBeforeReset()
+        {
+            try
+            {
+                if (!Flush(_up, _serverFd, budget: null) || _up.Any)
+                    return;
+                int read;
+                while ((read = LinuxSockets.Receive(_peerFd, _loop._buffer)) > 0)
+                {
+                    var data = _loop._buffer.AsSpan(0, read);
+                    if (!_check.Accept(data) || LinuxSockets.Send(_serverFd, data) < read)
+                        return;
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The reset itself, once the bytes before it were read.
+            }
         }
 
         /// <summary>Sends what the other side takes now and holds the rest; false when that puts a peer over its budget.</summary>
