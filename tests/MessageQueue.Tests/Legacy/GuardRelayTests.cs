@@ -152,20 +152,7 @@ public sealed class GuardRelayTests : IDisposable
 
         // NetMQ publishes far more than the budget; the peer reads nothing. The relay reads NetMQ as fast as it
         // writes, so NetMQ's writes go through until the peer is cut and the relay closes NetMQ's leg.
-        var chunk = new byte[64 * 1024];
-        var publishing = Task.Run(async () =>
-        {
-            try
-            {
-                for (var sent = 0L; sent < 64L * 1024 * 1024; sent += chunk.Length)
-                    await netmq.SendAsync(chunk, SocketFlags.None);
-                return false;
-            }
-            catch (SocketException)
-            {
-                return true; // the relay closed its side
-            }
-        });
+        var publishing = PublishUntilClosedAsync(netmq);
 
         Assert.True(await publishing.WaitAsync(Bound), "The relay should cut a subscriber that falls its budget behind.");
         Assert.Equal(1, Volatile.Read(ref cuts));
@@ -182,20 +169,7 @@ public sealed class GuardRelayTests : IDisposable
         using (var netmq = await _backend.AcceptAsync().WaitAsync(Bound))
         {
             await subscriber.SendAsync(RawZmtpPeer.Greeting().Concat(RawZmtpPeer.Ready("SUB")).ToArray(), SocketFlags.None);
-            var chunk = new byte[64 * 1024];
-            var publishing = Task.Run(async () =>
-            {
-                try
-                {
-                    for (var sent = 0L; sent < 64L * 1024 * 1024; sent += chunk.Length)
-                        await netmq.SendAsync(chunk, SocketFlags.None);
-                    return false;
-                }
-                catch (SocketException)
-                {
-                    return true; // the relay closed its side
-                }
-            });
+            var publishing = PublishUntilClosedAsync(netmq);
             Assert.True(await publishing.WaitAsync(Bound), "The connection whose relay failed should have been closed.");
             await Poll.UntilAsync(() => budget.Total == 0, () => $"{budget.Total} bytes are still counted for a connection that is gone.", Bound);
         }
@@ -323,4 +297,20 @@ public sealed class GuardRelayTests : IDisposable
             received.Write(buffer, 0, read);
         return received.ToArray();
     }
+
+    /// <summary>NetMQ's side publishes up to 64 MiB; true once the relay closed it (a subscriber cut), false if all went through.</summary>
+    private static Task<bool> PublishUntilClosedAsync(Socket netmq) => Task.Run(async () =>
+    {
+        var chunk = new byte[64 * 1024];
+        try
+        {
+            for (var sent = 0L; sent < 64L * 1024 * 1024; sent += chunk.Length)
+                await netmq.SendAsync(chunk, SocketFlags.None);
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true; // the relay closed its side
+        }
+    });
 }
