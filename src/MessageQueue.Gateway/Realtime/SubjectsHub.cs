@@ -110,21 +110,19 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
 
     /// <summary>Appends a line to a subject; returns the update once it is durable. Every door's subscribers get it.</summary>
     [RequiresPolicy(ApiPolicies.Publish)]
-    public async Task<UpdateResource> PostUpdate(string subject, string text)
-    {
-        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub)).ValueOrThrow();
-        _telemetry.Accepted(update);
-        return UpdateResource.From(update.Subject, update.ToEntry());
-    }
+    public Task<UpdateResource> PostUpdate(string subject, string text) => PostAsync(subject, text, idempotencyKey: null);
 
     /// <summary>
     /// As <see cref="PostUpdate"/>, safe to retry: a repeat of <paramref name="idempotencyKey"/> (1 to 128 visible ASCII
     /// characters, kept per subject, shared with REST's Idempotency-Key) stores nothing and returns the update stored under it.
     /// </summary>
     [RequiresPolicy(ApiPolicies.Publish)]
-    public async Task<UpdateResource> PostUpdateOnce(string subject, string text, string idempotencyKey)
+    public Task<UpdateResource> PostUpdateOnce(string subject, string text, string idempotencyKey) =>
+        PostAsync(subject, text, idempotencyKey ?? ""); // a missing key is refused as an empty one, not taken as none
+
+    private async Task<UpdateResource> PostAsync(string subject, string text, string? idempotencyKey)
     {
-        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub, idempotencyKey ?? "")).ValueOrThrow();
+        var update = (await _subjects.PostUpdateAsync(subject, text, Origins.Hub, idempotencyKey)).ValueOrThrow();
         _telemetry.Accepted(update);
         return UpdateResource.From(update.Subject, update.ToEntry());
     }
