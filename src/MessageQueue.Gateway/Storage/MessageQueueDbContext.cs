@@ -1,23 +1,20 @@
 using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace MessageQueue.Gateway.Storage;
 
-public sealed class MessageQueueDbContext(DbContextOptions<MessageQueueDbContext> options) : DbContext(options)
+/// <summary>
+/// The store's model, one for every provider. Each provider has a type of its own (<see cref="SqliteStoreContext"/>,
+/// <see cref="PostgreSqlStoreContext"/>) so that EF Core finds that provider's migrations; the rest of the gateway
+/// sees this one.
+/// </summary>
+public abstract class MessageQueueDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<SubjectEntity> Subjects => Set<SubjectEntity>();
     public DbSet<UpdateEntity> Updates => Set<UpdateEntity>();
     public DbSet<SubscriptionEntity> Subscriptions => Set<SubscriptionEntity>();
     public DbSet<NotificationEntity> Notifications => Set<NotificationEntity>();
     public DbSet<DeliveryEntity> Deliveries => Set<DeliveryEntity>();
-
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
-    {
-        // SQLite has no native DateTimeOffset; a binary (ticks + offset) column stays sortable and exact.
-        if (Database.IsSqlite())
-            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
-    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

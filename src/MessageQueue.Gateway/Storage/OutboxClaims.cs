@@ -1,6 +1,8 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql;
 
 namespace MessageQueue.Gateway.Storage;
 
@@ -16,7 +18,8 @@ namespace MessageQueue.Gateway.Storage;
 /// was taken over changes nothing.</item>
 /// </list>
 /// SQLite runs one writer at a time, so an UPDATE ... WHERE Id IN (SELECT ... LIMIT n) is atomic as it stands;
-/// PostgreSQL needs FOR UPDATE SKIP LOCKED in the inner SELECT for the same. Identifiers are quoted for PostgreSQL.
+/// PostgreSQL takes FOR UPDATE SKIP LOCKED in the inner SELECT for the same: a row another sender's statement is
+/// taking is skipped, not waited for nor taken twice. Identifiers are quoted for PostgreSQL.
 /// </summary>
 internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> contextFactory)
 {
@@ -41,7 +44,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         await using (var take = Command(connection,
             """
             UPDATE "Notifications" SET "ExpandedAt" = @now
-            WHERE "Id" = (SELECT "Id" FROM "Notifications" WHERE "ExpandedAt" IS NULL ORDER BY "Id" LIMIT 1)
+            WHERE "Id" = (SELECT "Id" FROM "Notifications" WHERE "ExpandedAt" IS NULL ORDER BY "Id" LIMIT 1 {0})
             RETURNING "Id", "Kind", "SubjectId", "Email", "CreatedAt"
             """,
             ("@now", c.Time.ToProvider(now))))
@@ -88,7 +91,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
                 SELECT "Id" FROM "Deliveries"
                 WHERE "State" IN (@pending, @unconfirmed) AND "NextAttemptAt" <= @now
                   AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" <= @now)
-                ORDER BY "Id" LIMIT @limit)
+                ORDER BY "Id" LIMIT @limit {0})
             RETURNING "Id"
             """,
             ("@owner", owner), ("@until", c.Time.ToProvider(now + lease)), ("@pending", c.State.ToProvider(DeliveryState.Pending)),
@@ -148,11 +151,12 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         return db;
     }
 
+    /// <summary>A statement; "{0}" in its SQL is where PostgreSQL's row locking goes in an inner SELECT that picks rows to take.</summary>
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] values)
     {
         var command = connection.CreateCommand();
 #pragma warning disable CA2100 // Constant SQL; every value is a parameter.
-        command.CommandText = sql;
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, sql, connection is NpgsqlConnection ? "FOR UPDATE SKIP LOCKED" : "");
 #pragma warning restore CA2100
         command.CommandTimeout = BusyTimeoutSeconds;
         foreach (var (name, value) in values)

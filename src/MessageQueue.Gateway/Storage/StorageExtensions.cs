@@ -1,5 +1,8 @@
+using MessageQueue.Gateway.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace MessageQueue.Gateway.Storage;
 
@@ -7,17 +10,23 @@ public static class StorageExtensions
 {
     public const string ConnectionStringName = "MessageQueue";
 
-    /// <summary>The store: SQLite by default, a file under data/ relative to the content root.</summary>
+    /// <summary>The store: SQLite by default (a file under data/ relative to the content root), or PostgreSQL.</summary>
     public static IHostApplicationBuilder AddStore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
 
-        // Resolved when first used, so configuration added by a test host or a later source still applies.
-        builder.Services.AddPooledDbContextFactory<MessageQueueDbContext>((services, options) => options.UseSqlite(
+        // Both providers are registered and the configured one is chosen when the store is first used, so
+        // configuration added by a test host or a later source still applies.
+        builder.Services.AddPooledDbContextFactory<SqliteStoreContext>((services, options) => options.UseSqlite(
             SqliteConnectionString(
                 services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName) ?? "Data Source=data/messagequeue.db",
                 services.GetRequiredService<IHostEnvironment>().ContentRootPath)).AddInterceptors(SqliteBusyTimeout.Instance));
+        builder.Services.AddPooledDbContextFactory<PostgreSqlStoreContext>((services, options) => options.UseNpgsql(
+            PostgreSqlConnectionString(
+                services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName),
+                services.GetRequiredService<IOptions<StoreOptions>>().Value)));
+        builder.Services.AddSingleton<IDbContextFactory<MessageQueueDbContext>, StoreContextFactory>();
 
         // Registered first so the store is migrated and the catalog loaded before any door opens,
         // and the writer drains last at shutdown.
@@ -35,5 +44,43 @@ public static class StorageExtensions
         if (parsed.DataSource is { Length: > 0 } path && path != ":memory:" && !Path.IsPathRooted(path))
             parsed.DataSource = Path.Combine(contentRoot, path);
         return parsed.ToString();
+    }
+
+    /// <summary>Npgsql's connection string; refuses SQLite's default, which is no PostgreSQL connection string at all.</summary>
+    private static string PostgreSqlConnectionString(string? connectionString, StoreOptions options)
+    {
+        NpgsqlConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw PostgreSqlStartupFailure("(not shown)", $"it is not an Npgsql connection string ({e.Message.TrimEnd('.')})");
+        }
+        if (string.IsNullOrEmpty(parsed.Host))
+            throw PostgreSqlStartupFailure(Redacted(parsed), "it names no PostgreSQL host");
+        if (!options.FlushEachCommit)
+            parsed.Options = $"{parsed.Options} -c synchronous_commit=off".Trim(); // every session of this gateway: a commit does not wait for the WAL flush
+        return parsed.ToString();
+    }
+
+    /// <summary>A PostgreSQL store that cannot be used at start: one line naming the setting (its password left out) and what to do.</summary>
+    internal static StartupFailureException PostgreSqlStartupFailure(string connectionString, string problem) =>
+        new("ConnectionStrings:MessageQueue", connectionString, problem,
+            "With Store:Provider=PostgreSQL, set ConnectionStrings__MessageQueue to an Npgsql connection string of a server this gateway reaches, e.g. \"Host=127.0.0.1;Port=5432;Database=messagequeue;Username=messagequeue;Password=...\".");
+
+    /// <summary>The connection string as a log or error may show it: without its password.</summary>
+    internal static string Redacted(NpgsqlConnectionStringBuilder connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString.ConnectionString) { Password = null }.ConnectionString;
+
+    /// <summary>Hands out contexts of the configured provider as the model every part of the gateway uses.</summary>
+    private sealed class StoreContextFactory(IServiceProvider services, IOptions<StoreOptions> options) : IDbContextFactory<MessageQueueDbContext>
+    {
+        private readonly Func<MessageQueueDbContext> _create = options.Value.Provider == StoreProvider.PostgreSql
+            ? services.GetRequiredService<IDbContextFactory<PostgreSqlStoreContext>>().CreateDbContext
+            : services.GetRequiredService<IDbContextFactory<SqliteStoreContext>>().CreateDbContext;
+
+        public MessageQueueDbContext CreateDbContext() => _create();
     }
 }

@@ -1,7 +1,11 @@
-using MessageQueue.Gateway.Subjects;
+using System.Net.Sockets;
 using MessageQueue.Gateway.Hosting;
+using MessageQueue.Gateway.Subjects;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 
 namespace MessageQueue.Gateway.Storage;
 
@@ -34,7 +38,23 @@ internal sealed partial class StoreInitializer(
         }
         else
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            try
+            {
+                await CreateMigrationHistoryAsync(db, cancellationToken);
+                // Several instances may start at once: EF Core's migration lock lets one migrate while the others wait.
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            catch (NpgsqlException e)
+            {
+                var connectionString = StorageExtensions.Redacted(new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()));
+                throw StorageExtensions.PostgreSqlStartupFailure(connectionString, e switch
+                {
+                    PostgresException refused => $"the server refused ({refused.SqlState}: {refused.MessageText.TrimEnd('.')})",
+                    { InnerException: SocketException socket } => $"the server cannot be reached ({socket.Message.TrimEnd('.')})",
+                    { InnerException: TimeoutException } => "the server did not answer in time",
+                    _ => $"the store cannot be opened ({e.Message.TrimEnd('.')})",
+                });
+            }
         }
 
         catalog.Load(await LoadSnapshotsAsync(db, cancellationToken));
@@ -42,6 +62,22 @@ internal sealed partial class StoreInitializer(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Npgsql's migrator reads its history table before creating it and logs the failure as an error on every new
+    /// database (npgsql/efcore.pg#3407): create it first, so a first start logs nothing alarming. Two instances doing
+    /// so at once race in PostgreSQL's catalog; the loser finds it made.
+    /// </summary>
+    private static async Task CreateMigrationHistoryAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        {
+        }
+    }
 
     private async Task<List<SubjectSnapshot>> LoadSnapshotsAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace MessageQueue.Gateway.Storage;
 
@@ -33,20 +34,28 @@ internal static class StoreWriteHealth
         {
             if (ex is SqliteException sqlite)
                 return $"SQLite error {sqlite.SqliteErrorCode} ({sqlite.SqliteExtendedErrorCode})";
+            if (ex is PostgresException postgres)
+                return $"PostgreSQL error {postgres.SqlState}";
+            if (ex is NpgsqlException)
+                return "PostgreSQL unreachable";
         }
         return exception.GetType().Name;
     }
 
     /// <summary>
     /// A write that needs a fresh page and reaches the write-ahead log, leaving nothing behind: a table created and
-    /// dropped in one transaction. It fails where appends fail (the size cap, a read-only or failing file).
+    /// dropped in one transaction. It fails where appends fail (the size cap, a read-only or failing file, a database
+    /// server that is down or refuses writes). Its name is this process's own, as instances may share the database.
     /// </summary>
     public static void Probe(MessageQueueDbContext db)
     {
         using var transaction = db.Database.BeginTransaction();
-        db.Database.ExecuteSqlRaw("CREATE TABLE StoreWriteProbe (Probe BLOB); DROP TABLE StoreWriteProbe;");
+        db.Database.ExecuteSqlRaw(ProbeSql);
         transaction.Commit();
     }
+
+    private static readonly string ProbeSql = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+        "CREATE TABLE \"StoreWriteProbe_{0:x8}\" (\"Probe\" INTEGER); DROP TABLE \"StoreWriteProbe_{0:x8}\";", Random.Shared.Next());
 
     /// <summary>Caps the database file (SQLite's max_page_count on the writer's connection); 0 lifts the cap.</summary>
     public static void ApplySizeCap(MessageQueueDbContext db, long maxBytes)

@@ -18,9 +18,9 @@ internal static class PreviousStore
     public static async Task CreateAsync(string dataDirectory, string lastMigration, string sql)
     {
         var now = new DateTimeOffsetToBinaryConverter().ConvertToProvider(DateTimeOffset.UtcNow)!;
-        var options = new DbContextOptionsBuilder<MessageQueueDbContext>()
+        var options = new DbContextOptionsBuilder<SqliteStoreContext>()
             .UseSqlite($"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}").Options;
-        await using (var db = new MessageQueueDbContext(options))
+        await using (var db = new SqliteStoreContext(options))
         {
             await db.GetService<IMigrator>().MigrateAsync(lastMigration);
             await db.Database.ExecuteSqlRawAsync(sql, now);

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace MessageQueue.Gateway.Storage.Migrations
 {
-    [DbContext(typeof(MessageQueueDbContext))]
+    [DbContext(typeof(SqliteStoreContext))]
     [Migration("20261203115654_OriginsAndIdempotencyKeys")]
     partial class OriginsAndIdempotencyKeys
     {
