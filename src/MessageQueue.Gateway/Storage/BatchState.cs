@@ -11,7 +11,7 @@ namespace MessageQueue.Gateway.Storage;
 /// </summary>
 internal sealed partial class BatchState(
     MessageQueueDbContext db,
-    UpdateAppender appender,
+    SubjectStatements rows,
     OutboxStatements outbox,
     bool confirmSubscriptions,
     IReadOnlyDictionary<string, int> subjectIds,
@@ -40,15 +40,23 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        if (command.IdempotencyKey is { } key && FindRepeat(subjectId, key, current) is { } stored)
-            return () => command.Complete(stored);
-        var sequence = appender.Append(_transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey);
+        if (command.IdempotencyKey is { } key)
+        {
+            if (!rows.Lock(_transaction, subjectId))
+                return Gone(command);
+            if (FindRepeat(subjectId, key, current) is { } stored)
+                return () => command.Complete(stored);
+        }
+        if (rows.NextSequence(_transaction, subjectId, now) is not var (sequence, emailCount))
+            return Gone(command);
+        current = CatchUp(current, sequence);
+        rows.InsertUpdate(_transaction, subjectId, sequence, command.Text, now, command.Origin, command.IdempotencyKey);
 
         // The legacy content rule, content = content + "\n" + text, within the content window.
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Origin, subjectId);
         if (command.IdempotencyKey is { } newKey)
             _keyed[(subjectId, newKey)] = update;
-        if (current.EmailCount > 0)
+        if (emailCount > 0)
         {
             // One outbox row whatever the number of addresses; the sender expands it.
             outbox.RecordUpdate(_transaction, subjectId, sequence, now);
@@ -63,6 +71,8 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
+        if (!rows.Lock(_transaction, subjectId))
+            return Gone(command);
         var normalized = SubjectValidator.NormalizeEmail(command.Email);
         var existing = Find(subjectId, normalized);
         var registration = existing ?? new SubscriptionEntity
@@ -76,7 +86,7 @@ internal sealed partial class BatchState(
         if (existing is null)
         {
             db.Subscriptions.Add(registration);
-            current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount + 1 };
+            current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, +1) };
             Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         }
 
@@ -105,6 +115,8 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
+        if (!rows.Lock(_transaction, subjectId))
+            return Gone(command);
         var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
         {
@@ -112,7 +124,7 @@ internal sealed partial class BatchState(
             return () => command.Fail(error);
         }
         db.Subscriptions.Remove(existing);
-        current = _snapshots[command.Subject] = current with { EmailCount = current.EmailCount - 1 };
+        current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, -1) };
         Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         return () => command.Complete(current);
     }
@@ -122,11 +134,13 @@ internal sealed partial class BatchState(
         if (validator.CheckNewName(command.Subject, [.. LiveNames()]) is { } refusal)
             return () => command.Fail(refusal);
 
-        var entity = new SubjectEntity { Name = command.Subject, InitialContent = command.Content, CreatedAt = now };
-        db.Subjects.Add(entity);
-        db.SaveChanges(); // inside the batch's transaction: assigns the id later changes in this batch need
-        _createdIds[command.Subject] = entity.Id;
-        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, window.Trim(command.Content), 0, null, 0, entity.Id);
+        if (rows.InsertSubject(_transaction, command.Subject, command.Content, now) is not { } id)
+        {
+            var taken = new SubjectError(SubjectErrorKind.Conflict, $"Subject '{command.Subject}' already exists.", "name");
+            return () => command.Fail(taken);
+        }
+        _createdIds[command.Subject] = id;
+        var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, window.Trim(command.Content), 0, null, 0, id);
         Changes.Add(new SubjectCreated(snapshot));
         return () => command.Complete(snapshot);
     }
@@ -135,6 +149,8 @@ internal sealed partial class BatchState(
     {
         var last = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
+        if (!rows.Lock(_transaction, subjectId))
+            return Gone(command);
 
         // Flush what this batch tracked so far, then forget it: the rows below go without the change tracker.
         db.SaveChanges();
@@ -163,6 +179,38 @@ internal sealed partial class BatchState(
     }
 
     public void Dispose() => _transaction.Dispose();
+
+    /// <summary>
+    /// The subject is no longer in the store: another instance deleted it, and this one has not heard yet. The caller
+    /// is told it does not exist, and the deletion joins this batch's changes so every door here learns it now.
+    /// </summary>
+    private Action Gone(StoreCommand command)
+    {
+        var subjectId = IdOf(command.Subject);
+        _createdIds.Remove(command.Subject);
+        _deleted.Add(command.Subject);
+        _snapshots.Remove(command.Subject);
+        Changes.Add(new SubjectDeleted(command.Subject, subjectId));
+        return () => command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
+    }
+
+    /// <summary>
+    /// The subject as of the update before <paramref name="sequence"/>. Another instance may have committed updates
+    /// this one has not heard of yet; holding the subject's row, they are all in the store: they join this batch's
+    /// changes first, so this instance's doors see the subject's updates gap-free and in order, and the content is right.
+    /// </summary>
+    private SubjectSnapshot CatchUp(SubjectSnapshot current, long sequence)
+    {
+        if (sequence == current.LastSequence + 1)
+            return current;
+        foreach (var (missed, text, timestamp, origin) in rows.ReadUpdates(_transaction, current.Id, current.LastSequence, sequence))
+        {
+            var update = new SubjectUpdate(current.Name, missed, text, window.Append(current.Content, text), timestamp, origin, current.Id);
+            current = current with { Content = update.Content, LastSequence = missed, LastUpdatedAt = timestamp };
+            Changes.Add(update);
+        }
+        return current;
+    }
 
     private int IdOf(string subject) => _createdIds.TryGetValue(subject, out var id) ? id : subjectIds[subject];
 

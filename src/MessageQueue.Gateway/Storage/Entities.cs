@@ -9,6 +9,10 @@ public sealed class SubjectEntity
     public required string Name { get; set; }
     public required string InitialContent { get; set; }
     public long LastSequence { get; set; }
+
+    /// <summary>Registrations on the subject, kept in the transaction that changes them: the row lock orders them with updates.</summary>
+    public int EmailCount { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastUpdatedAt { get; set; }
 }

@@ -42,7 +42,8 @@ internal static class PreparedSql
     public static ValueConverter? Converter<TEntity>(MessageQueueDbContext db, string property) =>
         db.Model.FindEntityType(typeof(TEntity))!.FindProperty(property)!.GetTypeMapping().Converter;
 
-    private static void Bind(DbCommand command, IDbContextTransaction transaction, object?[] values)
+    /// <summary>Binds values in parameter order and enlists the command in the batch's transaction, for a reader.</summary>
+    public static void Bind(DbCommand command, IDbContextTransaction transaction, params object?[] values)
     {
         command.Transaction = transaction.GetDbTransaction();
         for (var i = 0; i < values.Length; i++)

@@ -82,16 +82,13 @@ internal sealed partial class StoreInitializer(
     private async Task<List<SubjectSnapshot>> LoadSnapshotsAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
     {
         var subjects = await db.Subjects.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
-        var emailCounts = await db.Subscriptions.GroupBy(s => s.SubjectId)
-            .Select(g => new { SubjectId = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.SubjectId, g => g.Count, cancellationToken);
 
         // Each subject's content from its newest updates back to the window's reach, not from its whole history.
         var snapshots = new List<SubjectSnapshot>(subjects.Count);
         foreach (var s in subjects)
         {
             var content = await StoredContent.ReadAsync(db, window, s.Id, s.InitialContent, s.LastSequence, cancellationToken);
-            snapshots.Add(new SubjectSnapshot(s.Name, content, s.LastSequence, s.LastUpdatedAt, emailCounts.GetValueOrDefault(s.Id), s.Id));
+            snapshots.Add(new SubjectSnapshot(s.Name, content, s.LastSequence, s.LastUpdatedAt, s.EmailCount, s.Id));
         }
         return snapshots;
     }

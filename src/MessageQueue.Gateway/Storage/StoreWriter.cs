@@ -101,7 +101,7 @@ internal sealed partial class StoreWriter(
         db.Database.OpenConnection();
         if (!options.Value.FlushEachCommit && db.Database.IsSqlite())
             db.Database.ExecuteSqlRaw("PRAGMA synchronous = NORMAL;"); // per connection: only the writer's commits skip the flush
-        using var appender = new UpdateAppender(db);
+        using var rows = new SubjectStatements(db);
         using var outbox = new OutboxStatements(db);
         var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
         var subjectIds = db.Subjects.AsNoTracking().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
@@ -132,7 +132,7 @@ internal sealed partial class StoreWriter(
             List<Action>? completions = null;
             if (Attempt(() =>
             {
-                using var staged = new BatchState(db, appender, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
+                using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
                 completions = Commit(batch, staged);
                 committed = staged;
             }, db, ref sizeCap))

@@ -109,6 +109,9 @@ namespace MessageQueue.Gateway.Storage.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("EmailCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("InitialContent")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -136,6 +139,7 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         {
                             Id = 1,
                             CreatedAt = 1309310189568000000L,
+                            EmailCount = 0,
                             InitialContent = "Spring Boot makes it easy to create stand-alone, production-grade Spring based applications. It takes an opinionated view of the Spring platform so that you can get started with minimum fuss.",
                             LastSequence = 0L,
                             Name = "SpringBoot"
@@ -144,6 +148,7 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         {
                             Id = 2,
                             CreatedAt = 1309310189568000000L,
+                            EmailCount = 0,
                             InitialContent = "Node.js is an open-source, cross-platform JavaScript runtime environment. It runs JavaScript outside a browser on the V8 engine, with an event-driven, non-blocking I/O model.",
                             LastSequence = 0L,
                             Name = "NodeJs"
@@ -152,6 +157,7 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         {
                             Id = 3,
                             CreatedAt = 1309310189568000000L,
+                            EmailCount = 0,
                             InitialContent = "React is a JavaScript library for building user interfaces. It lets you compose complex UIs from small, isolated pieces of code called components.",
                             LastSequence = 0L,
                             Name = "React"
@@ -160,6 +166,7 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         {
                             Id = 4,
                             CreatedAt = 1309310189568000000L,
+                            EmailCount = 0,
                             InitialContent = "Django is a high-level Python web framework that encourages rapid development and clean, pragmatic design. It takes care of much of the hassle of web development, so you can focus on writing your app.",
                             LastSequence = 0L,
                             Name = "Django"

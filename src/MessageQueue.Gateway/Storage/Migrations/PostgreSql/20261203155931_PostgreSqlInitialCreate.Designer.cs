@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlStoreContext))]
-    [Migration("20261203154930_PostgreSqlInitialCreate")]
+    [Migration("20261203155931_PostgreSqlInitialCreate")]
     partial class PostgreSqlInitialCreate
     {
         /// <inheritdoc />
@@ -125,6 +125,9 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("EmailCount")
+                        .HasColumnType("integer");
+
                     b.Property<string>("InitialContent")
                         .IsRequired()
                         .HasColumnType("text");
@@ -152,6 +155,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         {
                             Id = 1,
                             CreatedAt = new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            EmailCount = 0,
                             InitialContent = "Spring Boot makes it easy to create stand-alone, production-grade Spring based applications. It takes an opinionated view of the Spring platform so that you can get started with minimum fuss.",
                             LastSequence = 0L,
                             Name = "SpringBoot"
@@ -160,6 +164,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         {
                             Id = 2,
                             CreatedAt = new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            EmailCount = 0,
                             InitialContent = "Node.js is an open-source, cross-platform JavaScript runtime environment. It runs JavaScript outside a browser on the V8 engine, with an event-driven, non-blocking I/O model.",
                             LastSequence = 0L,
                             Name = "NodeJs"
@@ -168,6 +173,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         {
                             Id = 3,
                             CreatedAt = new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            EmailCount = 0,
                             InitialContent = "React is a JavaScript library for building user interfaces. It lets you compose complex UIs from small, isolated pieces of code called components.",
                             LastSequence = 0L,
                             Name = "React"
@@ -176,6 +182,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         {
                             Id = 4,
                             CreatedAt = new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            EmailCount = 0,
                             InitialContent = "Django is a high-level Python web framework that encourages rapid development and clean, pragmatic design. It takes care of much of the hassle of web development, so you can focus on writing your app.",
                             LastSequence = 0L,
                             Name = "Django"

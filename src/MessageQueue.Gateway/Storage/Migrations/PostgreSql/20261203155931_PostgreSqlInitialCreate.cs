@@ -23,6 +23,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     InitialContent = table.Column<string>(type: "text", nullable: false),
                     LastSequence = table.Column<long>(type: "bigint", nullable: false),
+                    EmailCount = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastUpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -131,13 +132,13 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
 
             migrationBuilder.InsertData(
                 table: "Subjects",
-                columns: new[] { "Id", "CreatedAt", "InitialContent", "LastSequence", "LastUpdatedAt", "Name" },
+                columns: new[] { "Id", "CreatedAt", "EmailCount", "InitialContent", "LastSequence", "LastUpdatedAt", "Name" },
                 values: new object[,]
                 {
-                    { 1, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), "Spring Boot makes it easy to create stand-alone, production-grade Spring based applications. It takes an opinionated view of the Spring platform so that you can get started with minimum fuss.", 0L, null, "SpringBoot" },
-                    { 2, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), "Node.js is an open-source, cross-platform JavaScript runtime environment. It runs JavaScript outside a browser on the V8 engine, with an event-driven, non-blocking I/O model.", 0L, null, "NodeJs" },
-                    { 3, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), "React is a JavaScript library for building user interfaces. It lets you compose complex UIs from small, isolated pieces of code called components.", 0L, null, "React" },
-                    { 4, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), "Django is a high-level Python web framework that encourages rapid development and clean, pragmatic design. It takes care of much of the hassle of web development, so you can focus on writing your app.", 0L, null, "Django" }
+                    { 1, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), 0, "Spring Boot makes it easy to create stand-alone, production-grade Spring based applications. It takes an opinionated view of the Spring platform so that you can get started with minimum fuss.", 0L, null, "SpringBoot" },
+                    { 2, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), 0, "Node.js is an open-source, cross-platform JavaScript runtime environment. It runs JavaScript outside a browser on the V8 engine, with an event-driven, non-blocking I/O model.", 0L, null, "NodeJs" },
+                    { 3, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), 0, "React is a JavaScript library for building user interfaces. It lets you compose complex UIs from small, isolated pieces of code called components.", 0L, null, "React" },
+                    { 4, new DateTimeOffset(new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)), 0, "Django is a high-level Python web framework that encourages rapid development and clean, pragmatic design. It takes care of much of the hassle of web development, so you can focus on writing your app.", 0L, null, "Django" }
                 });
 
             migrationBuilder.CreateIndex(

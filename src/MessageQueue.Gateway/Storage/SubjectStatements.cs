@@ -1,0 +1,129 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace MessageQueue.Gateway.Storage;
+
+/// <summary>
+/// The store writer's statements on a subject's row and its updates, prepared on its own connection: the hot path of
+/// every door (prepared statements cost a fraction of change tracking: about 30 instead of 150 microseconds of CPU
+/// per update). The subject's row is the truth its changes are ordered by, whichever instance makes them:
+/// <list type="bullet">
+/// <item>An update's sequence number is the row's counter, incremented in the commit's own transaction: a second
+/// writer on the subject, in this process or another, waits for the row until the first commits, so the numbers are
+/// gap-free in commit order.</item>
+/// <item>The row counts the subject's registrations in the same way, so an update mails exactly the registrations
+/// committed before it.</item>
+/// <item>A subject another instance deleted or created is found here, not in this instance's catalog.</item>
+/// </list>
+/// </summary>
+internal sealed class SubjectStatements : IDisposable
+{
+    private readonly DbCommand _nextSequence;
+    private readonly DbCommand _insertUpdate;
+    private readonly DbCommand _readUpdates;
+    private readonly DbCommand _insertSubject;
+    private readonly DbCommand _countRegistrations;
+    private readonly DbCommand? _lockSubject;
+    private readonly ValueConverter? _timestamp;
+
+    public SubjectStatements(MessageQueueDbContext db)
+    {
+        var connection = db.Database.GetDbConnection();
+        _nextSequence = PreparedSql.Prepare(connection,
+            """
+            UPDATE "Subjects" SET "LastSequence" = "LastSequence" + 1, "LastUpdatedAt" = @timestamp WHERE "Id" = @subject
+            RETURNING "LastSequence", "EmailCount"
+            """,
+            "@timestamp", "@subject");
+        _insertUpdate = PreparedSql.Prepare(connection,
+            """
+            INSERT INTO "Updates" ("SubjectId", "Sequence", "Text", "Timestamp", "Origin", "IdempotencyKey")
+            VALUES (@subject, @sequence, @text, @timestamp, @origin, @key)
+            """,
+            "@subject", "@sequence", "@text", "@timestamp", "@origin", "@key");
+        _readUpdates = PreparedSql.Prepare(connection,
+            """
+            SELECT "Sequence", "Text", "Timestamp", "Origin" FROM "Updates"
+            WHERE "SubjectId" = @subject AND "Sequence" > @after AND "Sequence" < @before ORDER BY "Sequence"
+            """,
+            "@subject", "@after", "@before");
+        _insertSubject = PreparedSql.Prepare(connection,
+            """
+            INSERT INTO "Subjects" ("Name", "InitialContent", "LastSequence", "EmailCount", "CreatedAt") VALUES (@name, @content, 0, 0, @timestamp)
+            ON CONFLICT ("Name") DO NOTHING
+            RETURNING "Id"
+            """,
+            "@name", "@content", "@timestamp");
+        _countRegistrations = PreparedSql.Prepare(connection,
+            """
+            UPDATE "Subjects" SET "EmailCount" = "EmailCount" + @delta WHERE "Id" = @subject RETURNING "EmailCount"
+            """,
+            "@delta", "@subject");
+
+        // SQLite takes one writer at a time for the whole database: only PostgreSQL needs the row locked.
+        if (!db.Database.IsSqlite())
+            _lockSubject = PreparedSql.Prepare(connection, """SELECT 1 FROM "Subjects" WHERE "Id" = @subject FOR UPDATE""", "@subject");
+
+        _timestamp = PreparedSql.Converter<UpdateEntity>(db, nameof(UpdateEntity.Timestamp));
+    }
+
+    /// <summary>Takes the next sequence number of the subject; null when the subject is gone (another instance deleted it).</summary>
+    public (long Sequence, int EmailCount)? NextSequence(IDbContextTransaction transaction, int subjectId, DateTimeOffset timestamp)
+    {
+        PreparedSql.Bind(_nextSequence, transaction, _timestamp.ToProvider(timestamp), subjectId);
+        using var reader = _nextSequence.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1)) : null;
+    }
+
+    public void InsertUpdate(IDbContextTransaction transaction, int subjectId, long sequence, string text, DateTimeOffset timestamp, string origin, string? idempotencyKey) =>
+        PreparedSql.Execute(_insertUpdate, transaction, subjectId, sequence, text, _timestamp.ToProvider(timestamp), origin, idempotencyKey);
+
+    /// <summary>
+    /// The subject's updates between two sequence numbers: those another instance committed before this transaction
+    /// took the subject's row, which this instance has not heard of yet.
+    /// </summary>
+    public List<(long Sequence, string Text, DateTimeOffset Timestamp, string Origin)> ReadUpdates(IDbContextTransaction transaction, int subjectId, long after, long before)
+    {
+        PreparedSql.Bind(_readUpdates, transaction, subjectId, after, before);
+        var updates = new List<(long, string, DateTimeOffset, string)>();
+        using var reader = _readUpdates.ExecuteReader();
+        while (reader.Read())
+        {
+            var timestamp = _timestamp is null ? reader.GetFieldValue<DateTimeOffset>(2) : (DateTimeOffset)_timestamp.ConvertFromProvider(reader.GetValue(2))!;
+            updates.Add((reader.GetInt64(0), reader.GetString(1), timestamp, reader.GetString(3)));
+        }
+        return updates;
+    }
+
+    /// <summary>Creates a subject; its id, or null when the name is taken (by another instance: this one checked its own catalog).</summary>
+    public int? InsertSubject(IDbContextTransaction transaction, string name, string content, DateTimeOffset timestamp)
+    {
+        var id = PreparedSql.Scalar(_insertSubject, transaction, name, content, _timestamp.ToProvider(timestamp));
+        return id is null ? null : Convert.ToInt32(id, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to the subject's registration count; the new count.</summary>
+    public int CountRegistrations(IDbContextTransaction transaction, int subjectId, int delta) =>
+        Convert.ToInt32(PreparedSql.Scalar(_countRegistrations, transaction, delta, subjectId), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Waits for the subject's row and holds it to the end of the transaction, before a read that decides a write (an
+    /// idempotency key's repeat, a registration's existence), so two instances cannot both decide "new". False when
+    /// the subject is gone.
+    /// </summary>
+    public bool Lock(IDbContextTransaction transaction, int subjectId) =>
+        _lockSubject is null || PreparedSql.Scalar(_lockSubject, transaction, subjectId) is not null;
+
+    public void Dispose()
+    {
+        _nextSequence.Dispose();
+        _insertUpdate.Dispose();
+        _readUpdates.Dispose();
+        _insertSubject.Dispose();
+        _countRegistrations.Dispose();
+        _lockSubject?.Dispose();
+    }
+}
