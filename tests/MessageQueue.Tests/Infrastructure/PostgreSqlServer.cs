@@ -92,8 +92,11 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
         Database = database,
         Timeout = 5,
         CommandTimeout = 30,
-        // Many test hosts share one cluster (max_connections is 300): a pool each, but a small one.
+        // Many test hosts share one cluster (max_connections is 500): a pool each, but a small one. A pool outlives
+        // the host that used it (Npgsql's pools are per connection string, process-wide): its idle connections are
+        // closed after 10 s rather than 5 min, so the databases of finished tests do not hold the server's slots.
         MaxPoolSize = 20,
+        ConnectionIdleLifetime = 10,
         IncludeErrorDetail = true,
     }.ConnectionString;
 
@@ -128,6 +131,20 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
         }
         return ConnectionString(name);
     }
+
+    /// <summary>Gateway settings for a store in the database of <paramref name="dataDirectory"/> (see <see cref="DatabaseFor"/>).</summary>
+    public Dictionary<string, string?> GatewaySettings(string dataDirectory) => new()
+    {
+        ["Store:Provider"] = "PostgreSql",
+        ["ConnectionStrings:MessageQueue"] = DatabaseFor(dataDirectory),
+    };
+
+    /// <summary>The same for a gateway process (environment variables).</summary>
+    public Dictionary<string, string> ProcessEnvironment(string dataDirectory) => new()
+    {
+        ["Store__Provider"] = "PostgreSql",
+        ["ConnectionStrings__MessageQueue"] = DatabaseFor(dataDirectory),
+    };
 
     /// <summary>The database name <see cref="DatabaseFor"/> uses for <paramref name="key"/>.</summary>
     public static string DatabaseName(string key) =>
@@ -214,7 +231,7 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
             port = {Port}
             listen_addresses = '127.0.0.1'
             unix_socket_directories = '{SocketPath}'
-            max_connections = 300
+            max_connections = 500
             shared_buffers = 32MB
             fsync = on
             synchronous_commit = on

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using MessageQueue.Tests.Infrastructure;
 using Npgsql;
 
@@ -72,6 +74,30 @@ public sealed class PostgreSqlServerTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => PostgreSqlServer.Shared.StopAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(() => PostgreSqlServer.Shared.KillAsync());
         Assert.Equal([], await ReadAsync(await PostgreSqlServer.Shared.CreateDatabaseAsync(), createTable: true));
+    }
+
+    [Fact]
+    public async Task AGatewayRestartedOnItsDataDirectoryFindsItsStoreInTheSameDatabase()
+    {
+        using var data = new TempDirectory();
+        var server = PostgreSqlServer.Shared;
+        var name = ApiAssert.NewSubjectName();
+        using (var gateway = new GatewayFactory(data.Path, server.GatewaySettings(data.Path)))
+        using (var http = gateway.CreateClient())
+        {
+            await ApiAssert.Json(await http.PostAsJsonAsync("/api/subjects", new { name, content = "Kept." }), HttpStatusCode.Created);
+            await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "also kept" }), HttpStatusCode.Created);
+        }
+
+        using var restarted = new GatewayFactory(data.Path, server.GatewaySettings(data.Path));
+        using var again = restarted.CreateClient();
+        var subject = await ApiAssert.Json(await again.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+
+        Assert.Equal("Kept.\nalso kept", subject.GetProperty("content").GetString());
+        await using var connection = new NpgsqlConnection(Unpooled(server.DatabaseFor(data.Path)));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM \"Updates\"", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
     }
 
     private static async Task WriteAsync(string connectionString, string value)
