@@ -34,7 +34,15 @@ public sealed class HaProxy : IAsyncDisposable, IDisposable
         Address = new Uri($"http://127.0.0.1:{port}/");
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.Start();
+        try
+        {
+            _process.Start();
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         _watcher = ServerProcess.WatchForOrphan(
@@ -133,9 +141,10 @@ public sealed class HaProxy : IAsyncDisposable, IDisposable
 
             defaults
                 mode http
-                # A request to an instance that refuses the connection goes to another; a sticky client whose instance
-                # is down is moved rather than refused.
-                option redispatch
+                # A request to an instance that refuses the connection goes to another at the first retry (without
+                # the second HAProxy waits before retrying the same server); a sticky client whose instance is down is
+                # moved rather than refused.
+                option redispatch 1
                 retries 2
                 timeout connect 2s
                 timeout http-request 10s

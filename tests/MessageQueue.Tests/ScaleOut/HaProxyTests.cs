@@ -45,6 +45,23 @@ public sealed class HaProxyTests
     }
 
     [Fact]
+    public async Task AStickyClientWhoseBackendIsGoneIsMovedAtOnce()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        await using var proxy = await HaProxy.StartAsync(backends.Addresses);
+        var cookies = new CookieContainer();
+        using var sticky = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = proxy.Address };
+        var first = (await ServedByAsync(sticky, "/hubs/subjects/negotiate?negotiateVersion=1", 1))[0].Header!;
+
+        // Before any health check can have noticed: the refused connection is retried on the other backend.
+        await backends.StopAsync(first == "g0" ? 0 : 1);
+        var moved = await ServedByAsync(sticky, "/hubs/subjects/negotiate?negotiateVersion=1", 2);
+
+        Assert.All(moved, s => Assert.NotEqual(first, s.Header));
+        Assert.Equal(moved[0].Header, cookies.GetCookies(proxy.Address)[HaProxy.StickyCookie]?.Value);
+    }
+
+    [Fact]
     public async Task ABackendThatFailsItsHealthCheckLeavesTheRotation()
     {
         await using var backends = await Backends.StartAsync(2);
