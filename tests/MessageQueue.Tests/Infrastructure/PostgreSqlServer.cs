@@ -27,7 +27,7 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
         _folder = folder;
         Port = port;
         _watcher = ServerProcess.WatchForOrphan(
-            $"{string.Join(' ', PgCtlCommand("stop", "-m", "immediate").Select(ServerProcess.ShellQuote))} >/dev/null 2>&1; rm -rf {ServerProcess.ShellQuote(folder.Path)}");
+            $"{string.Join(' ', AsPostgres(PgCtlCommand("stop", "-m", "immediate")).Select(ServerProcess.ShellQuote))} >/dev/null 2>&1; rm -rf {ServerProcess.ShellQuote(folder.Path)}");
     }
 
     /// <summary>One cluster for the whole test run, started on first use and stopped when the test process ends. Never stop it.</summary>
@@ -283,10 +283,15 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
 
     private void StopWatching() => ServerProcess.StopWatching(_watcher);
 
-    private static Task<string> RunAsPostgresAsync(string workingDirectory, string[] command) =>
-        ServerProcess.IsRoot
-            ? ServerProcess.RunAsync("runuser", ["-u", "postgres", "--", .. command], workingDirectory)
-            : ServerProcess.RunAsync(command[0], command[1..], workingDirectory);
+    private static Task<string> RunAsPostgresAsync(string workingDirectory, string[] command)
+    {
+        var asPostgres = AsPostgres(command);
+        return ServerProcess.RunAsync(asPostgres[0], asPostgres[1..], workingDirectory);
+    }
+
+    /// <summary>The command as the postgres user when this process is root (PostgreSQL's programs refuse root), else as it is.</summary>
+    private static string[] AsPostgres(string[] command) =>
+        ServerProcess.IsRoot ? ["runuser", "-u", "postgres", "--", .. command] : command;
 
     private static Task<string> RunAsPostgresAsync(string workingDirectory, string program, string[] arguments) =>
         RunAsPostgresAsync(workingDirectory, [program, .. arguments]);
