@@ -51,7 +51,8 @@ public sealed partial class PostgreSqlServer : IAsyncDisposable, IDisposable
             Directory.CreateDirectory(Path.Combine(folder.Path, "socket"));
             if (ServerProcess.IsRoot)
                 await ServerProcess.RunAsync("chown", ["-R", "postgres:postgres", folder.Path], folder.Path);
-            // -N: initdb's own fsync of the fresh files proves nothing to a test and takes most of its time.
+            // -N: initdb's own flush of the fresh files proves nothing to a test (cheap here, not on every disk); the
+            // server itself keeps fsync on.
             await RunAsPostgresAsync(folder.Path, Path.Combine(Binaries, "initdb"),
                 ["-D", Path.Combine(folder.Path, "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N", "--no-instructions"]);
         }
