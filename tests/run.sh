@@ -5,11 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Independent peers for Debian's interpreter: pyzmq (the legacy ZeroMQ door) and aiosmtpd (a real SMTP server);
-# Debian's Chromium for the dashboard's browser tests (Playwright drives it; it never downloads a browser).
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; it never downloads a browser);
+# PostgreSQL, Redis and HAProxy for the scale-out tests, which start their own servers on free loopback ports.
 missing=()
 /usr/bin/python3 -c 'import zmq' 2>/dev/null || missing+=(python3-zmq)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]}..."
     export DEBIAN_FRONTEND=noninteractive
