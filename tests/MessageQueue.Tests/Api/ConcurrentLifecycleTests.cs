@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Storage;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -9,7 +10,7 @@ namespace MessageQueue.Tests.Api;
 /// Subjects created, updated, registered on and deleted all at once, so that one group commit holds several of these
 /// on one name: whatever the interleaving, what the gateway shows is what the store holds after a restart.
 /// </summary>
-public sealed class ConcurrentLifecycleTests
+public abstract class ConcurrentLifecycleContract(StoreProvider store)
 {
     [Fact]
     public async Task MixedChangesOnFewNamesLeaveTheGatewayAgreeingWithItsStore()
@@ -17,7 +18,7 @@ public sealed class ConcurrentLifecycleTests
         using var data = new TempDirectory();
         string before;
         var names = Enumerable.Range(0, 3).Select(_ => ApiAssert.NewSubjectName()).ToArray();
-        using (var gateway = new GatewayFactory(data.Path))
+        using (var gateway = new GatewayFactory(data.Path, store: store))
         {
             var operations = Enumerable.Range(0, 240).Select(i => Task.Run(async () =>
             {
@@ -37,7 +38,7 @@ public sealed class ConcurrentLifecycleTests
             before = await DescribeAsync(gateway, names);
         }
 
-        using var restarted = new GatewayFactory(data.Path);
+        using var restarted = new GatewayFactory(data.Path, store: store);
         Assert.Equal(before, await DescribeAsync(restarted, names));
     }
 
@@ -61,3 +62,8 @@ public sealed class ConcurrentLifecycleTests
         return string.Join('\n', lines);
     }
 }
+
+public sealed class ConcurrentLifecycleTests() : ConcurrentLifecycleContract(StoreProvider.Sqlite);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class ConcurrentLifecycleOnPostgreSqlTests() : ConcurrentLifecycleContract(StoreProvider.PostgreSql);

@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MessageQueue.Tests.Api;
 
 /// <summary>/api/subjects/{subject}/events: live updates, resuming with Last-Event-ID, no gap and no duplicate.</summary>
-public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class EventStreamContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = CreateStreamingClient(gateway);
 
@@ -192,3 +193,8 @@ public sealed class EventStreamTests(GatewayFactory gateway) : IClassFixture<Gat
         return update.GetProperty("sequence").GetInt64();
     }
 }
+
+public sealed class EventStreamTests(GatewayFactory gateway) : EventStreamContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class EventStreamOnPostgreSqlTests(PostgreSqlGateway gateway) : EventStreamContract<PostgreSqlGateway>(gateway);

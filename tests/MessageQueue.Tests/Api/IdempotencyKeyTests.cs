@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace MessageQueue.Tests.Api;
 
 /// <summary>Retrying a post with the same Idempotency-Key stores the update once, whatever the timing.</summary>
-public sealed class IdempotencyKeyTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class IdempotencyKeyContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
@@ -81,3 +82,8 @@ public sealed class IdempotencyKeyTests(GatewayFactory gateway) : IClassFixture<
         return (update.GetProperty("sequence").GetInt64(), update.GetProperty("text").GetString()!);
     }
 }
+
+public sealed class IdempotencyKeyTests(GatewayFactory gateway) : IdempotencyKeyContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class IdempotencyKeyOnPostgreSqlTests(PostgreSqlGateway gateway) : IdempotencyKeyContract<PostgreSqlGateway>(gateway);

@@ -5,7 +5,8 @@ using MessageQueue.Tests.Infrastructure;
 namespace MessageQueue.Tests.Api;
 
 /// <summary>/api/subjects: list, create, get, delete, and what the legacy door sees of it.</summary>
-public sealed class SubjectResourceTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class SubjectResourceContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
@@ -147,3 +148,8 @@ public sealed class SubjectResourceTests(GatewayFactory gateway) : IClassFixture
         Assert.Equal(0, subject.GetProperty("emailCount").GetInt32());
     }
 }
+
+public sealed class SubjectResourceTests(GatewayFactory gateway) : SubjectResourceContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class SubjectResourceOnPostgreSqlTests(PostgreSqlGateway gateway) : SubjectResourceContract<PostgreSqlGateway>(gateway);

@@ -5,7 +5,8 @@ using MessageQueue.Tests.Infrastructure;
 namespace MessageQueue.Tests.Api;
 
 /// <summary>/api/subjects/{subject}/subscriptions: registering and removing email addresses.</summary>
-public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class SubscriptionResourceContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
@@ -95,3 +96,8 @@ public sealed class SubscriptionResourceTests(GatewayFactory gateway) : IClassFi
         await ApiAssert.Problem(await _http.PostAsJsonAsync("/api/subjects/Vue/subscriptions", new { email = "a@b.com" }), HttpStatusCode.NotFound, "subject");
     }
 }
+
+public sealed class SubscriptionResourceTests(GatewayFactory gateway) : SubscriptionResourceContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class SubscriptionResourceOnPostgreSqlTests(PostgreSqlGateway gateway) : SubscriptionResourceContract<PostgreSqlGateway>(gateway);

@@ -6,7 +6,8 @@ using MessageQueue.Tests.Infrastructure;
 namespace MessageQueue.Tests.Api;
 
 /// <summary>/api/subjects/{subject}/updates: posting, one update, and the paged history.</summary>
-public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class UpdateResourceContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
@@ -167,3 +168,8 @@ public sealed class UpdateResourceTests(GatewayFactory gateway) : IClassFixture<
         return await _http.PostAsync(path, body);
     }
 }
+
+public sealed class UpdateResourceTests(GatewayFactory gateway) : UpdateResourceContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class UpdateResourceOnPostgreSqlTests(PostgreSqlGateway gateway) : UpdateResourceContract<PostgreSqlGateway>(gateway);

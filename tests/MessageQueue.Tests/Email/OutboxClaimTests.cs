@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MessageQueue.Tests.Email;
 
 /// <summary>A sender claims its mails for a lease: it renews only what it holds, and a dead sender's claim runs out.</summary>
-public sealed class OutboxClaimTests
+public abstract class OutboxClaimContract(StoreProvider store)
 {
     [Fact]
     public async Task MailClaimedByASenderThatDiedIsSentByAnotherOnceItsLeaseRunsOut()
@@ -17,7 +17,7 @@ public sealed class OutboxClaimTests
         using var smtp = await SmtpSink.StartAsync();
         var clock = new ShiftedClock();
         using var gateway = new GatewayFactory(null, SmtpSink.GatewaySettings(smtp.Port),
-            host => host.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)));
+            host => host.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)), store);
         var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
         var now = clock.GetUtcNow();
 
@@ -61,7 +61,7 @@ public sealed class OutboxClaimTests
             ["Smtp:TimeoutSeconds"] = "5",
             ["Email:LeaseSeconds"] = "1",
             ["Email:UnknownOutcomeRetryMinutes"] = "60",
-        });
+        }, store: store);
         var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
         using var http = gateway.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(http);
@@ -88,7 +88,7 @@ public sealed class OutboxClaimTests
     [Fact]
     public async Task ASenderWhoseClaimRanOutAndWasTakenOverRecordsRenewsAndReleasesNothing()
     {
-        using var gateway = new GatewayFactory();
+        using var gateway = new GatewayFactory(null, store: store);
         var contexts = gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>();
         var claims = gateway.Services.GetRequiredService<OutboxClaims>();
         var lease = TimeSpan.FromMinutes(1);
@@ -139,3 +139,8 @@ public sealed class OutboxClaimTests
         return await db.Deliveries.AsNoTracking().SingleAsync(d => d.Email == email);
     }
 }
+
+public sealed class OutboxClaimTests() : OutboxClaimContract(StoreProvider.Sqlite);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class OutboxClaimOnPostgreSqlTests() : OutboxClaimContract(StoreProvider.PostgreSql);

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Legacy;
+using MessageQueue.Gateway.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -24,7 +25,9 @@ public class GatewayFactory : WebApplicationFactory<Program>
     /// <param name="dataDirectory">Share one to restart a gateway on the same store; by default each factory gets its own.</param>
     /// <param name="settings">Extra configuration, e.g. smaller limits.</param>
     /// <param name="configure">Anything else a test needs of the host, e.g. socket options.</param>
-    internal GatewayFactory(string? dataDirectory, IDictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null)
+    /// <param name="store">SQLite (a file in the data directory) or PostgreSQL (the shared cluster's database of the data directory).</param>
+    internal GatewayFactory(string? dataDirectory, IDictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null,
+        StoreProvider store = StoreProvider.Sqlite)
     {
         _configure = configure;
         if (dataDirectory is null)
@@ -41,6 +44,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
             ["Zmq:ReplyEndpoint"] = "tcp://127.0.0.1:0",
             ["Zmq:PublishEndpoint"] = "tcp://127.0.0.1:0",
         };
+        if (store == StoreProvider.PostgreSql)
+        {
+            foreach (var (key, value) in PostgreSqlServer.Shared.GatewaySettings(dataDirectory))
+                _settings[key] = value;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
 
@@ -76,3 +84,6 @@ public class GatewayFactory : WebApplicationFactory<Program>
             _ownedData?.Dispose();
     }
 }
+
+/// <summary>The same gateway on PostgreSQL: a database of its own on the shared cluster.</summary>
+public sealed class PostgreSqlGateway() : GatewayFactory(null, store: StoreProvider.PostgreSql);

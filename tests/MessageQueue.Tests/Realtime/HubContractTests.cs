@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace MessageQueue.Tests.Realtime;
 
 /// <summary>The hub at /hubs/subjects with the .NET SignalR client, on a real Kestrel listener.</summary>
-public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+public abstract class HubContractContract<TGateway>(TGateway gateway) : IClassFixture<TGateway>
+    where TGateway : GatewayFactory
 {
     private readonly HttpClient _http = gateway.CreateClient();
 
@@ -263,3 +264,8 @@ public sealed class HubContractTests(GatewayFactory gateway) : IClassFixture<Gat
 
     private sealed record RegistrationProbe(string Subject, string Email, int EmailCount, bool Confirmed);
 }
+
+public sealed class HubContractTests(GatewayFactory gateway) : HubContractContract<GatewayFactory>(gateway);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class HubContractOnPostgreSqlTests(PostgreSqlGateway gateway) : HubContractContract<PostgreSqlGateway>(gateway);

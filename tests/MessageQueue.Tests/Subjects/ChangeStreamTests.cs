@@ -7,12 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MessageQueue.Tests.Subjects;
 
 /// <summary>The change stream: every door sees a commit's changes in the order the commit made them.</summary>
-public sealed class ChangeStreamTests
+public abstract class ChangeStreamContract(StoreProvider store)
 {
     [Fact]
     public async Task UpdatesAcknowledgedInTheCommitThatDeletesTheirSubjectReachEveryDoorBeforeTheDeletion()
     {
-        using var gateway = new GatewayFactory();
+        using var gateway = new GatewayFactory(null, store: store);
         using var http = gateway.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(http);
         using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
@@ -54,3 +54,8 @@ public sealed class ChangeStreamTests
         Assert.True(await stream.EndsAsync());
     }
 }
+
+public sealed class ChangeStreamTests() : ChangeStreamContract(StoreProvider.Sqlite);
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class ChangeStreamOnPostgreSqlTests() : ChangeStreamContract(StoreProvider.PostgreSql);

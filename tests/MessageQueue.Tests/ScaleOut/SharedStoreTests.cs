@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using MessageQueue.Gateway.Api;
+using MessageQueue.Tests.Infrastructure;
+
+namespace MessageQueue.Tests.ScaleOut;
+
+/// <summary>
+/// Two gateways on one PostgreSQL database, with no relay between them: the store alone keeps them right. Each
+/// numbers, mails and refuses by what the store holds, not by what it has heard.
+/// </summary>
+public sealed class SharedStoreTests : IDisposable
+{
+    private readonly TempDirectory _database = new();
+    private readonly List<GatewayFactory> _gateways = [];
+
+    [Fact]
+    public async Task UpdatesPostedThroughTwoGatewaysAreNumberedGapFreeAndEachGatewaysDoorsSeeThemInOrder()
+    {
+        var a = Start();
+        using var httpA = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA, "first line");
+        var b = Start(); // loads the subject from the store at start (no relay tells it yet)
+        using var httpB = b.CreateClient();
+        await using var streamA = await EventStreamClient.OpenAsync(httpA, $"/api/subjects/{name}/events");
+        await using var streamB = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
+
+        // Concurrent writers on one subject through both gateways, then one last update through A: A has then
+        // committed, or caught up with, every update B made.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var posted = await (i % 2 == 0 ? httpA : httpB).PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" });
+            Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        }));
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "last" })).StatusCode);
+
+        var history = await httpB.GetFromJsonAsync<HistoryPageResource>($"/api/subjects/{name}/updates?limit=100", HubPeerJson.Options);
+        Assert.Equal(Enumerable.Range(1, 41).Select(i => (long)i), history!.Updates.Select(u => u.Sequence));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"u{i}").Append("last").Order(StringComparer.Ordinal), history.Updates.Select(u => u.Text).Order(StringComparer.Ordinal));
+        Assert.Equal("last", history.Updates[^1].Text);
+
+        // A's stream: every update once, in order, with A's content after each; B's: gap-free as far as it heard.
+        var seenByA = new List<ServerSentEvent>();
+        for (var i = 0; i < 41; i++)
+            seenByA.Add(await streamA.NextAsync());
+        Assert.Equal(Enumerable.Range(1, 41).Select(i => (long)i), seenByA.Select(e => e.Sequence));
+        Assert.Equal(history.Updates.Select(u => u.Text), seenByA.Select(e => e.Json.GetProperty("text").GetString()));
+        var subjectOnA = await ApiAssert.Json(await httpA.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+        Assert.Equal(string.Join('\n', ["first line", .. history.Updates.Select(u => u.Text)]), subjectOnA.GetProperty("content").GetString());
+
+        var subjectOnB = await ApiAssert.Json(await httpB.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+        var heardByB = subjectOnB.GetProperty("lastSequence").GetInt64();
+        for (var expected = 1L; expected <= heardByB; expected++)
+            Assert.Equal(expected, (await streamB.NextAsync()).Sequence);
+    }
+
+    [Fact]
+    public async Task AChangeToASubjectAnotherGatewayDeletedIsRefusedAsNotFoundAndThatGatewayForgetsIt()
+    {
+        var a = Start();
+        using var httpA = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        var b = Start(); // loads the subject from the store at start
+        using var httpB = b.CreateClient();
+        await ApiAssert.Json(await httpB.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await httpA.DeleteAsync($"/api/subjects/{name}")).StatusCode);
+
+        await ApiAssert.Problem(await httpB.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "too late" }), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await httpB.GetAsync($"/api/subjects/{name}"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await httpB.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "late@example.com" }), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ANameAnotherGatewayTookIsRefusedAsAConflictWhileTheRestOfTheBatchIsStored()
+    {
+        var (a, b) = (Start(), Start());
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        var other = await ApiAssert.NewSubjectAsync(httpB);
+
+        // B has not heard of A's subject: the store refuses the name, and B's other changes meanwhile are stored.
+        var twin = httpB.PostAsJsonAsync("/api/subjects", new { name, content = "" });
+        var updates = Enumerable.Range(0, 20).Select(i => httpB.PostAsJsonAsync($"/api/subjects/{other}/updates", new { text = $"u{i}" })).ToList();
+        await ApiAssert.Problem(await twin, HttpStatusCode.Conflict, "name");
+        foreach (var update in updates)
+            Assert.Equal(HttpStatusCode.Created, (await update).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUpdateThroughOneGatewayMailsWhoRegisteredThroughTheOtherOnce()
+    {
+        var confirmed = new Dictionary<string, string?> { ["Email:ConfirmSubscriptions"] = "false" };
+        var a = Start(confirmed);
+        using var httpA = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        var b = Start(confirmed);
+        using var httpB = b.CreateClient();
+        await ApiAssert.Json(await httpA.PostAsJsonAsync($"/api/subjects/{name}/subscriptions", new { email = "reader@example.com" }), HttpStatusCode.Created);
+
+        // B's catalog does not know of the registration; the subject's row does.
+        Assert.Equal(HttpStatusCode.Created, (await httpB.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "news" })).StatusCode);
+
+        var mailFolders = _gateways.Select(g => Path.Combine(g.DataDirectory, "mail")).ToList();
+        string[] Mails() => [.. mailFolders.Where(Directory.Exists).SelectMany(f => Directory.GetFiles(f, "*.eml"))];
+        await Poll.UntilAsync(() => Mails().Length >= 1, () => "no mail for the update");
+        Assert.Contains("news", File.ReadAllText(Assert.Single(Mails())), StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        foreach (var gateway in _gateways)
+            gateway.Dispose();
+        _database.Dispose();
+    }
+
+    /// <summary>A gateway of its own (its own mail folder) on the database these tests share.</summary>
+    private GatewayFactory Start(IDictionary<string, string?>? settings = null)
+    {
+        var all = PostgreSqlServer.Shared.GatewaySettings(_database.Path);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            all[key] = value;
+        var gateway = new GatewayFactory(null, all);
+        _gateways.Add(gateway);
+        return gateway;
+    }
+}
