@@ -141,9 +141,9 @@ public sealed class HaProxy : IAsyncDisposable, IDisposable
 
             defaults
                 mode http
-                # A request to an instance that refuses the connection goes to another at the first retry (without
-                # the second HAProxy waits before retrying the same server); a sticky client whose instance is down is
-                # moved rather than refused.
+                # A request to an instance that refuses the connection is retried on another at once ("1": every retry
+                # may change server; by default HAProxy waits a second and retries the same one). A sticky client whose
+                # instance is down is moved rather than refused.
                 option redispatch 1
                 retries 2
                 timeout connect 2s

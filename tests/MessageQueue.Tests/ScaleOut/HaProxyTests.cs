@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -103,6 +104,28 @@ public sealed class HaProxyTests
 
         // Negotiates without a cookie take turns: both gateways served a connection of their own.
         Assert.Equal(["g0", "g1"], instances.Distinct().Order());
+    }
+
+    [Fact]
+    public async Task AnEventStreamThroughTheProxyDeliversEachUpdateAsItIsPosted()
+    {
+        using var gateway = new GatewayFactory();
+        await using var proxy = await HaProxy.StartAsync([gateway.HttpAddress]);
+        using var direct = gateway.CreateClient();
+        using var proxied = new HttpClient { BaseAddress = proxy.Address, Timeout = Timeout.InfiniteTimeSpan };
+        var name = ApiAssert.NewSubjectName();
+        await ApiAssert.Json(await direct.PostAsJsonAsync("/api/subjects", new { name }), HttpStatusCode.Created);
+        // Opened in time: a proxy that waits for the body before passing the headers on never opens an endless stream.
+        await using var stream = await EventStreamClient.OpenAsync(proxied, $"/api/subjects/{name}/events").WaitAsync(EventStreamClient.Timeout);
+
+        // One at a time: each event must come through while the stream stays open, not when a buffer fills or it ends.
+        for (var i = 1; i <= 3; i++)
+        {
+            await ApiAssert.Json(await direct.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"update {i}" }), HttpStatusCode.Created);
+            var received = await stream.NextAsync();
+            Assert.Equal(i, received.Sequence);
+            Assert.Contains($"update {i}", received.Data, StringComparison.Ordinal);
+        }
     }
 
     private static async Task<List<(string? Header, string Body)>> ServedByAsync(HttpClient client, string path, int count)
