@@ -21,6 +21,15 @@ public sealed class StoreSchemaTests : IClassFixture<GatewayFactory>
     }
 
     [Fact]
+    public void PostgreSqlMigrationsMatchTheModel()
+    {
+        // No server needed: the model is compared with PostgreSQL's own migrations' snapshot.
+        using var db = new PostgreSqlStoreContext(new DbContextOptionsBuilder<PostgreSqlStoreContext>().UseNpgsql("Host=127.0.0.1").Options);
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model changed without a PostgreSQL migration: run dotnet ef migrations add --context PostgreSqlStoreContext.");
+    }
+
+    [Fact]
     public void FirstStartSeedsTheFourDefaultSubjectsInWalMode()
     {
         using var db = _gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContext();
