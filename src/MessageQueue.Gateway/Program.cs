@@ -6,6 +6,7 @@ using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Realtime;
+using MessageQueue.Gateway.ScaleOut;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
@@ -14,10 +15,12 @@ using NetMQ;
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenOnDefaultUrlsUnlessConfigured();
 
-// Core: the fan-out path, the durable store and the application service every door calls.
+// Core: the fan-out path, the durable store (and the relay between instances sharing it) and the application
+// service every door calls.
 // Order matters: hosted services start in this order and stop in reverse.
 builder.AddFanout();
 builder.AddStore();
+builder.AddScaleOut();
 builder.AddSubjects();
 
 // Health probes, metrics for Prometheus, request counts per door (first, so they count what the doors refuse too).

@@ -1,11 +1,13 @@
 using System.Text.Json;
+using MessageQueue.Gateway.ScaleOut;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Operations;
 
 /// <summary>
 /// The health endpoints' body: the overall status and each check's, e.g.
-/// <c>{"status":"Unhealthy","checks":{"store":{"status":"Healthy","description":"...","durationMs":0.4},"smtp":{...}}}</c>.
+/// <c>{"status":"Unhealthy","instance":"host-1a2b","checks":{"store":{"status":"Healthy","description":"...","durationMs":0.4},"smtp":{...}}}</c>.
 /// </summary>
 internal static class HealthResponse
 {
@@ -15,6 +17,7 @@ internal static class HealthResponse
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
+        json.WriteString("instance", context.RequestServices.GetRequiredService<IOptions<InstanceOptions>>().Value.Name);
         json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
         json.WriteStartObject("checks");
         foreach (var (name, entry) in report.Entries)

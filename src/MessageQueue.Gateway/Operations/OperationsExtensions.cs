@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.ScaleOut;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -33,7 +34,8 @@ public static class OperationsExtensions
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<ZmqHealthCheck>("zmq", tags: [ReadyTag])
             .AddCheck<FanoutHealthCheck>("fanout", tags: [ReadyTag])
-            .AddCheck<SmtpHealthCheck>("smtp", tags: [ReadyTag]);
+            .AddCheck<SmtpHealthCheck>("smtp", tags: [ReadyTag])
+            .AddCheck<BusHealthCheck>("bus", tags: [ReadyTag]);
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.ScaleOut;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -29,6 +30,9 @@ internal sealed partial class BatchState(
 
     /// <summary>What this batch changes, in the order it changes it: the change stream's next entries.</summary>
     public List<SubjectChange> Changes { get; } = [];
+
+    /// <summary>The changes this instance made (not those it caught up on or heard of): what it relays to the others.</summary>
+    public List<SubjectChange> OwnChanges { get; } = [];
 
     /// <summary>True when this batch recorded mail for the sender to send.</summary>
     public bool RecordedNotifications { get; private set; }
@@ -63,7 +67,7 @@ internal sealed partial class BatchState(
             RecordedNotifications = true;
         }
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
-        Changes.Add(update);
+        Own(update);
         return () => command.Complete(update);
     }
 
@@ -87,7 +91,7 @@ internal sealed partial class BatchState(
         {
             db.Subscriptions.Add(registration);
             current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, +1) };
-            Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
+            Own(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         }
 
         // A new registration, or one registering again before confirming, gets a (new) confirmation mail.
@@ -125,7 +129,7 @@ internal sealed partial class BatchState(
         }
         db.Subscriptions.Remove(existing);
         current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, -1) };
-        Changes.Add(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
+        Own(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         return () => command.Complete(current);
     }
 
@@ -141,7 +145,7 @@ internal sealed partial class BatchState(
         }
         _createdIds[command.Subject] = id;
         var snapshot = _snapshots[command.Subject] = new SubjectSnapshot(command.Subject, window.Trim(command.Content), 0, null, 0, id);
-        Changes.Add(new SubjectCreated(snapshot));
+        Own(new SubjectCreated(snapshot));
         return () => command.Complete(snapshot);
     }
 
@@ -165,8 +169,70 @@ internal sealed partial class BatchState(
         _createdIds.Remove(command.Subject);
         _deleted.Add(command.Subject);
         _snapshots.Remove(command.Subject);
-        Changes.Add(new SubjectDeleted(command.Subject, subjectId));
+        Own(new SubjectDeleted(command.Subject, subjectId));
         return () => command.Complete(last);
+    }
+
+    /// <summary>Applies what another instance committed and relayed, in order, after anything it missed before it.</summary>
+    public void Relay(RelayedChange change)
+    {
+        var known = TryCurrent(change.Subject, change.SubjectId, out var current);
+        switch (change.Kind)
+        {
+            case RelayedKind.Created when !known:
+                if (Exists(change.Subject))
+                    Forget(change.Subject, IdOf(change.Subject)); // a deletion this instance missed
+                Learn(new SubjectSnapshot(change.Subject, window.Trim(change.Content ?? ""), 0, null, change.EmailCount, change.SubjectId));
+                break;
+            case RelayedKind.Updated when known && change.Sequence > current.LastSequence:
+                current = CatchUp(current, change.Sequence);
+                var update = new SubjectUpdate(change.Subject, change.Sequence, change.Text ?? "", window.Append(current.Content, change.Text ?? ""),
+                    change.Timestamp ?? now, change.Origin ?? "", change.SubjectId);
+                _snapshots[change.Subject] = current with { Content = update.Content, LastSequence = update.Sequence, LastUpdatedAt = update.Timestamp };
+                Changes.Add(update);
+                break;
+            case RelayedKind.Registrations when known && change.EmailCount != current.EmailCount:
+                _snapshots[change.Subject] = current with { EmailCount = change.EmailCount };
+                Changes.Add(new RegistrationsChanged(change.Subject, change.SubjectId, change.EmailCount));
+                break;
+            case RelayedKind.Deleted when known:
+                Forget(change.Subject, change.SubjectId);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Brings the catalog to what the store holds now, for whatever the relay did not bring: subjects created or
+    /// deleted elsewhere, updates this instance has not heard of (read back in order), registration counts.
+    /// </summary>
+    public void Reconcile()
+    {
+        var stored = rows.ReadSubjects(_transaction);
+        var storedIds = stored.Select(s => s.Id).ToHashSet();
+        foreach (var name in LiveNames().ToList())
+        {
+            var id = IdOf(name);
+            if (!storedIds.Contains(id))
+                Forget(name, id);
+        }
+        foreach (var row in stored)
+        {
+            if (!TryCurrent(row.Name, row.Id, out var current))
+            {
+                if (rows.ReadInitialContent(_transaction, row.Id) is not { } initial)
+                    continue; // deleted since the read above
+                if (Exists(row.Name))
+                    Forget(row.Name, IdOf(row.Name));
+                current = Learn(new SubjectSnapshot(row.Name, window.Trim(initial), 0, null, 0, row.Id));
+            }
+            if (row.LastSequence > current.LastSequence)
+                current = _snapshots[row.Name] = CatchUp(current, row.LastSequence + 1);
+            if (row.EmailCount != current.EmailCount)
+            {
+                _snapshots[row.Name] = current with { EmailCount = row.EmailCount };
+                Changes.Add(new RegistrationsChanged(row.Name, row.Id, row.EmailCount));
+            }
+        }
     }
 
     /// <summary>Writes what EF Core tracks, then commits: one disk flush.</summary>
@@ -180,17 +246,46 @@ internal sealed partial class BatchState(
 
     public void Dispose() => _transaction.Dispose();
 
+    private void Own(SubjectChange change)
+    {
+        Changes.Add(change);
+        OwnChanges.Add(change);
+    }
+
+    /// <summary>The subject of that name, only while it is the one of that id, as this batch leaves it.</summary>
+    private bool TryCurrent(string name, int id, out SubjectSnapshot current)
+    {
+        if (_snapshots.TryGetValue(name, out current!))
+            return current.Id == id;
+        return !_deleted.Contains(name) && catalog.TryGet(name, id, out current);
+    }
+
+    /// <summary>A subject another instance created: known from this batch on.</summary>
+    private SubjectSnapshot Learn(SubjectSnapshot snapshot)
+    {
+        _deleted.Remove(snapshot.Name);
+        _createdIds[snapshot.Name] = snapshot.Id;
+        _snapshots[snapshot.Name] = snapshot;
+        Changes.Add(new SubjectCreated(snapshot));
+        return snapshot;
+    }
+
+    /// <summary>A subject gone from the store: forgotten from this batch on, and its deletion handed to this instance's doors.</summary>
+    private void Forget(string subject, int subjectId)
+    {
+        _createdIds.Remove(subject);
+        _deleted.Add(subject);
+        _snapshots.Remove(subject);
+        Changes.Add(new SubjectDeleted(subject, subjectId));
+    }
+
     /// <summary>
     /// The subject is no longer in the store: another instance deleted it, and this one has not heard yet. The caller
     /// is told it does not exist, and the deletion joins this batch's changes so every door here learns it now.
     /// </summary>
     private Action Gone(StoreCommand command)
     {
-        var subjectId = IdOf(command.Subject);
-        _createdIds.Remove(command.Subject);
-        _deleted.Add(command.Subject);
-        _snapshots.Remove(command.Subject);
-        Changes.Add(new SubjectDeleted(command.Subject, subjectId));
+        Forget(command.Subject, IdOf(command.Subject));
         return () => command.Fail(new SubjectError(SubjectErrorKind.SubjectNotFound, $"Subject '{command.Subject}' does not exist.", "subject"));
     }
 

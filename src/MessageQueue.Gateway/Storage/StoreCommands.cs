@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.ScaleOut;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Storage;
@@ -58,6 +59,21 @@ internal sealed class ConfirmEmailCommand(string subject, string email) : StoreC
 {
     public string Email { get; } = email;
 }
+
+/// <summary>
+/// Changes another instance committed, as it relayed them: applied to this instance's catalog and doors in order,
+/// anything it missed before them read back from the store. Nobody waits for it.
+/// </summary>
+internal sealed class RelayedChangesCommand(IReadOnlyList<RelayedChange> changes) : StoreCommand<bool>("")
+{
+    public IReadOnlyList<RelayedChange> Changes { get; } = changes;
+}
+
+/// <summary>
+/// Compares every subject's row with the catalog and applies what this instance has not heard of (created, updated,
+/// deleted, registrations counted elsewhere): delivery goes on, late, when the relay between instances is down.
+/// </summary>
+internal sealed class ReconcileCommand() : StoreCommand<bool>("");
 
 /// <summary>What became of one attempt to send a delivery.</summary>
 internal sealed record DeliveryOutcome(long DeliveryId, DeliveryState State, int Attempts, DateTimeOffset NextAttemptAt, string? Error, DateTimeOffset? SentAt);

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Operations;
+using MessageQueue.Gateway.ScaleOut;
 using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ internal sealed partial class StoreWriter(
     SubjectValidator validator,
     ContentWindow window,
     IChangeFanout fanout,
+    IChangeBus bus,
     OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<StoreOptions> options,
@@ -197,6 +199,15 @@ internal sealed partial class StoreWriter(
                 case CreateSubjectCommand create:
                     completions.Add(staged.Create(create));
                     continue;
+                case RelayedChangesCommand relayed:
+                    foreach (var change in relayed.Changes)
+                        staged.Relay(change);
+                    completions.Add(() => relayed.Complete(true));
+                    continue;
+                case ReconcileCommand reconcile:
+                    staged.Reconcile();
+                    completions.Add(() => reconcile.Complete(true));
+                    continue;
             }
             if (!staged.Exists(command.Subject))
             {
@@ -237,6 +248,8 @@ internal sealed partial class StoreWriter(
             }
             foreach (var change in committed.Changes)
                 fanout.Publish(change);
+            if (committed.OwnChanges.Count > 0)
+                bus.Publish(committed.OwnChanges);
             if (committed.RecordedNotifications)
                 outboxSignal.Notify();
         }

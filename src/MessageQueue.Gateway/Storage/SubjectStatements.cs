@@ -26,6 +26,8 @@ internal sealed class SubjectStatements : IDisposable
     private readonly DbCommand _readUpdates;
     private readonly DbCommand _insertSubject;
     private readonly DbCommand _countRegistrations;
+    private readonly DbCommand _readSubjects;
+    private readonly DbCommand _readInitialContent;
     private readonly DbCommand? _lockSubject;
     private readonly ValueConverter? _timestamp;
 
@@ -62,6 +64,9 @@ internal sealed class SubjectStatements : IDisposable
             UPDATE "Subjects" SET "EmailCount" = "EmailCount" + @delta WHERE "Id" = @subject RETURNING "EmailCount"
             """,
             "@delta", "@subject");
+
+        _readSubjects = PreparedSql.Prepare(connection, """SELECT "Id", "Name", "LastSequence", "EmailCount" FROM "Subjects" ORDER BY "Id" """);
+        _readInitialContent = PreparedSql.Prepare(connection, """SELECT "InitialContent" FROM "Subjects" WHERE "Id" = @subject""", "@subject");
 
         // SQLite takes one writer at a time for the whole database: only PostgreSQL needs the row locked.
         if (!db.Database.IsSqlite())
@@ -105,6 +110,21 @@ internal sealed class SubjectStatements : IDisposable
         return id is null ? null : Convert.ToInt32(id, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Every subject's row as committed now: what another instance sharing the store has done, in short.</summary>
+    public List<StoredSubject> ReadSubjects(IDbContextTransaction transaction)
+    {
+        PreparedSql.Bind(_readSubjects, transaction);
+        var subjects = new List<StoredSubject>();
+        using var reader = _readSubjects.ExecuteReader();
+        while (reader.Read())
+            subjects.Add(new StoredSubject(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3)));
+        return subjects;
+    }
+
+    /// <summary>The content a subject was created with; null when it is gone.</summary>
+    public string? ReadInitialContent(IDbContextTransaction transaction, int subjectId) =>
+        PreparedSql.Scalar(_readInitialContent, transaction, subjectId) as string;
+
     /// <summary>Adds <paramref name="delta"/> to the subject's registration count; the new count.</summary>
     public int CountRegistrations(IDbContextTransaction transaction, int subjectId, int delta) =>
         Convert.ToInt32(PreparedSql.Scalar(_countRegistrations, transaction, delta, subjectId), CultureInfo.InvariantCulture);
@@ -124,6 +144,11 @@ internal sealed class SubjectStatements : IDisposable
         _readUpdates.Dispose();
         _insertSubject.Dispose();
         _countRegistrations.Dispose();
+        _readSubjects.Dispose();
+        _readInitialContent.Dispose();
         _lockSubject?.Dispose();
     }
 }
+
+/// <summary>A subject's row, as <see cref="SubjectStatements.ReadSubjects"/> reads it.</summary>
+internal sealed record StoredSubject(int Id, string Name, long LastSequence, int EmailCount);

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using MessageQueue.Gateway.Storage;
+using StackExchange.Redis;
+
+namespace MessageQueue.Gateway.ScaleOut;
+
+/// <summary>
+/// The relay's incoming side: the other instances' commits, in the order Redis delivers them, go to the store writer,
+/// which applies them in sequence order and reads back from the store whatever came before them unheard.
+/// </summary>
+internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writer, ILogger<RelayReceiver> logger) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan SubscribeRetry = TimeSpan.FromSeconds(1);
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile ChannelMessageQueue? _incoming;
+    private Task? _receiving;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (bus.Redis is not { } redis)
+            return Task.CompletedTask;
+        // Whatever was relayed while the connection was down is in the store.
+        redis.ConnectionRestored += (_, _) => writer.Submit(new ReconcileCommand());
+        _receiving = Task.Run(() => ReceiveAsync(redis, _stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task ReceiveAsync(ConnectionMultiplexer redis, CancellationToken stopping)
+    {
+        // Redis may be down at start: the gateway starts anyway, and subscribes once it can (Redis keeps the
+        // subscription over later reconnections itself); the store's reconciliation carries the changes meanwhile.
+        while (_incoming is null)
+        {
+            try
+            {
+                _incoming = await redis.GetSubscriber().SubscribeAsync(bus.Channel).ConfigureAwait(false);
+            }
+            catch (RedisException ex)
+            {
+                Log.NotSubscribed(logger, ex.Message);
+                try
+                {
+                    await Task.Delay(SubscribeRetry, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+        if (stopping.IsCancellationRequested)
+        {
+            await _incoming.UnsubscribeAsync().ConfigureAwait(false); // subscribed while stopping: nobody else ends the loop
+            return;
+        }
+        await foreach (var message in _incoming)
+        {
+            RelayedBatch? batch;
+            try
+            {
+                batch = JsonSerializer.Deserialize((byte[])message.Message!, RelayJson.Default.RelayedBatch);
+            }
+            catch (JsonException ex)
+            {
+                Log.Malformed(logger, ex.Message);
+                continue;
+            }
+            if (batch is null || batch.Instance == bus.Instance)
+                continue;
+            // Queued behind this instance's own changes; refused only when the writer is saturated, and then the
+            // reconciliation reads them from the store.
+            _ = writer.Submit(new RelayedChangesCommand(batch.Changes));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_incoming is not null)
+            await _incoming.UnsubscribeAsync().ConfigureAwait(false); // ends the receiving loop
+        if (_receiving is not null)
+            await _receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(7004, LogLevel.Warning, "Not subscribed to the other instances' changes yet, trying again in a second: {Reason}")]
+        public static partial void NotSubscribed(ILogger logger, string reason);
+
+        [LoggerMessage(7003, LogLevel.Warning, "A message on the bus was not a relayed commit and was ignored: {Reason}")]
+        public static partial void Malformed(ILogger logger, string reason);
+    }
+}

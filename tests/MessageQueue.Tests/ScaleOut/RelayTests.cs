@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using MessageQueue.Tests.Infrastructure;
+
+namespace MessageQueue.Tests.ScaleOut;
+
+/// <summary>
+/// Two gateways on one PostgreSQL store, relaying their changes through a real Redis: what one accepts reaches the
+/// other's doors, in order and once each; with Redis gone, the store carries the changes, late.
+/// </summary>
+public sealed class RelayTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _database = new();
+    private readonly List<GatewayFactory> _gateways = [];
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    [Fact]
+    public async Task ASubjectAndAnUpdateMadeOnOneGatewayReachTheOthersEventStreamHubAndSubSocket()
+    {
+        // The store's reconciliation is slowed to a minute: what arrives here came through Redis.
+        var (a, b) = (Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000));
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA, "first line");
+        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+
+        await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
+        await using var hub = await HubPeer.ConnectAsync(b.HttpAddress);
+        await hub.SubscribeAsync(name);
+        using var subscriber = new LegacySubscriber(b.Zmq.PublishEndpoint, name);
+        using var peerB = new LegacyPeer(b.Zmq.ReplyEndpoint);
+        subscriber.WaitUntilJoined(peerB, name); // posts a probe on B, so the update below is the subject's second
+
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "from A" })).StatusCode);
+
+        var streamed = await stream.NextAsync(); // the probe
+        streamed = await stream.NextAsync();
+        Assert.Equal((2L, "from A"), (streamed.Sequence, streamed.Json.GetProperty("text").GetString()));
+        await hub.NextUpdateAsync();
+        Assert.Equal("from A", (await hub.NextUpdateAsync()).Text);
+        Assert.EndsWith("\nfrom A", subscriber.Receive(), StringComparison.Ordinal);
+        var onB = await ApiAssert.Json(await httpB.GetAsync($"/api/subjects/{name}"), HttpStatusCode.OK);
+        Assert.Equal(2, onB.GetProperty("lastSequence").GetInt64());
+        Assert.EndsWith("\nfrom A", onB.GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpdatesPostedThroughBothGatewaysAtOnceReachEachGatewaysStreamOnceEachInSequenceOrder()
+    {
+        var (a, b) = (Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000));
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await using var streamA = await EventStreamClient.OpenAsync(httpA, $"/api/subjects/{name}/events");
+        await using var streamB = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
+
+        const int Updates = 60;
+        await Task.WhenAll(Enumerable.Range(0, Updates).Select(async i =>
+            Assert.Equal(HttpStatusCode.Created, (await (i % 2 == 0 ? httpA : httpB).PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" })).StatusCode)));
+
+        foreach (var stream in new[] { streamA, streamB })
+        {
+            var seen = new List<long>();
+            for (var i = 0; i < Updates; i++)
+                seen.Add((await stream.NextAsync()).Sequence);
+            Assert.Equal(Enumerable.Range(1, Updates).Select(i => (long)i), seen);
+        }
+    }
+
+    [Fact]
+    public async Task WithRedisDownAnUpdateStillReachesTheOtherGatewayFromTheStoreAndTheRelayResumesWhenRedisIsBack()
+    {
+        var (a, b) = (Start(reconcileMilliseconds: 300), Start(reconcileMilliseconds: 300));
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
+
+        _redis.Kill();
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "while Redis is down" })).StatusCode);
+        var late = await stream.NextAsync();
+        Assert.Equal((1L, "while Redis is down"), (late.Sequence, late.Json.GetProperty("text").GetString()));
+        await Poll.UntilAsync(async () => await BusHealthAsync(httpB) == (HttpStatusCode.OK, "Degraded"), () => "Readiness did not say degraded with Redis down.");
+
+        await _redis.StartAgainAsync();
+        await Poll.UntilAsync(async () => await BusHealthAsync(httpB) == (HttpStatusCode.OK, "Healthy"), () => "The relay did not recover once Redis was back.");
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "after" })).StatusCode);
+        var after = await stream.NextAsync();
+        Assert.Equal((2L, "after"), (after.Sequence, after.Json.GetProperty("text").GetString()));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        foreach (var gateway in _gateways)
+            gateway.Dispose();
+        _redis.Dispose();
+        _database.Dispose();
+    }
+
+    private static async Task<(HttpStatusCode, string?)> BusHealthAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/health/ready");
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return (response.StatusCode, body.GetProperty("checks").GetProperty("bus").GetProperty("status").GetString());
+    }
+
+    private GatewayFactory Start(int reconcileMilliseconds)
+    {
+        var settings = PostgreSqlServer.Shared.GatewaySettings(_database.Path);
+        settings["Bus:Redis"] = _redis.ConfigurationString;
+        settings["Bus:ReconcileIntervalMilliseconds"] = reconcileMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var gateway = new GatewayFactory(null, settings);
+        _gateways.Add(gateway);
+        return gateway;
+    }
+}
