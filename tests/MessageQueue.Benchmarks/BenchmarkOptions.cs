@@ -38,6 +38,10 @@ internal sealed record BenchmarkOptions
                                  REQ port, to the PUB port, slow HTTP headers, an unfinished multipart message, a SUB
                                  socket that never reads, refused hub calls; its RSS, descriptors and log volume, and
                                  the load its legitimate clients kept)
+                                 store (not in the default run; needs PostgreSQL installed: one gateway on SQLite
+                                 against one on a PostgreSQL server it starts itself, in turns: durable updates with 1
+                                 and 16 legacy clients and 16 REST clients, update to 1 SUB, CPU per update of the
+                                 gateway and of PostgreSQL's processes; about 90 s with --duration 3)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
                                  half as long (at least 5 s) and 5 s after
@@ -87,11 +91,14 @@ internal sealed record BenchmarkOptions
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
-    /// <summary>What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario.</summary>
+    /// <summary>
+    /// What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario,
+    /// and the store group, which needs a PostgreSQL installation.
+    /// </summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack"), StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
