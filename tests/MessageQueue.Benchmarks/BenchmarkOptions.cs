@@ -19,6 +19,8 @@ internal sealed record BenchmarkOptions
                                  hub (default 300, quick 60)
           --guard-rounds <n>     windows per client count of the list group on the gateway with its ZMTP guard on and
                                  off, in turns (default 3); more rounds steady the guard's cost on a busy machine
+          --store-rounds <n>     windows per load of the store group on each store, in turns (default 3, quick 1); the
+                                 median window is reported, every round's ratio shown
           --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
           --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
           --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
@@ -41,7 +43,7 @@ internal sealed record BenchmarkOptions
                                  store (not in the default run; needs PostgreSQL installed: one gateway on SQLite
                                  against one on a PostgreSQL server it starts itself, in turns: durable updates with 1
                                  and 16 legacy clients and 16 REST clients, update to 1 SUB, CPU per update of the
-                                 gateway and of PostgreSQL's processes; about 90 s with --duration 3)
+                                 gateway and of PostgreSQL's processes; about 2 minutes with --duration 3)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
                                  half as long (at least 5 s) and 5 s after
@@ -70,6 +72,7 @@ internal sealed record BenchmarkOptions
     public int EmailAddresses { get; init; } = 10_000;
     public int HubConnections { get; init; } = 1_000;
     public int GuardRounds { get; init; } = 3;
+    public int StoreRounds { get; init; } = 3;
 
     /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
     public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
@@ -127,6 +130,7 @@ internal sealed record BenchmarkOptions
                 SubscriberCounts = [1, 100],
                 EmailAddresses = 1_000,
                 HubConnections = 200,
+                StoreRounds = 1,
             }
             : new BenchmarkOptions();
         problem = null;
@@ -172,13 +176,13 @@ internal sealed record BenchmarkOptions
                     }
                     options = options with { GatewayDll = Path.GetFullPath(args[i]) };
                     break;
-                case "--guard-rounds":
+                case "--guard-rounds" or "--store-rounds":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) || rounds < 1)
                     {
-                        problem = "--guard-rounds needs a positive whole number.";
+                        problem = $"{name} needs a positive whole number.";
                         return false;
                     }
-                    options = options with { GuardRounds = rounds };
+                    options = name == "--guard-rounds" ? options with { GuardRounds = rounds } : options with { StoreRounds = rounds };
                     break;
                 case "--hub-connections":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var connections) || connections < 1)

@@ -26,7 +26,7 @@ internal static class ReportStore
         foreach (var row in Rows(result))
             output.WriteLine(Invariant($"| {row.Name} | {Report.Format(row.Sqlite, row.Unit)} | {Report.Format(row.PostgreSql, row.Unit)} | {row.Ratio:0.00}x |"));
         output.WriteLine();
-        output.WriteLine("CPU per update (µs, during the measured window): the gateway's process, and PostgreSQL's server processes (postmaster and children).");
+        output.WriteLine("CPU per update (µs, during the measured window; the median windows): the gateway's process, and PostgreSQL's server processes (postmaster and children).");
         output.WriteLine();
         output.WriteLine("| scenario | SQLite: gateway | PostgreSQL: gateway | PostgreSQL: server | PostgreSQL: both | ratio (both / SQLite) |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -38,6 +38,12 @@ internal static class ReportStore
             output.WriteLine(Invariant($"| {scenario} | {sqliteGateway:0} | {gateway:0} | {database:0} | {gateway + database:0} | {(gateway + database) / sqliteGateway:0.00}x |"));
         }
         output.WriteLine();
+        foreach (var load in result.Loads.Where(l => l.Rounds.Count > 1))
+        {
+            var rounds = string.Join(", ", load.Rounds.Select(r => Invariant(
+                $"{r[StoreKind.Sqlite].RequestsPerSecond:0}/{r[StoreKind.PostgreSql].RequestsPerSecond:0} ({r[StoreKind.PostgreSql].RequestsPerSecond / r[StoreKind.Sqlite].RequestsPerSecond:0.00}x)")));
+            output.WriteLine($"- {FigureNames.Load(load.Kind, load.Clients)}, every round, SQLite/PostgreSQL requests/s (ratio): {rounds}");
+        }
         foreach (var (scenario, windows, updates) in Windows(result))
             output.WriteLine($"- {scenario}: {Describe(windows, updates)}");
         if (TargetRatio(result) is { } ratio)

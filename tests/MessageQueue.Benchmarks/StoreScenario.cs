@@ -9,8 +9,13 @@ internal enum StoreKind
     PostgreSql,
 }
 
-/// <summary>One load measured on both stores.</summary>
-internal sealed record StoreLoad(RequestKind Kind, int Clients, IReadOnlyDictionary<StoreKind, LoadResult> Results);
+/// <summary>One load measured on both stores, a window on each per round.</summary>
+internal sealed record StoreLoad(RequestKind Kind, int Clients, IReadOnlyList<IReadOnlyDictionary<StoreKind, LoadResult>> Rounds)
+{
+    /// <summary>Each store's window with the median requests/s (the upper one of an even count).</summary>
+    public IReadOnlyDictionary<StoreKind, LoadResult> Results { get; } = new[] { StoreKind.Sqlite, StoreKind.PostgreSql }.ToDictionary(
+        store => store, store => Rounds.Select(r => r[store]).OrderBy(r => r.RequestsPerSecond).ElementAt(Rounds.Count / 2));
+}
 
 /// <summary>The store group's measurements: the loads, then an update's way to one SUB socket, on each store.</summary>
 internal sealed record StoreResult(string PostgreSqlVersion, IReadOnlyList<StoreLoad> Loads, IReadOnlyDictionary<StoreKind, FanoutResult> Delivery);
@@ -18,7 +23,7 @@ internal sealed record StoreResult(string PostgreSqlVersion, IReadOnlyList<Store
 /// <summary>
 /// One gateway on SQLite against one on PostgreSQL (a cluster the benchmark starts for the group, fsync on, default
 /// synchronous_commit), both running side by side and measured in turns, SQLite first, so other processes on a
-/// shared machine weigh on both alike: durable updates through the legacy door with 1 and 16 clients and through
+/// shared machine weigh on both alike (and a few rounds of that, the median reported): durable updates through the legacy door with 1 and 16 clients and through
 /// REST with 16, then update-to-SUB latency. The loads go round every subject but the latency's, which so starts
 /// equal on both; the content window keeps an update's cost independent of how much the others have grown.
 /// </summary>
@@ -26,12 +31,15 @@ internal static class StoreScenario
 {
     private static readonly (RequestKind Kind, int Clients)[] Loads = [(RequestKind.Update, 1), (RequestKind.Update, 16), (RequestKind.RestUpdate, 16)];
 
+    private static readonly TimeSpan LaterWarmup = TimeSpan.FromSeconds(0.5);
+
     private static readonly IReadOnlyList<string> LoadSubjects = [.. LegacyFrames.Subjects.Where(s => s != SubscriberLatency.Subject)];
 
     public static void WriteSetup(BenchmarkOptions options)
     {
         Console.WriteLine("- store: one gateway on SQLite (WAL, synchronous=FULL) and one on PostgreSQL (a cluster of the benchmark's own on a loopback port: initdb defaults, fsync on, synchronous_commit on; stopped and deleted at the end), both running throughout; each measured in turn, SQLite first");
         Console.WriteLine(Invariant($"- store loads: legacy type 3 with {string.Join(" and ", Loads.Where(l => l.Kind == RequestKind.Update).Select(l => l.Clients))} clients, REST POST with {string.Join(" and ", Loads.Where(l => l.Kind == RequestKind.RestUpdate).Select(l => l.Clients))}, going round {string.Join(", ", LoadSubjects)}; each gateway settled first with email register/unregister on both doors (store writes, no content growth)"));
+        Console.WriteLine(Invariant($"- store rounds: {options.StoreRounds} windows per load on each store, taking turns (later rounds with {LaterWarmup.TotalSeconds:0.#} s warm-up); each store's figures are its window with the median requests/s, and every round's ratio is listed"));
         Console.WriteLine(Invariant($"- store latency: one SUB socket on '{SubscriberLatency.Subject}' (untouched by the loads), {options.FanoutWarmupUpdates} warm-up then {options.FanoutUpdates} measured legacy updates, one at a time"));
         Console.WriteLine("- store CPU: the gateway's process, and PostgreSQL's postmaster with every server process (its children, by role from their titles; those that ended within the window from the postmaster's reaped-children time), from /proc over the measured window");
     }
@@ -48,9 +56,15 @@ internal static class StoreScenario
         List<StoreLoad> loads = [];
         foreach (var (kind, clients) in Loads)
         {
-            // Dictionary order is insertion order: SQLite, then PostgreSQL, for every load.
-            loads.Add(new StoreLoad(kind, clients, gateways.ToDictionary(g => g.Key, g =>
-                Logged(g.Value, FigureNames.Load(kind, clients), RequestLoad.Run(g.Value, Channels(g.Value, kind), clients, options)))));
+            var rounds = Enumerable.Range(0, options.StoreRounds).Select(round =>
+            {
+                // The first round's warm-up brings the load's own path up; later ones only need their clients connected.
+                var windowOptions = round == 0 ? options : options with { Warmup = LaterWarmup };
+                // Dictionary order is insertion order: SQLite, then PostgreSQL, in every round.
+                return (IReadOnlyDictionary<StoreKind, LoadResult>)gateways.ToDictionary(g => g.Key, g =>
+                    Logged(g.Value, FigureNames.Load(kind, clients), RequestLoad.Run(g.Value, Channels(g.Value, kind), clients, windowOptions)));
+            }).ToList();
+            loads.Add(new StoreLoad(kind, clients, rounds));
         }
         var delivery = gateways.ToDictionary(g => g.Key, g =>
         {
