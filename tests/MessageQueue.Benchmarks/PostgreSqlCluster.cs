@@ -14,6 +14,8 @@ namespace MessageQueue.Benchmarks;
 /// </summary>
 internal sealed class PostgreSqlCluster : IDisposable
 {
+    private const string EndedRole = "ended server processes";
+
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private static readonly bool IsRoot = Environment.UserName == "root";
 
@@ -97,7 +99,7 @@ internal sealed class PostgreSqlCluster : IDisposable
 
     /// <summary>The CPU the cluster used since <paramref name="before"/>, by role: client backends, WAL writer, checkpointer, ...</summary>
     public Dictionary<string, TimeSpan> CpuSince(Dictionary<int, (string Name, long Ticks)> before) =>
-        ProcCpu.TreeSince(before, ReadCpu(), Role, "ended server processes");
+        ProcCpu.TreeSince(before, ReadCpu(), Role, EndedRole);
 
     /// <summary>
     /// A server process's role from the title PostgreSQL gives it ("postgres: walwriter", "postgres: postgres mq
@@ -106,6 +108,8 @@ internal sealed class PostgreSqlCluster : IDisposable
     private static string Role(string commandLine)
     {
         const string Title = "postgres: ";
+        if (commandLine.Length == 0)
+            return EndedRole; // a zombie, not reaped yet
         if (!commandLine.StartsWith(Title, StringComparison.Ordinal))
             return "postmaster";
         var role = commandLine[Title.Length..];

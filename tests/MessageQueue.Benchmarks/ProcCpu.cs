@@ -163,7 +163,8 @@ internal sealed class CpuMeter
         var generator = Process.GetCurrentProcess().TotalProcessorTime - _generatorCpu;
         var machine = ProcCpu.Machine();
         var database = _database is null ? new Dictionary<string, TimeSpan>() : _server.Database!.CpuSince(_database);
-        var others = ProcCpu.FromTicks(machine.Busy - _machine.Busy) - server - generator - database.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
+        var databaseTotal = database.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
+        var others = ProcCpu.FromTicks(machine.Busy - _machine.Busy) - server - generator - databaseTotal;
         var threads = ProcCpu.Threads(_server.Id)
             .GroupBy(t => t.Value.Name, t => t.Value.Ticks - (_threads.TryGetValue(t.Key, out var before) ? before.Ticks : 0))
             .ToDictionary(g => g.Key, g => ProcCpu.FromTicks(g.Sum()));
