@@ -19,6 +19,8 @@ internal sealed record BenchmarkOptions
                                  hub (default 300, quick 60)
           --guard-rounds <n>     windows per client count of the list group on the gateway with its ZMTP guard on and
                                  off, in turns (default 3); more rounds steady the guard's cost on a busy machine
+          --store-rounds <n>     windows per load of the store group on each store, in turns (default 3, quick 1); the
+                                 median window is reported, every round's ratio shown
           --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
           --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
           --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
@@ -38,6 +40,10 @@ internal sealed record BenchmarkOptions
                                  REQ port, to the PUB port, slow HTTP headers, an unfinished multipart message, a SUB
                                  socket that never reads, refused hub calls; its RSS, descriptors and log volume, and
                                  the load its legitimate clients kept)
+                                 store (not in the default run; needs PostgreSQL installed: one gateway on SQLite
+                                 against one on a PostgreSQL server it starts itself, in turns: durable updates with 1
+                                 and 16 legacy clients and 16 REST clients, update to 1 SUB, CPU per update of the
+                                 gateway and of PostgreSQL's processes; about 2 minutes with --duration 3)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
                                  half as long (at least 5 s) and 5 s after
@@ -66,6 +72,7 @@ internal sealed record BenchmarkOptions
     public int EmailAddresses { get; init; } = 10_000;
     public int HubConnections { get; init; } = 1_000;
     public int GuardRounds { get; init; } = 3;
+    public int StoreRounds { get; init; } = 3;
 
     /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
     public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
@@ -87,11 +94,14 @@ internal sealed record BenchmarkOptions
     public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
     public string GatewayDll { get; init; } = BenchmarkPaths.GatewayDll;
 
-    /// <summary>What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario.</summary>
+    /// <summary>
+    /// What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario,
+    /// and the store group, which needs a PostgreSQL installation.
+    /// </summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack"), StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -120,6 +130,7 @@ internal sealed record BenchmarkOptions
                 SubscriberCounts = [1, 100],
                 EmailAddresses = 1_000,
                 HubConnections = 200,
+                StoreRounds = 1,
             }
             : new BenchmarkOptions();
         problem = null;
@@ -165,13 +176,13 @@ internal sealed record BenchmarkOptions
                     }
                     options = options with { GatewayDll = Path.GetFullPath(args[i]) };
                     break;
-                case "--guard-rounds":
+                case "--guard-rounds" or "--store-rounds":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) || rounds < 1)
                     {
-                        problem = "--guard-rounds needs a positive whole number.";
+                        problem = $"{name} needs a positive whole number.";
                         return false;
                     }
-                    options = options with { GuardRounds = rounds };
+                    options = name == "--guard-rounds" ? options with { GuardRounds = rounds } : options with { StoreRounds = rounds };
                     break;
                 case "--hub-connections":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var connections) || connections < 1)

@@ -32,6 +32,7 @@ internal static class BenchmarkRun
         SoakResult? soak = null;
         FlatnessResult? flatness = null;
         IReadOnlyList<AttackResult>? attacks = null;
+        StoreResult? store = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -74,6 +75,8 @@ internal static class BenchmarkRun
                 soak = SoakScenario.Run(options);
             if (options.Groups.Contains("attack"))
                 attacks = AttackScenario.Run(options);
+            if (options.Groups.Contains("store"))
+                store = StoreScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -84,7 +87,7 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness")))
+        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness" or "store")))
             report.Write(Console.Out);
         if (flatness is not null)
         {
@@ -101,7 +104,12 @@ internal static class BenchmarkRun
             Console.WriteLine();
             ReportAttack.Write(Console.Out, attacks, options);
         }
-        return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) ? 0 : 1;
+        if (store is not null)
+        {
+            Console.WriteLine();
+            ReportStore.Write(Console.Out, store);
+        }
+        return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) && (store is null || ReportStore.Passes(store)) ? 0 : 1;
     }
 
     private static Dictionary<int, LoadResult> MeasureList(ServerKind server, BenchmarkOptions options)
@@ -170,6 +178,8 @@ internal static class BenchmarkRun
             SoakScenario.WriteSetup(options);
         if (options.Groups.Contains("attack"))
             AttackScenario.WriteSetup(options);
+        if (options.Groups.Contains("store"))
+            StoreScenario.WriteSetup(options);
         Console.WriteLine();
     }
 

@@ -108,7 +108,7 @@ internal sealed partial class Report(IReadOnlyList<ServerKind> servers)
     private static string Each<T>(IReadOnlyDictionary<ServerKind, T> results, Func<T, string> describe) =>
         string.Join(", ", results.Select(r => $"{ServerLauncher.Label(r.Key)} {describe(r.Value)}"));
 
-    private static string Format(double value, FigureUnit unit) => unit switch
+    public static string Format(double value, FigureUnit unit) => unit switch
     {
         FigureUnit.RequestsPerSecond => value.ToString("N0", CultureInfo.InvariantCulture),
         FigureUnit.CpuMicroseconds or FigureUnit.Kilobytes => value.ToString("0.0", CultureInfo.InvariantCulture),

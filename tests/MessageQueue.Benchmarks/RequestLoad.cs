@@ -48,10 +48,14 @@ internal static class RequestLoad
             $"  settled {server.Name} in {elapsed.TotalSeconds:0.0} s{(quiet ? "" : ", its JIT still busy (raise --settle)")}"));
     }
 
-    public static LoadResult Run(ServerProcess server, RequestKind kind, int clientCount, BenchmarkOptions options)
+    public static LoadResult Run(ServerProcess server, RequestKind kind, int clientCount, BenchmarkOptions options) =>
+        Run(server, LoadChannels.For(server, kind), clientCount, options);
+
+    /// <summary>The same with the clients' own channels (a workload other than the kind's usual one).</summary>
+    public static LoadResult Run(ServerProcess server, Func<int, IRequestChannel> channels, int clientCount, BenchmarkOptions options)
     {
         var phase = new LoadPhase();
-        var clients = StartClients(clientCount, phase, LoadChannels.For(server, kind));
+        var clients = StartClients(clientCount, phase, channels);
 
         // A scenario's own path may still have methods to tier: the warm-up goes on while the JIT is busy.
         server.Jit.WaitUntilQuiet(options.Warmup, options.Warmup + options.Warmup);

@@ -91,6 +91,20 @@ internal static class ServerLauncher
     public static ServerProcess StartUnguardedGateway(BenchmarkOptions options) =>
         StartGateway(options, "unguarded", null, [(UnguardedSetting.Replace(":", "__", StringComparison.Ordinal), "true")]);
 
+    /// <summary>
+    /// The gateway on its SQLite file (no cluster), or on a new database of <paramref name="cluster"/>, named after
+    /// its store; the cluster's processes are then measured with it.
+    /// </summary>
+    public static ServerProcess StartStoreGateway(BenchmarkOptions options, PostgreSqlCluster? cluster)
+    {
+        if (cluster is null)
+            return StartGateway(options, "sqlite", null, []);
+        var gateway = StartGateway(options, "postgres", null,
+            [("Store__Provider", "PostgreSql"), ("ConnectionStrings__MessageQueue", cluster.CreateDatabase("mq_bench"))]);
+        gateway.Database = cluster;
+        return gateway;
+    }
+
     private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides) =>
         StartGateway(options, Label(ServerKind.Gateway), null, overrides);
 

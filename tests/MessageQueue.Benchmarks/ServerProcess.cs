@@ -49,6 +49,9 @@ internal sealed partial class ServerProcess : IDisposable
     public string Name { get; }
     public int Id => _process.Id;
 
+    /// <summary>The PostgreSQL cluster the server stores in, if any: its processes' CPU is measured with the server's.</summary>
+    public PostgreSqlCluster? Database { get; set; }
+
     /// <summary>The server's background JIT, to wait until it is quiet before measuring.</summary>
     public JitWatch Jit { get; private set; } = new(0);
     public string ReplyEndpoint { get; private set; } = "";
