@@ -48,7 +48,9 @@ public sealed class PublishRecoveryTests
         Assert.Equal($"{subject} {content}\nfirst\nsecond\nthird\nfourth", subscriber.Receive());
         await Poll.UntilAsync(async () => await FanoutCheckAsync(http) is ("Healthy", _), () => "Readiness stayed degraded after the recovery.");
         var metrics = await http.GetStringAsync("/metrics");
-        Assert.Equal(3, PrometheusText.Value(metrics, "messagequeue_fanout_recovered_total", ("sink", "zmq-pub")));
+        // The first two came back from the store; the third did too if the sink's retry read the store after it was
+        // committed, or else went through the sink's queue once the two were out: both keep the order.
+        Assert.InRange(PrometheusText.Value(metrics, "messagequeue_fanout_recovered_total", ("sink", "zmq-pub")), 2, 3);
     }
 
     [Fact]
