@@ -51,10 +51,9 @@ internal sealed partial class BatchState(
             if (FindRepeat(subjectId, key, current) is { } stored)
                 return () => command.Complete(stored);
         }
-        if (rows.NextSequence(_transaction, subjectId, now) is not var (sequence, emailCount))
+        if (rows.AppendUpdate(_transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey) is not var (sequence, emailCount))
             return Gone(command);
         current = CatchUp(current, sequence);
-        rows.InsertUpdate(_transaction, subjectId, sequence, command.Text, now, command.Origin, command.IdempotencyKey);
 
         // The legacy content rule, content = content + "\n" + text, within the content window.
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Origin, subjectId);
