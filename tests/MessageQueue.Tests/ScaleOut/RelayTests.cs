@@ -71,6 +71,41 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ClientsThatResumeOnTheOtherGatewayGetEveryUpdateAfterTheirPositionOnceInOrder()
+    {
+        var (a, b) = (Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000));
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        for (var i = 1; i <= 10; i++)
+            Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" })).StatusCode);
+
+        // An event stream read from the start up to #5 on A; then A is gone for this client: it comes back on B with
+        // Last-Event-ID, and a hub client subscribes on B after #7.
+        await using (var onA = await EventStreamClient.OpenAsync(httpA, $"/api/subjects/{name}/events", lastEventId: "0"))
+        {
+            for (var i = 1; i <= 5; i++)
+                Assert.Equal(i, (await onA.NextAsync()).Sequence);
+        }
+        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await using var resumed = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events", lastEventId: "5");
+        await using var hub = await HubPeer.ConnectAsync(b.HttpAddress);
+        var subscription = await hub.SubscribeAsync(name, afterSequence: 7);
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "u11" })).StatusCode);
+
+        var streamed = new List<long>();
+        for (var i = 6; i <= 11; i++)
+            streamed.Add((await resumed.NextAsync()).Sequence);
+        Assert.Equal([6L, 7, 8, 9, 10, 11], streamed);
+        // The hub replays in the subscription's reply, then goes live; the page drops what the reply already held.
+        Assert.False(subscription.Gap);
+        var delivered = subscription.Updates.Select(u => u.Sequence).ToList();
+        while (delivered[^1] < 11)
+            delivered.Add((await hub.NextUpdateAsync()).Sequence);
+        Assert.Equal([8L, 9, 10, 11], delivered);
+    }
+
+    [Fact]
     public async Task WithRedisDownAnUpdateStillReachesTheOtherGatewayFromTheStoreAndTheRelayResumesWhenRedisIsBack()
     {
         var (a, b) = (Start(reconcileMilliseconds: 300), Start(reconcileMilliseconds: 300));
