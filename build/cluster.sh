@@ -96,7 +96,11 @@ start_postgres() {
     bin=$(pg_bin)
     if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
         mkdir -p "$pg_dir/socket"
-        [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$pg_dir"
+        if [ "$(id -u)" -eq 0 ]; then
+            chown -R postgres:postgres "$pg_dir"
+            # The postgres user must pass through the state folder (a private temp folder, say) to reach its own.
+            chmod a+x "$state"
+        fi
         as_postgres "$bin/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C --no-instructions >"$pg_dir/initdb.log"
     fi
     # Rewritten at every start (the last setting in postgresql.conf wins), so a new port takes effect.
