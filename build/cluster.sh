@@ -145,9 +145,11 @@ start_gateways() {
         dir=$state/gw-$n
         mkdir -p "$dir"
         alive "$dir/gateway.pid" && continue
-        # setsid: the instance outlives this script and the terminal; its own working directory keeps relative paths apart.
+        # setsid: the instance outlives this script and the terminal. Its own working directory keeps relative paths
+        # apart; the content root (the dashboard's files) is the published folder.
         (
             cd "$dir"
+            ASPNETCORE_CONTENTROOT="$app" \
             Store__Provider=PostgreSQL \
             ConnectionStrings__MessageQueue="Host=127.0.0.1;Port=$pg_port;Database=$database;Username=postgres" \
             Bus__Redis="127.0.0.1:$redis_port" \
