@@ -110,7 +110,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$pg_dir/socket'
 max_connections = 200
 EOF
-    if ! as_postgres "$bin/pg_ctl" status -D "$pg_dir/data" >/dev/null 2>&1; then
+    if ! pg_running; then
         as_postgres "$bin/pg_ctl" start -D "$pg_dir/data" -l "$pg_dir/postgresql.log" -w -t "$timeout" >/dev/null
     fi
     wait_for "PostgreSQL" pg_isready -h 127.0.0.1 -p "$pg_port" -U postgres
@@ -118,6 +118,11 @@ EOF
     if [ -z "$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")" ]; then
         createdb -h 127.0.0.1 -p "$pg_port" -U postgres "$database"
     fi
+}
+
+# pg_ctl status rather than the pid file: a crashed server leaves its pid file behind.
+pg_running() {
+    [ -f "$pg_dir/data/PG_VERSION" ] && as_postgres "$(pg_bin)/pg_ctl" status -D "$pg_dir/data" >/dev/null 2>&1
 }
 
 redis_ping() {
@@ -283,7 +288,7 @@ down() {
         [ -d "$dir" ] && stop_pid_file "$dir/gateway.pid"
     done
     stop_pid_file "$redis_dir/redis.pid"
-    if [ -f "$pg_dir/data/PG_VERSION" ] && as_postgres "$(pg_bin)/pg_ctl" status -D "$pg_dir/data" >/dev/null 2>&1; then
+    if pg_running; then
         as_postgres "$(pg_bin)/pg_ctl" stop -D "$pg_dir/data" -m fast -w >/dev/null
     fi
     if [ "${1:-}" = --purge ]; then
@@ -297,7 +302,7 @@ down() {
 status() {
     local dir running=0
     report() { if "${@:2}"; then echo "$1: running"; running=$((running + 1)); else echo "$1: stopped"; fi; }
-    report "PostgreSQL" test -f "$pg_dir/data/postmaster.pid"
+    report "PostgreSQL" pg_running
     report "Redis" alive "$redis_dir/redis.pid"
     for dir in "$state"/gw-*; do
         [ -d "$dir" ] && report "$(basename "$dir")" alive "$dir/gateway.pid"
