@@ -111,7 +111,9 @@ unix_socket_directories = '$pg_dir/socket'
 max_connections = 200
 EOF
     if ! pg_running; then
-        as_postgres "$bin/pg_ctl" start -D "$pg_dir/data" -l "$pg_dir/postgresql.log" -w -t "$timeout" >/dev/null
+        # On failure, the reason (a port taken, say) is in the server's log, not in pg_ctl's message.
+        as_postgres "$bin/pg_ctl" start -D "$pg_dir/data" -l "$pg_dir/postgresql.log" -w -t "$timeout" >/dev/null ||
+            { tail -n 5 "$pg_dir/postgresql.log" >&2; exit 1; }
     fi
     wait_for "PostgreSQL" pg_isready -h 127.0.0.1 -p "$pg_port" -U postgres
     # The gateway creates its tables, not the database.
