@@ -134,6 +134,7 @@ public sealed class DockerfileContractTests
     [InlineData("data/messagequeue.db")]
     [InlineData("data/mail")]
     [InlineData("artifacts/publish/MessageQueue.Gateway.dll")]
+    [InlineData(".cluster/publish/MessageQueue.Gateway.dll")]
     [InlineData("wwwroot/lib/signalr.min.js")]
     public void DockerIgnoreKeepsBuildOutputPackagesAndLocalStateOut(string path) =>
         Assert.True(DockerIgnore.Load(ContainerImage.DockerIgnorePath).Excludes(path), $".dockerignore lets {path} into the build context.");
