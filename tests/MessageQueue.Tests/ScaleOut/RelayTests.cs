@@ -24,7 +24,7 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(httpA, "first line");
-        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await HeardOfAsync(httpB, name);
 
         await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
         await using var hub = await HubPeer.ConnectAsync(b.HttpAddress);
@@ -53,7 +53,7 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(httpA);
-        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await HeardOfAsync(httpB, name);
         await using var streamA = await EventStreamClient.OpenAsync(httpA, $"/api/subjects/{name}/events");
         await using var streamB = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
 
@@ -87,7 +87,7 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
             for (var i = 1; i <= 5; i++)
                 Assert.Equal(i, (await onA.NextAsync()).Sequence);
         }
-        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await HeardOfAsync(httpB, name);
         await using var resumed = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events", lastEventId: "5");
         await using var hub = await HubPeer.ConnectAsync(b.HttpAddress);
         var subscription = await hub.SubscribeAsync(name, afterSequence: 7);
@@ -112,7 +112,7 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(httpA);
-        await Poll.UntilAsync(async () => (await httpB.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => "B never heard of A's subject");
+        await HeardOfAsync(httpB, name);
         await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
 
         _redis.Kill();
@@ -137,6 +137,10 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         _redis.Dispose();
         _database.Dispose();
     }
+
+    /// <summary>Waits until the gateway behind <paramref name="http"/> knows of a subject another created.</summary>
+    private static Task HeardOfAsync(HttpClient http, string name) =>
+        Poll.UntilAsync(async () => (await http.GetAsync($"/api/subjects/{name}")).IsSuccessStatusCode, () => $"The other gateway never heard of '{name}'.");
 
     private static async Task<(HttpStatusCode, string?)> BusHealthAsync(HttpClient http)
     {
