@@ -108,6 +108,34 @@ public sealed class SharedStoreTests : IDisposable
         Assert.Contains("news", File.ReadAllText(Assert.Single(Mails())), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ConcurrentUpdatesToTwoSubjectsThroughTwoGatewaysAreAllStored()
+    {
+        // Each gateway's batches take the subjects' rows in arrival order: A's may hold X and wait for Y while B's
+        // holds Y and waits for X. PostgreSQL ends such a deadlock by aborting one transaction: no change refused.
+        var a = Start();
+        using var httpA = a.CreateClient();
+        var x = await ApiAssert.NewSubjectAsync(httpA);
+        var y = await ApiAssert.NewSubjectAsync(httpA);
+        var b = Start(); // loads both subjects from the store at start
+        using var httpB = b.CreateClient();
+
+        // Sixteen clients per gateway, each posting in turn to X and Y: every batch holds updates to both.
+        var refused = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async client =>
+        {
+            var (http, first, second) = client % 2 == 0 ? (httpA, x, y) : (httpB, y, x);
+            for (var i = 0; i < 30; i++)
+            {
+                var posted = await http.PostAsJsonAsync($"/api/subjects/{(i % 2 == 0 ? first : second)}/updates", new { text = $"c{client}-{i}" });
+                if (posted.StatusCode != HttpStatusCode.Created)
+                    refused.Add($"{posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
+            }
+        }));
+
+        Assert.Empty(refused);
+    }
+
     public void Dispose()
     {
         foreach (var gateway in _gateways)
