@@ -136,6 +136,20 @@ public sealed class SharedStoreTests : IDisposable
         Assert.Empty(refused);
     }
 
+    [Fact]
+    public async Task AnUpdateWithANulCharacterIsRefusedAsInvalidAndTheStoreGoesOn()
+    {
+        // PostgreSQL's text cannot hold U+0000: stored, it would fail the whole batch and the store's readiness.
+        var a = Start();
+        using var http = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+
+        await ApiAssert.Problem(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "a\u0000b" }), HttpStatusCode.BadRequest, "text");
+        await ApiAssert.Problem(await http.PostAsJsonAsync("/api/subjects", new { name = $"n{Guid.NewGuid():N}", content = "a\u0000b" }), HttpStatusCode.BadRequest, "content");
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "fine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+    }
+
     public void Dispose()
     {
         foreach (var gateway in _gateways)
