@@ -113,11 +113,12 @@ public sealed class SharedStoreTests : IDisposable
     {
         // Each gateway's batches take the subjects' rows in arrival order: A's may hold X and wait for Y while B's
         // holds Y and waits for X. PostgreSQL ends such a deadlock by aborting one transaction: no change refused.
-        var a = Start();
+        var unlimited = new Dictionary<string, string?> { ["RateLimiting:Enabled"] = "false" }; // one test client is one bucket
+        var a = Start(unlimited);
         using var httpA = a.CreateClient();
         var x = await ApiAssert.NewSubjectAsync(httpA);
         var y = await ApiAssert.NewSubjectAsync(httpA);
-        var b = Start(); // loads both subjects from the store at start
+        var b = Start(unlimited); // loads both subjects from the store at start
         using var httpB = b.CreateClient();
 
         // Sixteen clients per gateway, each posting in turn to X and Y: every batch holds updates to both.
