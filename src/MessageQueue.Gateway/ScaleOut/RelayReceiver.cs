@@ -67,6 +67,12 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
             }
             if (batch is null || batch.Instance == bus.Instance)
                 continue;
+            // JSON of another shape (another program or version on the channel) would fail the writer's whole batch.
+            if (batch.Changes is null || batch.Changes.Any(c => c is null || string.IsNullOrEmpty(c.Subject)))
+            {
+                Log.Malformed(logger, "no changes, or a change without a subject");
+                continue;
+            }
             // Queued behind this instance's own changes; refused only when the writer is saturated, and then the
             // reconciliation reads them from the store.
             _ = writer.Submit(new RelayedChangesCommand(batch.Changes));

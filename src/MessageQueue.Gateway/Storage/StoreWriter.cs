@@ -134,9 +134,23 @@ internal sealed partial class StoreWriter(
             List<Action>? completions = null;
             if (Attempt(() =>
             {
-                using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
-                completions = Commit(batch, staged);
-                committed = staged;
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
+                        completions = Commit(batch, staged);
+                        committed = staged;
+                        return;
+                    }
+                    catch (Exception ex) when (attempt < MaxDeadlockAttempts && IsDeadlock(ex))
+                    {
+                        // Another instance's batch took the same subjects' rows in another order and PostgreSQL
+                        // aborted this one: nothing of it is stored or handed on yet, so it is staged again.
+                        Log.DeadlockRetried(logger, attempt);
+                        db.ChangeTracker.Clear();
+                    }
+                }
             }, db, ref sizeCap))
             {
                 metrics.Committed(started, batch.Count);
@@ -270,6 +284,18 @@ internal sealed partial class StoreWriter(
         }
     }
 
+    private const int MaxDeadlockAttempts = 3;
+
+    private static bool IsDeadlock(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected })
+                return true;
+        }
+        return false;
+    }
+
     /// <summary>
     /// Whole milliseconds: finer than the store keeps a DateTimeOffset (SQLite's binary form holds about 0.1 ms), so
     /// what the doors show at once is what they show from the store later, after a restart too.
@@ -289,6 +315,9 @@ internal sealed partial class StoreWriter(
 
         [LoggerMessage(1013, LogLevel.Error, "After a commit, handing its changes on failed; they are stored and their callers are answered")]
         public static partial void AfterCommitFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1014, LogLevel.Warning, "A batch was aborted in a deadlock with another instance's (attempt {Attempt}); staging it again")]
+        public static partial void DeadlockRetried(ILogger logger, int attempt);
 
         [LoggerMessage(1012, LogLevel.Information, "The store takes writes again")]
         public static partial void WritesRecovered(ILogger logger);

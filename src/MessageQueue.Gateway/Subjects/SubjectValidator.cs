@@ -118,6 +118,9 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
             return Invalid("text", "An update needs some text.");
         if (Encoding.UTF8.GetByteCount(text) > _options.MaxUpdateBytes)
             return TooLarge("text", $"An update has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.");
+        // PostgreSQL's text cannot hold it: the insert would fail the whole batch, and the same rule holds on every store.
+        if (text.Contains('\0', StringComparison.Ordinal))
+            return Invalid("text", "An update's text cannot contain the NUL character (U+0000).");
         return null;
     }
 
@@ -125,7 +128,9 @@ public sealed class SubjectValidator(IOptions<SubjectOptions> options)
     public SubjectError? CheckInitialContent(string? content) =>
         content is not null && Encoding.UTF8.GetByteCount(content) > _options.MaxUpdateBytes
             ? TooLarge("content", $"A subject's initial content has at most {_options.MaxUpdateBytes} bytes of UTF-8 text.")
-            : null;
+            : content is not null && content.Contains('\0', StringComparison.Ordinal)
+                ? Invalid("content", "A subject's initial content cannot contain the NUL character (U+0000).")
+                : null;
 
     /// <summary>An idempotency key is optional; when given, 1 to 128 visible ASCII characters (no spaces).</summary>
     public SubjectError? CheckIdempotencyKey(string? key) =>

@@ -128,6 +128,38 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         Assert.Equal((2L, "after"), (after.Sequence, after.Json.GetProperty("text").GetString()));
     }
 
+    [Fact]
+    public async Task AMessageOnTheChannelThatIsNoCommitIsIgnoredAndTheChangesBatchedWithItAreStored()
+    {
+        var a = Start(reconcileMilliseconds: 60_000);
+        using var http = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        await using var intruder = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.ConfigurationString);
+        var channel = StackExchange.Redis.RedisChannel.Literal("messagequeue:changes");
+
+        // JSON, but no commit: no changes at all, or a change naming no subject (another program, another version).
+        using var stop = new CancellationTokenSource();
+        var noise = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+                await intruder.GetSubscriber().PublishAsync(channel, i % 2 == 0 ? """{"Instance":"intruder"}""" : """{"Instance":"intruder","Changes":[{"Kind":"Updated","Sequence":1}]}""");
+        });
+        var refused = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async client =>
+        {
+            for (var i = 0; i < 15; i++) // 240 in all: within the rate limit's burst
+            {
+                var posted = await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"c{client}-{i}" });
+                if (posted.StatusCode != HttpStatusCode.Created)
+                    refused.Add(posted.StatusCode);
+            }
+        }));
+        await stop.CancelAsync();
+        await noise;
+
+        Assert.Empty(refused);
+    }
+
     public Task DisposeAsync() => Task.CompletedTask;
 
     public void Dispose()

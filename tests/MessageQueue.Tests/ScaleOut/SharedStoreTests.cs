@@ -108,6 +108,49 @@ public sealed class SharedStoreTests : IDisposable
         Assert.Contains("news", File.ReadAllText(Assert.Single(Mails())), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ConcurrentUpdatesToTwoSubjectsThroughTwoGatewaysAreAllStored()
+    {
+        // Each gateway's batches take the subjects' rows in arrival order: A's may hold X and wait for Y while B's
+        // holds Y and waits for X. PostgreSQL ends such a deadlock by aborting one transaction: no change refused.
+        var unlimited = new Dictionary<string, string?> { ["RateLimiting:Enabled"] = "false" }; // one test client is one bucket
+        var a = Start(unlimited);
+        using var httpA = a.CreateClient();
+        var x = await ApiAssert.NewSubjectAsync(httpA);
+        var y = await ApiAssert.NewSubjectAsync(httpA);
+        var b = Start(unlimited); // loads both subjects from the store at start
+        using var httpB = b.CreateClient();
+
+        // Sixteen clients per gateway, each posting in turn to X and Y: every batch holds updates to both.
+        var refused = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async client =>
+        {
+            var (http, first, second) = client % 2 == 0 ? (httpA, x, y) : (httpB, y, x);
+            for (var i = 0; i < 30; i++)
+            {
+                var posted = await http.PostAsJsonAsync($"/api/subjects/{(i % 2 == 0 ? first : second)}/updates", new { text = $"c{client}-{i}" });
+                if (posted.StatusCode != HttpStatusCode.Created)
+                    refused.Add($"{posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
+            }
+        }));
+
+        Assert.Empty(refused);
+    }
+
+    [Fact]
+    public async Task AnUpdateWithANulCharacterIsRefusedAsInvalidAndTheStoreGoesOn()
+    {
+        // PostgreSQL's text cannot hold U+0000: stored, it would fail the whole batch and the store's readiness.
+        var a = Start();
+        using var http = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+
+        await ApiAssert.Problem(await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "a\u0000b" }), HttpStatusCode.BadRequest, "text");
+        await ApiAssert.Problem(await http.PostAsJsonAsync("/api/subjects", new { name = $"n{Guid.NewGuid():N}", content = "a\u0000b" }), HttpStatusCode.BadRequest, "content");
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "fine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+    }
+
     public void Dispose()
     {
         foreach (var gateway in _gateways)
