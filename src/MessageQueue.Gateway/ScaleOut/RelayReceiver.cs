@@ -35,8 +35,9 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
             {
                 _incoming = await redis.GetSubscriber().SubscribeAsync(bus.Channel).ConfigureAwait(false);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // RedisConnectionException, or a RedisTimeoutException (a TimeoutException, not a RedisException).
                 Log.NotSubscribed(logger, ex.Message);
                 try
                 {

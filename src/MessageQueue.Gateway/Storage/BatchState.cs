@@ -103,7 +103,10 @@ internal sealed partial class BatchState(
     public Action Confirm(ConfirmEmailCommand command)
     {
         var current = Current(command.Subject);
-        var existing = Find(IdOf(command.Subject), SubjectValidator.NormalizeEmail(command.Email));
+        var subjectId = IdOf(command.Subject);
+        if (!rows.Lock(_transaction, subjectId))
+            return Gone(command);
+        var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
         {
             var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");

@@ -106,7 +106,9 @@ internal sealed partial class StoreWriter(
         using var rows = new SubjectStatements(db);
         using var outbox = new OutboxStatements(db);
         var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
-        var subjectIds = db.Subjects.AsNoTracking().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
+        // From the catalog the initializer loaded, not a second read of the store: another instance may have changed
+        // it in between, and the two must agree on every subject's id.
+        var subjectIds = catalog.All().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
 
         var batch = new List<StoreCommand>(_maxBatch);
         var reader = _queue.Reader;
