@@ -20,6 +20,9 @@ internal sealed partial class RedisChangeBus(IOptions<BusOptions> options, IOpti
 
     public string Instance { get; } = instance.Value.Name;
 
+    /// <summary>This process on the bus: its own messages come back to it, and are skipped by this, not by the name.</summary>
+    public string Sender { get; } = Guid.NewGuid().ToString("N");
+
     /// <summary>The connection to Redis once started; null when Bus:Redis is not set.</summary>
     public ConnectionMultiplexer? Redis { get; private set; }
 
@@ -47,7 +50,7 @@ internal sealed partial class RedisChangeBus(IOptions<BusOptions> options, IOpti
             Interlocked.Increment(ref _unsent);
             return;
         }
-        var message = JsonSerializer.SerializeToUtf8Bytes(new RelayedBatch(Instance, [.. changes.Select(RelayedChange.From)]), RelayJson.Default.RelayedBatch);
+        var message = JsonSerializer.SerializeToUtf8Bytes(new RelayedBatch(Instance, Sender, [.. changes.Select(RelayedChange.From)]), RelayJson.Default.RelayedBatch);
         Redis.GetSubscriber().Publish(Channel, message, CommandFlags.FireAndForget);
     }
 

@@ -66,7 +66,7 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
                 Log.Malformed(logger, ex.Message);
                 continue;
             }
-            if (batch is null || batch.Instance == bus.Instance)
+            if (batch is null || batch.Sender == bus.Sender)
                 continue;
             // JSON of another shape (another program or version on the channel) would fail the writer's whole batch.
             if (batch.Changes is null || batch.Changes.Any(c => c is null || string.IsNullOrEmpty(c.Subject)))

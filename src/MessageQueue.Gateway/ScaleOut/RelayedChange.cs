@@ -29,8 +29,11 @@ internal sealed record RelayedChange(
     };
 }
 
-/// <summary>One commit's own changes, from one instance, in commit order: one message on the bus.</summary>
-internal sealed record RelayedBatch(string Instance, IReadOnlyList<RelayedChange> Changes);
+/// <summary>
+/// One commit's own changes, from one instance, in commit order: one message on the bus. <paramref name="Sender"/> is
+/// random per process, so that an instance skips its own echo even when two are given the same name.
+/// </summary>
+internal sealed record RelayedBatch(string Instance, string Sender, IReadOnlyList<RelayedChange> Changes);
 
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
 [JsonSerializable(typeof(RelayedBatch))]

@@ -20,7 +20,8 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
     public async Task ASubjectAndAnUpdateMadeOnOneGatewayReachTheOthersEventStreamHubAndSubSocket()
     {
         // The store's reconciliation is slowed to a minute: what arrives here came through Redis.
-        var (a, b) = (Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000));
+        // Both under one name (a shared environment file, say): each still hears the other, not only itself.
+        var (a, b) = (Start(reconcileMilliseconds: 60_000, name: "gw"), Start(reconcileMilliseconds: 60_000, name: "gw"));
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
         var name = await ApiAssert.NewSubjectAsync(httpA, "first line");
@@ -181,11 +182,13 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         return (response.StatusCode, body.GetProperty("checks").GetProperty("bus").GetProperty("status").GetString());
     }
 
-    private GatewayFactory Start(int reconcileMilliseconds)
+    private GatewayFactory Start(int reconcileMilliseconds, string? name = null)
     {
         var settings = PostgreSqlServer.Shared.GatewaySettings(_database.Path);
         settings["Bus:Redis"] = _redis.ConfigurationString;
         settings["Bus:ReconcileIntervalMilliseconds"] = reconcileMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (name is not null)
+            settings["Instance:Name"] = name;
         var gateway = new GatewayFactory(null, settings);
         _gateways.Add(gateway);
         return gateway;
