@@ -14,6 +14,10 @@ internal static class StoreWriteHealth
     // SQLITE_PERM, BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB: the store (disk, file, lock) refused.
     private static readonly int[] StorageErrorCodes = [3, 5, 6, 8, 10, 11, 13, 14, 26];
 
+    // A table of this process's own: instances sharing a PostgreSQL database probe at the same time.
+    private static readonly string ProbeSql = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+        "CREATE TABLE \"StoreWriteProbe_{0:x8}\" (\"Probe\" INTEGER); DROP TABLE \"StoreWriteProbe_{0:x8}\";", Random.Shared.Next());
+
     /// <summary>True when <paramref name="exception"/> (or one it wraps) says the store could not write, not that a change was wrong.</summary>
     public static bool IsStorageError(Exception exception)
     {
@@ -22,6 +26,17 @@ internal static class StoreWriteHealth
             if (ex is SqliteException sqlite)
                 return StorageErrorCodes.Contains(sqlite.SqliteErrorCode);
             if (ex is DbException or IOException)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>True when PostgreSQL aborted the transaction in a deadlock with another's: trying again is right.</summary>
+    public static bool IsDeadlock(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected })
                 return true;
         }
         return false;
@@ -53,9 +68,6 @@ internal static class StoreWriteHealth
         db.Database.ExecuteSqlRaw(ProbeSql);
         transaction.Commit();
     }
-
-    private static readonly string ProbeSql = string.Format(System.Globalization.CultureInfo.InvariantCulture,
-        "CREATE TABLE \"StoreWriteProbe_{0:x8}\" (\"Probe\" INTEGER); DROP TABLE \"StoreWriteProbe_{0:x8}\";", Random.Shared.Next());
 
     /// <summary>Caps the database file (SQLite's max_page_count on the writer's connection); 0 lifts the cap.</summary>
     public static void ApplySizeCap(MessageQueueDbContext db, long maxBytes)

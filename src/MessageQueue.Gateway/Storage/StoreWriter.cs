@@ -145,7 +145,7 @@ internal sealed partial class StoreWriter(
                         committed = staged;
                         return;
                     }
-                    catch (Exception ex) when (attempt < MaxDeadlockAttempts && IsDeadlock(ex))
+                    catch (Exception ex) when (attempt < MaxDeadlockAttempts && StoreWriteHealth.IsDeadlock(ex))
                     {
                         // Another instance's batch took the same subjects' rows in another order and PostgreSQL
                         // aborted this one: nothing of it is stored or handed on yet, so it is staged again.
@@ -287,16 +287,6 @@ internal sealed partial class StoreWriter(
     }
 
     private const int MaxDeadlockAttempts = 3;
-
-    private static bool IsDeadlock(Exception exception)
-    {
-        for (var ex = exception; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected })
-                return true;
-        }
-        return false;
-    }
 
     /// <summary>
     /// Whole milliseconds: finer than the store keeps a DateTimeOffset (SQLite's binary form holds about 0.1 ms), so
