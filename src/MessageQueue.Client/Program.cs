@@ -4,7 +4,9 @@ using NetMQ;
 
 try
 {
-    var parseResult = ClientCommandLine.Build().Parse(args);
+    // No response files: an argument starting with '@' is a value (a Z85 key may start with it, so may a message),
+    // not the name of a file to read more arguments from.
+    var parseResult = ClientCommandLine.Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     // Set explicitly: System.CommandLine 2.0.0 leaves it null, and then Ctrl+C / SIGTERM kill `watch` outright
     // instead of cancelling it (dotnet/command-line-api#2739).

@@ -20,6 +20,17 @@ public sealed class ClientCurveTests : IClassFixture<CurveGateway>
     }
 
     [Fact]
+    public async Task AKeyStartingWithAnAtSignIsAKeyNotAResponseFile()
+    {
+        // One Z85 key in 85 starts with '@'; System.CommandLine read such an argument as a response file (exit 2).
+        const string key = "@b3zQ>=Kgz6O}MV1pH)tq8Zz0Xc>&6bW=/4q8{nS";
+        var result = await ClientProcess.RunAsync("list", "--server", _gateway.Zmq.ReplyEndpoint, "--server-key", key, "--timeout", "1");
+
+        Assert.Equal(3, result.ExitCode); // not the gateway's key: no reply, as with any wrong key
+        Assert.Contains($"no reply from {_gateway.Zmq.ReplyEndpoint}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutTheServerKeyTheClientGetsNoReplyAndExitCode3()
     {
         var result = await ClientProcess.RunAsync("list", "--server", _gateway.Zmq.ReplyEndpoint, "--timeout", "1");
