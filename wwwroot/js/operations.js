@@ -1,5 +1,6 @@
-// The operations panel: who listens (browsers, ZeroMQ subscribers, event streams), how busy the gateway is, and the email
-// outbox. The overview is pushed by the hub; the outbox has no push, so it is fetched every 5 s.
+// The operations panel: who listens (browsers, ZeroMQ subscribers, event streams), how busy the gateway is, on which
+// instances, and the email outbox. The overview is pushed by the hub, summed over every live instance; the outbox has
+// no push, so it is fetched every 5 s.
 import { byId, h, plural } from './dom.js';
 import { rateChart } from './chart.js';
 import { keyHeaders } from './api-key.js';
@@ -11,11 +12,13 @@ export class Operations {
     #chart = byId('rate-chart');
     #caption = byId('rate-caption');
     #rows = byId('listener-rows');
+    #instances = byId('instance-list');
     #loadOutbox = () => {};
 
     show(overview) {
         byId('total-browsers').textContent = String(overview.browsers);
         byId('total-zmq').textContent = String(overview.zmqSubscribers);
+        byId('total-streams').textContent = String(overview.eventStreams);
         byId('total-rate').textContent = String(overview.updatesPerMinute.at(-1) ?? 0);
 
         this.#chart.replaceChildren(rateChart(overview.updatesPerMinute, overview.stepSeconds));
@@ -35,6 +38,15 @@ export class Operations {
                 h('td', { 'data-count': 'zmq' }, String(subject.zmqSubscribers)),
                 h('td', { 'data-count': 'streams' }, String(subject.eventStreams ?? 0)))),
             quiet > 0 ? h('tr', { class: 'quiet' }, h('td', { colspan: 4 }, `${plural(quiet, 'subject')} without listeners`)) : null);
+
+        this.#instances.replaceChildren(...overview.instances.map(instance =>
+            h('li', { dataset: { instance: instance.name }, class: instance.isThis ? 'this' : null, title: `Started ${new Date(instance.startedAt).toLocaleString()}` },
+                h('strong', {}, instance.name), instance.isThis ? h('span', { class: 'muted' }, ' (this page)') : null,
+                h('span', { class: 'counts' },
+                    h('span', { 'data-count': 'browsers' }, plural(instance.browsers, 'browser')), ' · ',
+                    h('span', { 'data-count': 'zmq' }, `${instance.zmqSubscribers} ZeroMQ`), ' · ',
+                    h('span', { 'data-count': 'streams' }, plural(instance.eventStreams, 'stream')), ' · ',
+                    h('span', { 'data-count': 'rate' }, `${instance.updatesLastMinute} updates/min`)))));
     }
 
     /** Polls GET /api/email/outbox while the page is visible. */

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using MessageQueue.Gateway.ScaleOut;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Operations;
 
@@ -17,7 +16,7 @@ internal static class HealthResponse
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
-        json.WriteString("instance", context.RequestServices.GetRequiredService<IOptions<InstanceOptions>>().Value.Name);
+        json.WriteString("instance", context.RequestServices.GetRequiredService<ThisInstance>().Name);
         json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
         json.WriteStartObject("checks");
         foreach (var (name, entry) in report.Entries)

@@ -2,6 +2,7 @@ using MessageQueue.Gateway.ScaleOut;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace MessageQueue.Gateway.Operations;
 
@@ -23,7 +24,10 @@ public static class OperationsExtensions
         builder.Services.AddSingleton<GatewayGauges>();
         builder.Services.AddSingleton<HubInvocationCounting>();
 
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry()
+            // Prometheus shows it as target_info{service_instance_id="..."}: which instance a scrape came from.
+            .ConfigureResource(resource => resource.AddDetector(services => new InstanceResource(services.GetRequiredService<ThisInstance>())))
+            .WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             // Built into .NET: HTTP requests and connections, SignalR connections, GC, memory, CPU and the thread pool.
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "System.Runtime")
@@ -70,4 +74,10 @@ public static class OperationsExtensions
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().DisableRateLimiting(); // probes and scrapers are not clients
         return app;
     }
+}
+
+/// <summary>The gateway and this instance's name as OpenTelemetry's resource: every exported metric carries them.</summary>
+internal sealed class InstanceResource(ThisInstance instance) : IResourceDetector
+{
+    public Resource Detect() => new([new("service.name", "messagequeue"), new("service.instance.id", instance.Name)]);
 }

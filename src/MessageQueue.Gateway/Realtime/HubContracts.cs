@@ -42,11 +42,26 @@ public sealed record Subscription(
 /// <param name="EventStreams">Server-sent event streams open on it (the REST door).</param>
 public sealed record SubjectPresence(string Name, long LastSequence, DateTimeOffset? LastUpdatedAt, int EmailCount, int Browsers, int ZmqSubscribers, int EventStreams);
 
-/// <summary>The gateway at a glance.</summary>
+/// <summary>The gateway at a glance: every live instance summed (each instance's doors as its last heartbeat told).</summary>
 /// <param name="Subjects">Every subject with its presence.</param>
 /// <param name="Browsers">Hub connections open.</param>
-/// <param name="ZmqSubscribers">Distinct ZeroMQ topics held.</param>
+/// <param name="ZmqSubscribers">Distinct ZeroMQ topics held, per instance, summed.</param>
+/// <param name="EventStreams">Server-sent event streams open.</param>
 /// <param name="UpdatesPerMinute">Updates accepted in the minute before each point, oldest first, one point every
 /// <paramref name="StepSeconds"/>; the last point is the minute up to now.</param>
 /// <param name="StepSeconds">Seconds between points of <paramref name="UpdatesPerMinute"/>.</param>
-public sealed record Overview(IReadOnlyList<SubjectPresence> Subjects, int Browsers, int ZmqSubscribers, IReadOnlyList<int> UpdatesPerMinute, int StepSeconds);
+/// <param name="Instances">The live instances, this one first.</param>
+public sealed record Overview(
+    IReadOnlyList<SubjectPresence> Subjects, int Browsers, int ZmqSubscribers, int EventStreams, IReadOnlyList<int> UpdatesPerMinute, int StepSeconds,
+    IReadOnlyList<InstanceSummary> Instances);
+
+/// <summary>One live gateway instance in the overview.</summary>
+/// <param name="Name">Its Instance:Name.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="IsThis">True for the instance that answered.</param>
+/// <param name="Browsers">Hub connections open on it.</param>
+/// <param name="ZmqSubscribers">Distinct ZeroMQ topics held on it.</param>
+/// <param name="EventStreams">Server-sent event streams open on it.</param>
+/// <param name="UpdatesLastMinute">Updates its doors accepted in the last minute.</param>
+public sealed record InstanceSummary(
+    string Name, DateTimeOffset StartedAt, bool IsThis, int Browsers, int ZmqSubscribers, int EventStreams, int UpdatesLastMinute);

@@ -11,17 +11,17 @@ namespace MessageQueue.Gateway.ScaleOut;
 /// the store, not Redis, is the truth, and <see cref="StoreReconciler"/> fills any gap. With no Bus:Redis it does
 /// nothing.
 /// </summary>
-internal sealed partial class RedisChangeBus(IOptions<BusOptions> options, IOptions<InstanceOptions> instance, ILogger<RedisChangeBus> logger)
+internal sealed partial class RedisChangeBus(IOptions<BusOptions> options, ThisInstance instance, ILogger<RedisChangeBus> logger)
     : IChangeBus, IHostedService, IAsyncDisposable
 {
     private long _unsent;
 
     public RedisChannel Channel { get; } = RedisChannel.Literal(options.Value.Channel);
 
-    public string Instance { get; } = instance.Value.Name;
+    public string Instance { get; } = instance.Name;
 
     /// <summary>This process on the bus: its own messages come back to it, and are skipped by this, not by the name.</summary>
-    public string Sender { get; } = Guid.NewGuid().ToString("N");
+    public string Sender { get; } = instance.Id;
 
     /// <summary>The connection to Redis once started; null when Bus:Redis is not set.</summary>
     public ConnectionMultiplexer? Redis { get; private set; }

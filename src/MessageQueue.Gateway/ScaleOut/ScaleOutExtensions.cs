@@ -8,6 +8,10 @@ public static class ScaleOutExtensions
         builder.Services.AddOptions<BusOptions>().BindConfiguration(BusOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
+        builder.Services.AddSingleton<ThisInstance>();
+        builder.Services.AddSingleton<ClusterPresence>();
+        builder.Services.AddHostedService<InstanceHeartbeat>();
+
         // After the store writer, so it stops before the writer drains.
         builder.Services.AddSingleton<RedisChangeBus>();
         builder.Services.AddSingleton<IChangeBus>(sp => sp.GetRequiredService<RedisChangeBus>());

@@ -35,4 +35,11 @@ public sealed class InstanceOptions
     [Required]
     [StringLength(100, MinimumLength = 1)]
     public string Name { get; set; } = $"{Environment.MachineName}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
+
+    /// <summary>
+    /// On PostgreSQL, how often this instance tells the others who listens on its doors (the overview sums them); one
+    /// silent for three intervals is taken as gone.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int HeartbeatIntervalMilliseconds { get; set; } = 2000;
 }

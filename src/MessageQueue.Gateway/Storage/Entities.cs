@@ -117,3 +117,22 @@ public sealed class DeliveryEntity
     /// <summary>When the claim lapses unless its owner renews it; null when nobody holds one.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; set; }
 }
+
+/// <summary>
+/// A gateway instance on a shared store and what it last said of itself (<see cref="ScaleOut.InstanceHeartbeat"/>):
+/// every instance reads the others' rows to show the whole cluster's listeners.
+/// </summary>
+public sealed class InstanceEntity
+{
+    /// <summary>The process's random id: two instances given one name are still two rows.</summary>
+    public required string Id { get; set; }
+
+    public required string Name { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>The store's clock at the instance's last heartbeat: the instances' own clocks need not agree.</summary>
+    public DateTimeOffset HeartbeatAt { get; set; }
+
+    /// <summary>Its listeners and update rate as of that heartbeat (JSON, <see cref="ScaleOut.InstanceReport"/>).</summary>
+    public required string Report { get; set; }
+}

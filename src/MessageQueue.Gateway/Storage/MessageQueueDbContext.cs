@@ -15,6 +15,7 @@ public abstract class MessageQueueDbContext(DbContextOptions options) : DbContex
     public DbSet<SubscriptionEntity> Subscriptions => Set<SubscriptionEntity>();
     public DbSet<NotificationEntity> Notifications => Set<NotificationEntity>();
     public DbSet<DeliveryEntity> Deliveries => Set<DeliveryEntity>();
+    public DbSet<InstanceEntity> Instances => Set<InstanceEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -69,6 +70,14 @@ public abstract class MessageQueueDbContext(DbContextOptions options) : DbContex
             delivery.Property(d => d.LeaseOwner).HasMaxLength(200);
             delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
             delivery.HasOne<NotificationEntity>().WithMany().HasForeignKey(d => d.NotificationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<InstanceEntity>(instance =>
+        {
+            instance.ToTable("Instances");
+            instance.Property(i => i.Id).HasMaxLength(32);
+            instance.Property(i => i.Name).HasMaxLength(100);
+            instance.HasIndex(i => i.HeartbeatAt);
         });
     }
 }

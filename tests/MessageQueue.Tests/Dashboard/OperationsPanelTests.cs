@@ -39,6 +39,15 @@ public sealed class OperationsPanelTests(BrowserFixture browser, DashboardGatewa
         await Expect(page.SubjectButton(watched).Locator(".pill-subscribed")).ToBeHiddenAsync();
         Assert.True(int.Parse(await page.Page.Locator("#total-browsers").TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.True(int.Parse(await page.Page.Locator("#total-zmq").TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.True(int.Parse(await page.Page.Locator("#total-streams").TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture) >= 1);
+
+        // One instance on SQLite: the list of instances is this one, counted as the totals are.
+        var instance = page.Page.Locator("#instance-list li");
+        await Expect(instance).ToHaveCountAsync(1);
+        await Expect(instance).ToHaveClassAsync("this");
+        await Expect(instance).ToContainTextAsync("(this page)");
+        await Expect(instance.Locator("[data-count='browsers']")).ToHaveTextAsync(
+            new System.Text.RegularExpressions.Regex($"^{await page.Page.Locator("#total-browsers").TextContentAsync()} browsers?$"));
 
         // The chart: 30 bars, the newest not empty, and a description for screen readers.
         var bars = page.Page.Locator("#rate-chart svg rect.bar");

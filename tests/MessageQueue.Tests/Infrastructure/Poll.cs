@@ -20,6 +20,14 @@ public static class Poll
         }
     }
 
+    /// <summary>Reads every 50 ms until the value satisfies <paramref name="condition"/>, and returns it; fails with the last value read.</summary>
+    public static async Task<T> ForAsync<T>(Func<Task<T>> read, Func<T, bool> condition, Func<T, string> failure, TimeSpan? timeout = null)
+    {
+        var value = await read();
+        await UntilAsync(async () => condition(value = await read()), () => failure(value), timeout);
+        return value;
+    }
+
     public static Task UntilAsync(Func<bool> condition, Func<string> failure, TimeSpan? timeout = null) =>
         UntilAsync(() => Task.FromResult(condition()), failure, timeout);
 }

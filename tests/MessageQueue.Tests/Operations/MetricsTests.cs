@@ -136,6 +136,17 @@ public sealed class MetricsTests
         Assert.Equal(2, outbox.GetProperty("pending").GetInt32()); // the gauge and the outbox API agree
     }
 
+    [Fact]
+    public async Task AScrapeNamesTheInstanceItCameFrom()
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["Instance:Name"] = "scraped-one" });
+        using var http = gateway.CreateClient();
+        var text = await ScrapeAsync(http);
+        var target = text.Split('\n').Single(line => line.StartsWith("target_info{", StringComparison.Ordinal));
+        Assert.Contains("service_instance_id=\"scraped-one\"", target, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"messagequeue\"", target, StringComparison.Ordinal);
+    }
+
     private static async Task<string> ScrapeAsync(HttpClient http)
     {
         using var response = await http.GetAsync("/metrics");

@@ -72,6 +72,34 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                     b.ToTable("Deliveries", (string)null);
                 });
 
+            modelBuilder.Entity("MessageQueue.Gateway.Storage.InstanceEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Report")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HeartbeatAt");
+
+                    b.ToTable("Instances", (string)null);
+                });
+
             modelBuilder.Entity("MessageQueue.Gateway.Storage.NotificationEntity", b =>
                 {
                     b.Property<long>("Id")

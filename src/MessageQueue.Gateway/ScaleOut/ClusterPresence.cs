@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace MessageQueue.Gateway.ScaleOut;
+
+/// <summary>What an instance says of itself at each heartbeat: who listens on its doors and how busy it is.</summary>
+/// <param name="UpdatesPerMinute">Its doors' accepted updates, as the overview's chart counts them (same points).</param>
+/// <param name="Subjects">Only the subjects with a listener on this instance, by name.</param>
+internal sealed record InstanceReport(
+    int Browsers, int ZmqSubscribers, int EventStreams, int[] UpdatesPerMinute, Dictionary<string, SubjectListeners> Subjects);
+
+internal sealed record SubjectListeners(int Browsers, int ZmqSubscribers, int EventStreams);
+
+/// <summary>Another live instance, as its last heartbeat described it.</summary>
+internal sealed record PeerInstance(string Name, DateTimeOffset StartedAt, InstanceReport Report);
+
+[JsonSerializable(typeof(InstanceReport))]
+internal sealed partial class PresenceJson : JsonSerializerContext;
+
+/// <summary>
+/// The other live instances, as <see cref="InstanceHeartbeat"/> last read them from the store. When it could not read
+/// them for longer than an instance may stay silent, nobody is assumed alive: an overview then shows this instance
+/// alone rather than counts that may be long gone.
+/// </summary>
+internal sealed class ClusterPresence(TimeProvider clock)
+{
+    private volatile Heard? _heard;
+
+    private sealed record Heard(IReadOnlyList<PeerInstance> Peers, DateTimeOffset At, TimeSpan ValidFor);
+
+    public void Update(IReadOnlyList<PeerInstance> peers, TimeSpan validFor) => _heard = new(peers, clock.GetUtcNow(), validFor);
+
+    public IReadOnlyList<PeerInstance> Peers() =>
+        _heard is { } heard && clock.GetUtcNow() - heard.At <= heard.ValidFor ? heard.Peers : [];
+}
