@@ -40,6 +40,19 @@ internal sealed partial class BatchState(
     public bool Exists(string subject) =>
         _createdIds.ContainsKey(subject) || (!_deleted.Contains(subject) && subjectIds.ContainsKey(subject) && catalog.TryGet(subject, out _));
 
+    /// <summary>Locks the rows of the existing subjects these commands change, in id order (see <see cref="SubjectStatements.LockInIdOrder"/>).</summary>
+    public void LockSubjectsOf(IEnumerable<StoreCommand> commands)
+    {
+        var ids = commands
+            .Where(c => c is AppendUpdateCommand or RegisterEmailCommand or UnregisterEmailCommand or DeleteSubjectCommand or ConfirmEmailCommand)
+            .Select(c => subjectIds.TryGetValue(c.Subject, out var id) ? id : 0)
+            .Where(id => id != 0)
+            .Distinct()
+            .Order()
+            .ToArray();
+        rows.LockInIdOrder(_transaction, ids);
+    }
+
     public Action Append(AppendUpdateCommand command)
     {
         var current = Current(command.Subject);

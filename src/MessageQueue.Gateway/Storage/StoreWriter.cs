@@ -208,6 +208,7 @@ internal sealed partial class StoreWriter(
     private static List<Action> Commit(List<StoreCommand> batch, BatchState staged)
     {
         var completions = new List<Action>(batch.Count);
+        staged.LockSubjectsOf(batch);
         foreach (var command in batch)
         {
             switch (command)
