@@ -62,6 +62,10 @@ public static class StorageExtensions
             throw PostgreSqlStartupFailure(Redacted(parsed), "it names no PostgreSQL host");
         if (!options.FlushEachCommit)
             parsed.Options = $"{parsed.Options} -c synchronous_commit=off".Trim(); // every session of this gateway: a commit does not wait for the WAL flush
+        // The same few statements run for every update: prepared on the server once per connection, each run skips
+        // parsing and planning (Npgsql prepares a statement after its second use; the operator's own value wins).
+        if (parsed.MaxAutoPrepare == 0)
+            (parsed.MaxAutoPrepare, parsed.AutoPrepareMinUsages) = (64, 2);
         return parsed.ToString();
     }
 
