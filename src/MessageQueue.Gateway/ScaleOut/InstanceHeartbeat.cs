@@ -72,7 +72,7 @@ internal sealed partial class InstanceHeartbeat(
             ON CONFLICT ("Id") DO UPDATE SET "HeartbeatAt" = now(), "Report" = excluded."Report"
             """, cancellationToken).ConfigureAwait(false);
         var rows = await db.Instances.FromSql($"""
-            SELECT * FROM "Instances" WHERE "Id" <> {instance.Id} AND "HeartbeatAt" > now() - {SilentFor}
+            SELECT "Id", "Name", "StartedAt", "HeartbeatAt", "Report" FROM "Instances" WHERE "Id" <> {instance.Id} AND "HeartbeatAt" > now() - {SilentFor}
             """).AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
         cluster.Update([.. rows.Select(Read).OfType<PeerInstance>().OrderBy(p => p.Name, StringComparer.Ordinal)], SilentFor);
         await db.Database.ExecuteSqlAsync($"""DELETE FROM "Instances" WHERE "HeartbeatAt" < now() - {KeepGoneRowsFor}""", cancellationToken)
