@@ -26,7 +26,7 @@ internal sealed partial class BatchState(
     private readonly Dictionary<string, int> _createdIds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
     private readonly Dictionary<(int SubjectId, string Key), SubjectUpdate> _keyed = [];
-    private readonly IDbContextTransaction _transaction = db.Database.BeginTransaction();
+    private IDbContextTransaction? _transaction;
 
     /// <summary>What this batch changes, in the order it changes it: the change stream's next entries.</summary>
     public List<SubjectChange> Changes { get; } = [];
@@ -50,7 +50,8 @@ internal sealed partial class BatchState(
             .Distinct()
             .Order()
             .ToArray();
-        rows.LockInIdOrder(_transaction, ids);
+        if (ids.Length > 1)
+            rows.LockInIdOrder(Transaction, ids);
     }
 
     public Action Append(AppendUpdateCommand command)
@@ -59,12 +60,12 @@ internal sealed partial class BatchState(
         var subjectId = IdOf(command.Subject);
         if (command.IdempotencyKey is { } key)
         {
-            if (!rows.Lock(_transaction, subjectId))
+            if (!rows.Lock(Transaction, subjectId))
                 return Gone(command);
             if (FindRepeat(subjectId, key, current) is { } stored)
                 return () => command.Complete(stored);
         }
-        if (rows.AppendUpdate(_transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey) is not var (sequence, emailCount))
+        if (rows.AppendUpdate(Transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey) is not var (sequence, emailCount))
             return Gone(command);
         current = CatchUp(current, sequence);
 
@@ -75,7 +76,7 @@ internal sealed partial class BatchState(
         if (emailCount > 0)
         {
             // One outbox row whatever the number of addresses; the sender expands it.
-            outbox.RecordUpdate(_transaction, subjectId, sequence, now);
+            outbox.RecordUpdate(Transaction, subjectId, sequence, now);
             RecordedNotifications = true;
         }
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
@@ -87,7 +88,7 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        if (!rows.Lock(_transaction, subjectId))
+        if (!rows.Lock(Transaction, subjectId))
             return Gone(command);
         var normalized = SubjectValidator.NormalizeEmail(command.Email);
         var existing = Find(subjectId, normalized);
@@ -102,7 +103,7 @@ internal sealed partial class BatchState(
         if (existing is null)
         {
             db.Subscriptions.Add(registration);
-            current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, +1) };
+            current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(Transaction, subjectId, +1) };
             Own(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         }
 
@@ -117,7 +118,7 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        if (!rows.Lock(_transaction, subjectId))
+        if (!rows.Lock(Transaction, subjectId))
             return Gone(command);
         var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
@@ -134,7 +135,7 @@ internal sealed partial class BatchState(
     {
         var current = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        if (!rows.Lock(_transaction, subjectId))
+        if (!rows.Lock(Transaction, subjectId))
             return Gone(command);
         var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
         if (existing is null)
@@ -143,7 +144,7 @@ internal sealed partial class BatchState(
             return () => command.Fail(error);
         }
         db.Subscriptions.Remove(existing);
-        current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(_transaction, subjectId, -1) };
+        current = _snapshots[command.Subject] = current with { EmailCount = rows.CountRegistrations(Transaction, subjectId, -1) };
         Own(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         return () => command.Complete(current);
     }
@@ -153,7 +154,7 @@ internal sealed partial class BatchState(
         if (validator.CheckNewName(command.Subject, [.. LiveNames()]) is { } refusal)
             return () => command.Fail(refusal);
 
-        if (rows.InsertSubject(_transaction, command.Subject, command.Content, now) is not { } id)
+        if (rows.InsertSubject(Transaction, command.Subject, command.Content, now) is not { } id)
         {
             var taken = new SubjectError(SubjectErrorKind.Conflict, $"Subject '{command.Subject}' already exists.", "name");
             return () => command.Fail(taken);
@@ -168,7 +169,7 @@ internal sealed partial class BatchState(
     {
         var last = Current(command.Subject);
         var subjectId = IdOf(command.Subject);
-        if (!rows.Lock(_transaction, subjectId))
+        if (!rows.Lock(Transaction, subjectId))
             return Gone(command);
 
         // Flush what this batch tracked so far, then forget it: the rows below go without the change tracker.
@@ -222,7 +223,7 @@ internal sealed partial class BatchState(
     /// </summary>
     public void Reconcile()
     {
-        var stored = rows.ReadSubjects(_transaction);
+        var stored = rows.ReadSubjects(Transaction);
         var storedIds = stored.Select(s => s.Id).ToHashSet();
         foreach (var name in LiveNames().ToList())
         {
@@ -234,7 +235,7 @@ internal sealed partial class BatchState(
         {
             if (!TryCurrent(row.Name, row.Id, out var current))
             {
-                if (rows.ReadInitialContent(_transaction, row.Id) is not { } initial)
+                if (rows.ReadInitialContent(Transaction, row.Id) is not { } initial)
                     continue; // deleted since the read above
                 if (Exists(row.Name))
                     Forget(row.Name, IdOf(row.Name));
@@ -255,11 +256,20 @@ internal sealed partial class BatchState(
     {
         db.ChangeTracker.DetectChanges();
         if (db.ChangeTracker.HasChanges())
+        {
+            _ = Transaction; // begun, so that SaveChanges joins it
             db.SaveChanges(acceptAllChangesOnSuccess: true);
-        _transaction.Commit();
+        }
+        _transaction?.Commit();
     }
 
-    public void Dispose() => _transaction.Dispose();
+    public void Dispose() => _transaction?.Dispose();
+
+    /// <summary>
+    /// Begun at the batch's first statement: a batch of other instances' changes heard in order (or a reconciliation
+    /// that finds nothing new) costs the store no transaction at all, however many instances relay to this one.
+    /// </summary>
+    private IDbContextTransaction Transaction => _transaction ??= db.Database.BeginTransaction();
 
     private void Own(SubjectChange change)
     {
@@ -313,7 +323,7 @@ internal sealed partial class BatchState(
     {
         if (sequence == current.LastSequence + 1)
             return current;
-        foreach (var (missed, text, timestamp, origin) in rows.ReadUpdates(_transaction, current.Id, current.LastSequence, sequence))
+        foreach (var (missed, text, timestamp, origin) in rows.ReadUpdates(Transaction, current.Id, current.LastSequence, sequence))
         {
             var update = new SubjectUpdate(current.Name, missed, text, window.Append(current.Content, text), timestamp, origin, current.Id);
             current = current with { Content = update.Content, LastSequence = missed, LastUpdatedAt = timestamp };

@@ -179,7 +179,7 @@ internal sealed class SubjectStatements : IDisposable
     /// </summary>
     public void LockInIdOrder(IDbContextTransaction transaction, int[] subjectIds)
     {
-        if (_lockSubjects is not null && subjectIds.Length > 1)
+        if (_lockSubjects is not null)
             PreparedSql.Execute(_lockSubjects, transaction, subjectIds);
     }
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace MessageQueue.Tests.Operations;
 
-/// <summary>One log entry as a provider saw it: its category, level, text and structured fields.</summary>
-internal sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Fields, Exception? Exception = null)
+/// <summary>One log entry as a provider saw it: its category, level, text and structured fields, and the thread that wrote it (if named).</summary>
+internal sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Fields, Exception? Exception = null, string? Thread = null)
 {
     /// <summary>What a text sink would write for this entry: the message, then the exception with its stack.</summary>
     public string Text => Exception is null ? Message : $"{Message}\n{Exception}";
@@ -37,7 +37,7 @@ internal sealed class CapturedLogs : ILoggerProvider
             var fields = state is IReadOnlyList<KeyValuePair<string, object?>> pairs
                 ? pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value)
                 : [];
-            owner._entries.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), fields, exception));
+            owner._entries.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), fields, exception, System.Threading.Thread.CurrentThread.Name));
         }
     }
 }

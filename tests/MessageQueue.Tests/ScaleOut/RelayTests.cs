@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using MessageQueue.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MessageQueue.Tests.ScaleOut;
 
@@ -46,6 +48,35 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, onB.GetProperty("lastSequence").GetInt64());
         Assert.EndsWith("\nfrom A", onB.GetProperty("content").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChangesHeardInOrderCostTheHearingGatewayNoTransaction()
+    {
+        // Each instance applies the others' commits; in order, it has nothing to read or write, so it must not open a
+        // transaction per relayed commit (the store's load would grow with the number of instances).
+        var logs = new Operations.CapturedLogs();
+        var a = Start(reconcileMilliseconds: 60_000);
+        var b = Start(reconcileMilliseconds: 60_000, logs: logs);
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        await HeardOfAsync(httpB, name);
+        await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events");
+        var before = WriterTransactions(logs);
+
+        for (var i = 1; i <= 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" })).StatusCode);
+            Assert.Equal(i, (await stream.NextAsync()).Sequence);
+        }
+
+        Assert.Equal(before, WriterTransactions(logs));
+        Assert.Equal(HttpStatusCode.Created, (await httpB.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "its own" })).StatusCode);
+        Assert.Equal(before + 1, WriterTransactions(logs)); // the count is one that can move
+    }
+
+    private static int WriterTransactions(Operations.CapturedLogs logs) =>
+        logs.Entries.Count(e => e.EventId.Id == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.TransactionStarted.Id && e.Thread == "store-writer");
 
     [Fact]
     public async Task UpdatesPostedThroughBothGatewaysAtOnceReachEachGatewaysStreamOnceEachInSequenceOrder()
@@ -182,14 +213,17 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         return (response.StatusCode, body.GetProperty("checks").GetProperty("bus").GetProperty("status").GetString());
     }
 
-    private GatewayFactory Start(int reconcileMilliseconds, string? name = null)
+    private GatewayFactory Start(int reconcileMilliseconds, string? name = null, Operations.CapturedLogs? logs = null)
     {
         var settings = PostgreSqlServer.Shared.GatewaySettings(_database.Path);
         settings["Bus:Redis"] = _redis.ConfigurationString;
         settings["Bus:ReconcileIntervalMilliseconds"] = reconcileMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (name is not null)
             settings["Instance:Name"] = name;
-        var gateway = new GatewayFactory(null, settings);
+        if (logs is not null)
+            settings["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Transaction"] = "Debug";
+        var gateway = new GatewayFactory(null, settings,
+            logs is null ? null : host => host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(logs))));
         _gateways.Add(gateway);
         return gateway;
     }
