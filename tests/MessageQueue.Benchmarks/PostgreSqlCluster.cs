@@ -6,6 +6,13 @@ using System.Net.Sockets;
 
 namespace MessageQueue.Benchmarks;
 
+/// <summary>Write transactions and WAL bytes of a PostgreSQL server so far; subtract two readings for a window's.</summary>
+internal readonly record struct StoreCounters(long Transactions, long WalBytes)
+{
+    public static StoreCounters operator -(StoreCounters after, StoreCounters before) =>
+        new(after.Transactions - before.Transactions, after.WalBytes - before.WalBytes);
+}
+
 /// <summary>
 /// A PostgreSQL cluster of the benchmark's own (the newest Debian installs, 15 here): a temp folder, a free loopback
 /// port, its socket in that folder, fsync on and the default synchronous_commit, so a commit costs what it costs an
@@ -88,6 +95,18 @@ internal sealed class PostgreSqlCluster : IDisposable
     {
         RunAsPostgres(Path.Combine(_binaries, "createdb"), "-h", SocketPath, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", name);
         return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
+    }
+
+    /// <summary>
+    /// The server's write counters now: the next transaction id (every transaction that wrote took one; read from the
+    /// snapshot, so the reading takes none) and the WAL position. Unlike pg_stat_database's counters, which a backend
+    /// reports at most once a second, both are exact at the moment they are read.
+    /// </summary>
+    public StoreCounters ReadCounters()
+    {
+        var row = Run([Path.Combine(_binaries, "psql"), "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
+            "-d", "postgres", "-AtX", "-c", "select pg_snapshot_xmax(pg_current_snapshot())::text::bigint, (pg_current_wal_lsn() - '0/0')::bigint"]).Trim().Split('|');
+        return new StoreCounters(long.Parse(row[0], CultureInfo.InvariantCulture), long.Parse(row[1], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The postmaster's process id: every server process of the cluster is its child.</summary>
@@ -176,7 +195,7 @@ internal sealed class PostgreSqlCluster : IDisposable
 
     private string ReadLog() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    private static void Run(string[] command)
+    private static string Run(string[] command)
     {
         var start = new ProcessStartInfo(command[0], command[1..])
         {
@@ -196,6 +215,7 @@ internal sealed class PostgreSqlCluster : IDisposable
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{string.Join(' ', command)} failed ({process.ExitCode}): {output.Result}{errors.Result}");
+        return output.Result;
     }
 
     private static int FreePort()
