@@ -5,9 +5,12 @@ namespace MessageQueue.Benchmarks;
 
 /// <summary>
 /// One door's updates posted on the first instance: its reply, when each reader on the last instance had each one,
-/// and the hop: how much later than the same kind of reader on the first instance, update by update.
+/// the hop (how much later than the same kind of reader on the first instance, update by update), when the relayed
+/// commit reached a Redis subscriber, and from then to each reader on the last instance.
 /// </summary>
-internal sealed record ReaderLatencies(Latency Reply, Latency ToSub, Latency ToSse, Latency ToHub, Latency HopSub, Latency HopSse, Latency HopHub);
+internal sealed record ReaderLatencies(
+    Latency Reply, Latency ToSub, Latency ToSse, Latency ToHub, Latency HopSub, Latency HopSse, Latency HopHub,
+    Latency ToRelay, Latency RelayToSub, Latency RelayToSse, Latency RelayToHub);
 
 /// <summary>The latency run on one cluster: legacy and REST updates, with what the whole cluster spent on them.</summary>
 internal sealed record ClusterDelivery(int UpdatesPerDoor, int WarmupUpdates, int Probes, ReaderLatencies Legacy, ReaderLatencies Rest, ClusterWindow Window)
@@ -18,8 +21,9 @@ internal sealed record ClusterDelivery(int UpdatesPerDoor, int WarmupUpdates, in
 /// <summary>
 /// Update-to-reader latency across instances: one update at a time posted on the first instance (A), legacy type 3
 /// and REST POST alternating, timed from just before its request to the moment a SUB socket, an event stream and a
-/// hub connection on the last instance (C) each have it, and the same three readers on A; the next only once all six
-/// have it. With one instance, A is C: the baseline without the Redis hop (its two sets of readers on one instance).
+/// hub connection on the last instance (C) each have it, and the same three readers on A, and a subscriber of the
+/// Redis channel in this generator (<see cref="RelayTap"/>); the next only once all seven have it. With one instance,
+/// A is C: the baseline without the Redis hop (its two sets of readers on one instance).
 /// </summary>
 internal static class ClusterLatency
 {
@@ -37,6 +41,7 @@ internal static class ClusterLatency
         requester.Options.Linger = TimeSpan.Zero;
         requester.Connect(first.ReplyEndpoint);
         using var http = HttpChannel.CreateClient(first.HttpAddress, Timeout);
+        using var tap = new RelayTap(cluster.Redis, cluster.Channel);
 
         // The SUB sockets miss what is published before their subscriptions reach the PUB: probe until every reader has one.
         var probes = 0;
@@ -56,9 +61,12 @@ internal static class ClusterLatency
         var warmupUpdates = number;
         Samples legacy = new(options.FanoutUpdates), rest = new(options.FanoutUpdates);
         var meter = new ClusterMeter(cluster);
+        var tapBytes = tap.Bytes;
         for (var measured = 0; measured < 2 * options.FanoutUpdates; measured++, number++)
             Post(number, number % 2 == 1 ? rest : legacy);
         var window = meter.Stop();
+        // What Redis sent the tap is the generator's, not the cluster's.
+        window = window with { Bus = window.Bus with { BytesOut = window.Bus.BytesOut - (tap.Bytes - tapBytes) } };
         return new ClusterDelivery(options.FanoutUpdates, warmupUpdates, probes, legacy.ToLatencies(), rest.ToLatencies(), window);
 
         void Post(int n, Samples? samples)
@@ -73,14 +81,15 @@ internal static class ClusterLatency
             var sentAt = Stopwatch.GetTimestamp();
             using var nearRound = near.Expect(n, sentAt);
             using var farRound = far.Expect(n, sentAt);
+            using var relayed = tap.Expect(n, sentAt);
             if (viaRest)
                 PostRest(http, restRequest, restUpdate, first);
             else
                 SubscriberLatency.Send(requester, legacyRequest, first);
             var replyTicks = Stopwatch.GetTimestamp() - sentAt;
-            if (!nearRound.Wait(Timeout) || !farRound.Wait(Timeout))
-                throw new TimeoutException($"Update {text} ({(viaRest ? "REST" : "legacy")}) posted on {first.Name} did not reach every reader within {Timeout.TotalSeconds} s ({near.State}; {far.State}).");
-            samples?.Add(replyTicks, nearRound.Latencies(), farRound.Latencies());
+            if (!nearRound.Wait(Timeout) || !farRound.Wait(Timeout) || !relayed.WaitComplete(Timeout))
+                throw new TimeoutException($"Update {text} ({(viaRest ? "REST" : "legacy")}) posted on {first.Name} did not reach every reader and the relay within {Timeout.TotalSeconds} s ({near.State}; {far.State}; relay {tap.Ended ?? "subscribed"}).");
+            samples?.Add(replyTicks, nearRound.Latencies(), farRound.Latencies(), relayed.Latencies[0]);
         }
     }
 
@@ -159,9 +168,14 @@ internal static class ClusterLatency
     {
         private readonly List<long> _reply = new(capacity), _toSub = new(capacity), _toSse = new(capacity), _toHub = new(capacity);
         private readonly List<long> _hopSub = new(capacity), _hopSse = new(capacity), _hopHub = new(capacity);
+        private readonly List<long> _toRelay = new(capacity), _relayToSub = new(capacity), _relayToSse = new(capacity), _relayToHub = new(capacity);
 
-        public void Add(long reply, (long Sub, long Sse, long Hub) near, (long Sub, long Sse, long Hub) far)
+        public void Add(long reply, (long Sub, long Sse, long Hub) near, (long Sub, long Sse, long Hub) far, long relay)
         {
+            _toRelay.Add(relay);
+            _relayToSub.Add(far.Sub - relay);
+            _relayToSse.Add(far.Sse - relay);
+            _relayToHub.Add(far.Hub - relay);
             _reply.Add(reply);
             _toSub.Add(far.Sub);
             _toSse.Add(far.Sse);
@@ -173,6 +187,7 @@ internal static class ClusterLatency
 
         public ReaderLatencies ToLatencies() => new(
             Latency.FromTicks([.. _reply]), Latency.FromTicks([.. _toSub]), Latency.FromTicks([.. _toSse]), Latency.FromTicks([.. _toHub]),
-            Latency.FromTicks([.. _hopSub]), Latency.FromTicks([.. _hopSse]), Latency.FromTicks([.. _hopHub]));
+            Latency.FromTicks([.. _hopSub]), Latency.FromTicks([.. _hopSse]), Latency.FromTicks([.. _hopHub]),
+            Latency.FromTicks([.. _toRelay]), Latency.FromTicks([.. _relayToSub]), Latency.FromTicks([.. _relayToSse]), Latency.FromTicks([.. _relayToHub]));
     }
 }

@@ -109,6 +109,10 @@ internal static class ReportCluster
                 yield return new($"{door} on A to {reader} on C: p99 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => latency(latencies(d)).P99Ms));
             }
             yield return new($"{door} on A: reply p50 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => latencies(d).Reply.P50Ms));
+            yield return new($"{door} on A to its relayed commit at a Redis subscriber: p50 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => latencies(d).ToRelay.P50Ms));
+            yield return new($"{door} on A to its relayed commit at a Redis subscriber: p99 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => latencies(d).ToRelay.P99Ms));
+            foreach (var (reader, fromRelay) in RelayReaders)
+                yield return new($"{door}: from the relayed commit to {reader} on C: p50 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => fromRelay(latencies(d)).P50Ms), IsHop: true);
             foreach (var (reader, hop) in HopReaders)
             {
                 yield return new($"{door}: hop to {reader} on C: p50 (ms)", FigureUnit.Milliseconds, Of(result.Delivery, d => hop(latencies(d)).P50Ms), IsHop: true);
@@ -119,6 +123,9 @@ internal static class ReportCluster
 
     private static readonly (string Reader, Func<ReaderLatencies, Latency> Latency)[] Readers =
         [("SUB", l => l.ToSub), ("event stream", l => l.ToSse), ("hub", l => l.ToHub)];
+
+    private static readonly (string Reader, Func<ReaderLatencies, Latency> FromRelay)[] RelayReaders =
+        [("SUB", l => l.RelayToSub), ("event stream", l => l.RelayToSse), ("hub", l => l.RelayToHub)];
 
     private static readonly (string Reader, Func<ReaderLatencies, Latency> Hop)[] HopReaders =
         [("SUB", l => l.HopSub), ("event stream", l => l.HopSse), ("hub", l => l.HopHub)];

@@ -27,9 +27,10 @@ internal sealed class RespClient : IDisposable
     /// <summary>Bytes of whole replies read so far.</summary>
     public long Received { get; private set; }
 
-    public static RespClient Connect(int port)
+    /// <summary>Connects; a read that waits longer than <paramref name="receiveTimeout"/> (default 5 s, zero: forever) fails.</summary>
+    public static RespClient Connect(int port, TimeSpan? receiveTimeout = null)
     {
-        var tcp = new TcpClient { NoDelay = true, ReceiveTimeout = 5000, SendTimeout = 5000 };
+        var tcp = new TcpClient { NoDelay = true, ReceiveTimeout = (int)(receiveTimeout ?? TimeSpan.FromSeconds(5)).TotalMilliseconds, SendTimeout = 5000 };
         try
         {
             tcp.Connect(IPAddress.Loopback, port);
