@@ -5,7 +5,7 @@ namespace MessageQueue.Benchmarks;
 /// <summary>
 /// Where the CPU went during a window over a whole cluster, and what its shared servers carried: each instance by
 /// thread (A first), Redis, PostgreSQL's processes by role, this generator, the rest; Redis's messages and bytes,
-/// PostgreSQL's write transactions and WAL bytes.
+/// PostgreSQL's write transactions and WAL bytes, and how many times each statement ran in the cluster's database.
 /// </summary>
 internal sealed record ClusterWindow(
     TimeSpan Elapsed,
@@ -16,7 +16,8 @@ internal sealed record ClusterWindow(
     TimeSpan Others,
     TimeSpan Steal,
     BusTraffic Bus,
-    StoreCounters Store)
+    StoreCounters Store,
+    IReadOnlyDictionary<string, long> Statements)
 {
     /// <summary>Every gateway process together.</summary>
     public TimeSpan Gateways => Instances.Aggregate(TimeSpan.Zero, (sum, i) => sum + i.Server);
@@ -32,6 +33,7 @@ internal sealed class ClusterMeter
     private readonly GatewayCluster _cluster;
     private readonly (BusTraffic, long, long) _bus;
     private readonly StoreCounters _store;
+    private readonly Dictionary<string, long> _statements;
     private readonly CpuMeter[] _instances;
     private readonly TimeSpan _redis;
     private readonly Dictionary<int, (string Name, long Ticks)> _database;
@@ -45,6 +47,7 @@ internal sealed class ClusterMeter
         // The counters first and the CPU last, so that reading the counters (psql is a process) is outside the CPU window.
         _bus = cluster.Redis.ReadTraffic();
         _store = cluster.Database.ReadCounters();
+        _statements = cluster.Database.ReadStatements(cluster.DatabaseName);
         _instances = [.. cluster.Instances.Select(i => new CpuMeter(i))];
         _redis = cluster.Redis.CpuTime;
         _database = cluster.Database.ReadCpu();
@@ -63,11 +66,13 @@ internal sealed class ClusterMeter
         var machine = ProcCpu.Machine();
         var bus = _cluster.Redis.TrafficSince(_bus);
         var store = _cluster.Database.ReadCounters() - _store;
+        var statements = _cluster.Database.ReadStatements(_cluster.DatabaseName)
+            .ToDictionary(s => s.Key, s => s.Value - _statements.GetValueOrDefault(s.Key), StringComparer.Ordinal);
         var known = instances.Aggregate(TimeSpan.Zero, (sum, i) => sum + i.Server) + redis + generator
             + database.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
         var others = ProcCpu.FromTicks(machine.Busy - _machine.Busy) - known;
         return new ClusterWindow(elapsed, instances, redis, database, generator, others < TimeSpan.Zero ? TimeSpan.Zero : others,
-            ProcCpu.FromTicks(machine.Steal - _machine.Steal), bus, store);
+            ProcCpu.FromTicks(machine.Steal - _machine.Steal), bus, store, statements);
     }
 }
 

@@ -27,13 +27,13 @@ internal static class ClusterScenario
         Console.WriteLine(Invariant($"- cluster loads: legacy type 3 and REST POST with {Loads[0].Clients} clients on A going round {string.Join(", ", LoadSubjects)}, while C has a SUB socket on every subject and an event stream and a hub connection on each of those subjects; {options.ClusterRounds} window(s) per load on each cluster in turns (later ones with {LaterWarmup.TotalSeconds:0.#} s warm-up), the median reported; after each window, the time until C's subjects reach A's last sequence numbers (GET /api/subjects) is C's backlog"));
         Console.WriteLine(Invariant($"- cluster latency: a SUB socket, an event stream and a lean hub connection on '{ClusterLatency.Subject}' (untouched by the loads) on C and the same three on A; legacy and REST updates on A alternating, one at a time, the next once all six have it; the hop is, update by update, C's reader's latency minus A's; a subscriber of the cluster's Redis channel in this generator stamps each relayed commit, splitting the way into A's part and C's; at least {options.FanoutWarmupUpdates} warm-up per door (more while an instance's JIT is busy) then {options.FanoutUpdates} measured per door"));
         Console.WriteLine(Invariant($"- cluster fan-out: {options.HubConnections:N0} lean hub connections on '{ClusterFanout.Subject}', all on one instance, then spread evenly over {Sizes[^1]}; legacy updates on A one at a time, the next once every connection has it; at least {options.FanoutWarmupUpdates} warm-up (more while an instance's JIT is busy) then {options.FanoutUpdates} measured"));
-        Console.WriteLine("- cluster CPU: each instance's process by thread, redis-server, PostgreSQL's processes by role (every cluster's: the idle ones only reconcile, one small query a second each), from /proc over the measured window; Redis's PUBLISH calls and bytes in and out from INFO (the reading's own traffic left out); PostgreSQL's write transactions (from the next transaction id) and WAL bytes (pg_current_wal_lsn)");
+        Console.WriteLine("- cluster CPU: each instance's process by thread, redis-server, PostgreSQL's processes by role (every cluster's: the idle ones only reconcile, one small query a second each), from /proc over the measured window; Redis's PUBLISH calls and bytes in and out from INFO (the reading's own traffic left out); PostgreSQL's write transactions (from the next transaction id), WAL bytes (pg_current_wal_lsn) and each statement's calls in the cluster's database (pg_stat_statements, BEGIN and COMMIT included, loaded for this group only)");
     }
 
     public static ClusterResult Run(BenchmarkOptions options)
     {
         HubScenarios.EnsureDescriptors(options.HubConnections);
-        using var database = PostgreSqlCluster.Start();
+        using var database = PostgreSqlCluster.Start(statements: true);
         using var redis = RedisServer.Start();
         var clusters = new Dictionary<int, GatewayCluster>();
         try
@@ -42,9 +42,11 @@ internal static class ClusterScenario
                 clusters[size] = GatewayCluster.Start(size, database, redis, options);
 
             var loads = new List<ClusterLoad>();
-            var readers = clusters.Values.Select(c => new LoadReaders(c.Last)).ToList();
+            var readers = new List<LoadReaders>();
             try
             {
+                foreach (var cluster in clusters.Values)
+                    readers.Add(new LoadReaders(cluster.Last));
                 // Settled on C, which A's load reaches through the relay; A's own path warms up on the way.
                 foreach (var cluster in clusters.Values)
                     RequestLoad.Settle(cluster.Last, Channels(cluster.First, RequestKind.Update), BenchmarkRun.SettlingClients, options);

@@ -21,12 +21,14 @@ internal sealed class GatewayCluster : IDisposable
         Database = database;
         Redis = redis;
         Channel = Invariant($"messagequeue:bench:{size}");
+        DatabaseName = Invariant($"mq_cluster_{size}");
     }
 
     public int Size { get; }
     public PostgreSqlCluster Database { get; }
     public RedisServer Redis { get; }
     public string Channel { get; }
+    public string DatabaseName { get; }
     public IReadOnlyList<ServerProcess> Instances => _instances;
     public ServerProcess First => _instances[0];
     public ServerProcess Last => _instances[^1];
@@ -39,7 +41,7 @@ internal sealed class GatewayCluster : IDisposable
         var cluster = new GatewayCluster(size, database, redis);
         try
         {
-            var connectionString = database.CreateDatabase(Invariant($"mq_cluster_{size}"));
+            var connectionString = database.CreateDatabase(cluster.DatabaseName);
             for (var i = 0; i < size; i++)
                 cluster._instances.Add(ServerLauncher.StartClusterGateway(options, Invariant($"c{size}-{(char)('A' + i)}"), connectionString, redis, cluster.Channel));
             // An instance subscribes in the background once started: until then, what others commit reaches it only

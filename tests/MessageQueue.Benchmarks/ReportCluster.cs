@@ -80,6 +80,11 @@ internal static class ReportCluster
             foreach (var (size, (window, updates)) in windows)
                 output.WriteLine($"- {scenario}, {Instances(size)}: {Describe(window, updates)}");
         }
+        foreach (var (scenario, windows) in Windows(result))
+        {
+            foreach (var (size, (window, updates)) in windows.Where(w => w.Value.Window.Statements.Count > 0))
+                output.WriteLine($"- {scenario}, {Instances(size)}, PostgreSQL statements per update: {Statements(window.Statements, updates)}");
+        }
         if (Hops(result).ToList() is { Count: > 0 } hops)
         {
             var worst = hops.MaxBy(h => h.Milliseconds);
@@ -177,6 +182,11 @@ internal static class ReportCluster
     private static string Busiest(IReadOnlyDictionary<string, TimeSpan> parts, int updates) => string.Join(", ", parts
         .Select(p => (p.Key, Micros: Micros(p.Value, updates))).Where(p => p.Micros >= 0.5).OrderByDescending(p => p.Micros).Take(6)
         .Select(p => Invariant($"{p.Key} {p.Micros:0}")));
+
+    /// <summary>The statements that ran at least once per 20 updates, most frequent first, each cut to its start.</summary>
+    private static string Statements(IReadOnlyDictionary<string, long> calls, int updates) => string.Join("; ", calls
+        .Select(c => (Text: c.Key.Length > 60 ? c.Key[..60] + "..." : c.Key, PerUpdate: Per(c.Value, updates))).Where(c => c.PerUpdate >= 0.05)
+        .OrderByDescending(c => c.PerUpdate).Select(c => Invariant($"{c.PerUpdate:0.00} {c.Text}")));
 
     private static Dictionary<int, double> Of<T>(IReadOnlyDictionary<int, T> results, Func<T, double> value) =>
         results.ToDictionary(r => r.Key, r => value(r.Value));
