@@ -58,7 +58,7 @@ internal static class ReportCluster
 
         output.WriteLine("What the shared servers carry per update: Redis PUBLISH commands (one per commit), bytes Redis read (the PUBLISH) and wrote (one copy to each instance subscribed, the sender's own included), and PostgreSQL's write transactions and WAL bytes.");
         output.WriteLine();
-        output.WriteLine("| scenario | instances | PUBLISH / update | bytes into Redis / update | bytes out of Redis / update | out / instance | PostgreSQL transactions / update | WAL bytes / update |");
+        output.WriteLine("| scenario | instances | PUBLISH / update | bytes into Redis / update | bytes out of Redis / update | out / instance | PostgreSQL write transactions / update | WAL bytes / update |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (scenario, windows) in Windows(result))
         {
