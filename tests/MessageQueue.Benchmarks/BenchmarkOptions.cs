@@ -53,7 +53,7 @@ internal sealed record BenchmarkOptions
                                  stream and hub: durable updates/s with 16 legacy and 16 REST clients, latency of one
                                  update at a time, then --hub-connections hub connections on one instance against
                                  the same spread over 3; CPU by instance and thread, Redis's and PostgreSQL's CPU and
-                                 traffic per update; the single instance is the baseline; about 3.5 minutes, 4.5 with
+                                 traffic per update; the single instance is the baseline; about 3 minutes, 4.5 with
                                  --cluster-rounds 3)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
