@@ -21,7 +21,10 @@ internal sealed record BenchmarkOptions
                                  off, in turns (default 3); more rounds steady the guard's cost on a busy machine
           --store-rounds <n>     windows per load of the store group on each store, in turns (default 3, quick 1); the
                                  median window is reported, every round's ratio shown
-          --hub-connections <n>  SignalR connections on one subject in the hub group (default 1000, quick 200)
+          --cluster-rounds <n>   windows per load of the cluster group on each cluster, in turns (default 1); the
+                                 median window is reported
+          --hub-connections <n>  SignalR connections on one subject in the hub group and in the cluster group's
+                                 fan-out (default 1000, quick 200)
           --hub-gc <modes>       the hub group's GC modes for both servers: server, workstation or both (default)
           --hub-client <kind>    the hub group's clients: lean (default; raw WebSockets reading only the marker) or
                                  dotnet (Microsoft.AspNetCore.SignalR.Client HubConnections, for comparison)
@@ -44,6 +47,14 @@ internal sealed record BenchmarkOptions
                                  against one on a PostgreSQL server it starts itself, in turns: durable updates with 1
                                  and 16 legacy clients and 16 REST clients, update to 1 SUB, CPU per update of the
                                  gateway and of PostgreSQL's processes; about 2 minutes with --duration 3)
+                                 cluster (not in the default run; needs PostgreSQL and redis-server installed: 1, 2
+                                 and 3 gateway instances on one PostgreSQL and one Redis, all running, measured in
+                                 turns; updates posted on the first instance and read on the last through SUB, event
+                                 stream and hub: durable updates/s with 16 legacy and 16 REST clients, latency of one
+                                 update at a time, then --hub-connections hub connections on one instance against
+                                 the same spread over 3; CPU by instance and thread, Redis's and PostgreSQL's CPU and
+                                 traffic per update; the single instance is the baseline; about 3 minutes, 4.5 with
+                                 --cluster-rounds 3)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
                                  half as long (at least 5 s) and 5 s after
@@ -73,6 +84,7 @@ internal sealed record BenchmarkOptions
     public int HubConnections { get; init; } = 1_000;
     public int GuardRounds { get; init; } = 3;
     public int StoreRounds { get; init; } = 3;
+    public int ClusterRounds { get; init; } = 1;
 
     /// <summary>The hub group's GC modes (DOTNET_gcServer of both servers): true is the server GC.</summary>
     public IReadOnlyList<bool> HubServerGc { get; init; } = [true, false];
@@ -96,12 +108,12 @@ internal sealed record BenchmarkOptions
 
     /// <summary>
     /// What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario,
-    /// and the store group, which needs a PostgreSQL installation.
+    /// and the store and cluster groups, which need a PostgreSQL installation (and Redis).
     /// </summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store"), StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store").Append("cluster"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];
@@ -176,13 +188,18 @@ internal sealed record BenchmarkOptions
                     }
                     options = options with { GatewayDll = Path.GetFullPath(args[i]) };
                     break;
-                case "--guard-rounds" or "--store-rounds":
+                case "--guard-rounds" or "--store-rounds" or "--cluster-rounds":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) || rounds < 1)
                     {
                         problem = $"{name} needs a positive whole number.";
                         return false;
                     }
-                    options = name == "--guard-rounds" ? options with { GuardRounds = rounds } : options with { StoreRounds = rounds };
+                    options = name switch
+                    {
+                        "--guard-rounds" => options with { GuardRounds = rounds },
+                        "--store-rounds" => options with { StoreRounds = rounds },
+                        _ => options with { ClusterRounds = rounds },
+                    };
                     break;
                 case "--hub-connections":
                     if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var connections) || connections < 1)

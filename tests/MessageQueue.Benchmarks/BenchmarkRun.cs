@@ -33,6 +33,7 @@ internal static class BenchmarkRun
         FlatnessResult? flatness = null;
         IReadOnlyList<AttackResult>? attacks = null;
         StoreResult? store = null;
+        ClusterResult? cluster = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -77,6 +78,8 @@ internal static class BenchmarkRun
                 attacks = AttackScenario.Run(options);
             if (options.Groups.Contains("store"))
                 store = StoreScenario.Run(options);
+            if (options.Groups.Contains("cluster"))
+                cluster = ClusterScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -87,7 +90,7 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness" or "store")))
+        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness" or "store" or "cluster")))
             report.Write(Console.Out);
         if (flatness is not null)
         {
@@ -109,7 +112,13 @@ internal static class BenchmarkRun
             Console.WriteLine();
             ReportStore.Write(Console.Out, store);
         }
-        return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) && (store is null || ReportStore.Passes(store)) ? 0 : 1;
+        if (cluster is not null)
+        {
+            Console.WriteLine();
+            ReportCluster.Write(Console.Out, cluster);
+        }
+        return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) && (store is null || ReportStore.Passes(store))
+            && (cluster is null || ReportCluster.Passes(cluster)) ? 0 : 1;
     }
 
     private static Dictionary<int, LoadResult> MeasureList(ServerKind server, BenchmarkOptions options)
@@ -180,6 +189,8 @@ internal static class BenchmarkRun
             AttackScenario.WriteSetup(options);
         if (options.Groups.Contains("store"))
             StoreScenario.WriteSetup(options);
+        if (options.Groups.Contains("cluster"))
+            ClusterScenario.WriteSetup(options);
         Console.WriteLine();
     }
 

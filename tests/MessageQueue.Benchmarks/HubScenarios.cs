@@ -46,14 +46,20 @@ internal static class HubScenarios
 
     public static void Run(BenchmarkOptions options, Report report)
     {
-        // The runtime raises its soft limit to the hard one at start, and children inherit it.
-        var needed = options.HubConnections + 256;
-        if (DescriptorLimit() is { } limit && limit < needed)
-            throw new InvalidOperationException($"{options.HubConnections} hub connections need about {needed} open files in this generator and in each server; the limit is {limit}. Raise the hard limit (ulimit -Hn {needed}) or use --hub-connections.");
+        EnsureDescriptors(options.HubConnections);
         var byMode = new List<IReadOnlyDictionary<ServerKind, HubResult>>();
         foreach (var serverGc in options.HubServerGc)
             byMode.Add(Servers.ToDictionary(s => s, s => Measure(s, serverGc, options)));
         report.Add(byMode);
+    }
+
+    /// <summary>Fails the run at once when this process (and so each server it starts) may not open the connections.</summary>
+    public static void EnsureDescriptors(int connections)
+    {
+        // The runtime raises its soft limit to the hard one at start, and children inherit it.
+        var needed = connections + 256;
+        if (DescriptorLimit() is { } limit && limit < needed)
+            throw new InvalidOperationException($"{connections} hub connections need about {needed} open files in this generator and in each server; the limit is {limit}. Raise the hard limit (ulimit -Hn {needed}) or use --hub-connections.");
     }
 
     private static HubResult Measure(ServerKind kind, bool serverGc, BenchmarkOptions options)

@@ -6,6 +6,13 @@ using System.Net.Sockets;
 
 namespace MessageQueue.Benchmarks;
 
+/// <summary>Write transactions and WAL bytes of a PostgreSQL server so far; subtract two readings for a window's.</summary>
+internal readonly record struct StoreCounters(long Transactions, long WalBytes)
+{
+    public static StoreCounters operator -(StoreCounters after, StoreCounters before) =>
+        new(after.Transactions - before.Transactions, after.WalBytes - before.WalBytes);
+}
+
 /// <summary>
 /// A PostgreSQL cluster of the benchmark's own (the newest Debian installs, 15 here): a temp folder, a free loopback
 /// port, its socket in that folder, fsync on and the default synchronous_commit, so a commit costs what it costs an
@@ -24,6 +31,7 @@ internal sealed class PostgreSqlCluster : IDisposable
 
     private readonly string _binaries;
     private readonly string _folder;
+    private readonly bool _statements;
 
     static PostgreSqlCluster()
     {
@@ -31,10 +39,11 @@ internal sealed class PostgreSqlCluster : IDisposable
         Console.CancelKeyPress += (_, _) => StopAll();
     }
 
-    private PostgreSqlCluster(string binaries, string folder)
+    private PostgreSqlCluster(string binaries, string folder, bool statements)
     {
         _binaries = binaries;
         _folder = folder;
+        _statements = statements;
     }
 
     public int Port { get; private set; }
@@ -48,10 +57,14 @@ internal sealed class PostgreSqlCluster : IDisposable
 
     private string LogPath => Path.Combine(_folder, "postgresql.log");
 
-    /// <summary>initdb, then pg_ctl start on a free port; returns once the server accepts connections.</summary>
-    public static PostgreSqlCluster Start()
+    /// <summary>
+    /// initdb, then pg_ctl start on a free port; returns once the server accepts connections. With
+    /// <paramref name="statements"/>, pg_stat_statements counts every statement (BEGIN and COMMIT too) for
+    /// <see cref="ReadStatements"/>, at a small cost to each.
+    /// </summary>
+    public static PostgreSqlCluster Start(bool statements = false)
     {
-        var cluster = new PostgreSqlCluster(FindBinaries(), Directory.CreateTempSubdirectory("mq-bench-pg-").FullName);
+        var cluster = new PostgreSqlCluster(FindBinaries(), Directory.CreateTempSubdirectory("mq-bench-pg-").FullName, statements);
         Running[cluster] = 0;
         try
         {
@@ -69,6 +82,8 @@ internal sealed class PostgreSqlCluster : IDisposable
                 try
                 {
                     cluster.RunAsPostgres(cluster.PgCtl("start", "-l", cluster.LogPath));
+                    if (statements)
+                        cluster.Psql("create extension pg_stat_statements");
                     return cluster;
                 }
                 catch (InvalidOperationException) when (attempt < 3 && cluster.ReadLog().Contains("could not bind", StringComparison.Ordinal))
@@ -89,6 +104,43 @@ internal sealed class PostgreSqlCluster : IDisposable
         RunAsPostgres(Path.Combine(_binaries, "createdb"), "-h", SocketPath, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", name);
         return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
     }
+
+    /// <summary>
+    /// The server's write counters now: the next transaction id (every transaction that wrote took one; read from the
+    /// snapshot, so the reading takes none) and the WAL position. Unlike pg_stat_database's counters, which a backend
+    /// reports at most once a second, both are exact at the moment they are read.
+    /// </summary>
+    public StoreCounters ReadCounters()
+    {
+        var row = Psql("select pg_snapshot_xmax(pg_current_snapshot())::text::bigint, (pg_current_wal_lsn() - '0/0')::bigint").Trim().Split(FieldSeparator);
+        return new StoreCounters(long.Parse(row[0], CultureInfo.InvariantCulture), long.Parse(row[1], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// How many times each statement has run so far in <paramref name="database"/> (pg_stat_statements: constants
+    /// replaced by $1, counted as each ends); empty unless the cluster was started with statements counted.
+    /// </summary>
+    public Dictionary<string, long> ReadStatements(string database)
+    {
+        if (!_statements)
+            return [];
+        var rows = Psql($"""
+            select regexp_replace(s.query, '\s+', ' ', 'g'), sum(s.calls) from pg_stat_statements s
+            join pg_database d on d.oid = s.dbid where d.datname = '{database}' group by 1
+            """);
+        return rows.Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(r => r.Split(FieldSeparator))
+            .Where(f => f.Length == 2)
+            .ToDictionary(f => f[0].Trim(), f => long.Parse(f[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+    }
+
+    private const char FieldSeparator = '\u001f';
+    private const char RecordSeparator = '\u001e';
+
+    /// <summary>One query in the postgres database over TCP (trust, so no password and no runuser); its rows unaligned.</summary>
+    private string Psql(string sql) =>
+        Run([Path.Combine(_binaries, "psql"), "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres",
+            "-AtX", "-v", "ON_ERROR_STOP=1", "-F", FieldSeparator.ToString(), "-R", RecordSeparator.ToString(), "-c", sql]);
 
     /// <summary>The postmaster's process id: every server process of the cluster is its child.</summary>
     public int PostmasterId =>
@@ -154,6 +206,7 @@ internal sealed class PostgreSqlCluster : IDisposable
             unix_socket_directories = '{SocketPath}'
             fsync = on
             synchronous_commit = on
+            {(_statements ? "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_utility = on" : "")}
             """);
 
     private string[] PgCtl(params string[] arguments) =>
@@ -176,7 +229,7 @@ internal sealed class PostgreSqlCluster : IDisposable
 
     private string ReadLog() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    private static void Run(string[] command)
+    private static string Run(string[] command)
     {
         var start = new ProcessStartInfo(command[0], command[1..])
         {
@@ -196,6 +249,7 @@ internal sealed class PostgreSqlCluster : IDisposable
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{string.Join(' ', command)} failed ({process.ExitCode}): {output.Result}{errors.Result}");
+        return output.Result;
     }
 
     private static int FreePort()

@@ -25,6 +25,14 @@ internal sealed record LoadResult(int Requests, Latency Latency, CpuWindow Cpu, 
     public double ServerCpuMicrosPerRequest => Cpu.Server.TotalMicroseconds / Math.Max(1, Requests);
 }
 
+/// <summary>Readings of more than the server's own process (the other instances of a cluster), taken at the edges of a load's measured window.</summary>
+internal interface IWindowProbe
+{
+    void Begin();
+
+    void End();
+}
+
 /// <summary>
 /// Closed-loop request load: N clients, each on its own thread with its own socket or connection, each sending its next
 /// request as soon as the previous reply arrives. Unmeasured warm-up first, then a measured window.
@@ -51,8 +59,11 @@ internal static class RequestLoad
     public static LoadResult Run(ServerProcess server, RequestKind kind, int clientCount, BenchmarkOptions options) =>
         Run(server, LoadChannels.For(server, kind), clientCount, options);
 
-    /// <summary>The same with the clients' own channels (a workload other than the kind's usual one).</summary>
-    public static LoadResult Run(ServerProcess server, Func<int, IRequestChannel> channels, int clientCount, BenchmarkOptions options)
+    /// <summary>
+    /// The same with the clients' own channels (a workload other than the kind's usual one); <paramref name="probe"/>,
+    /// if any, is told when the measured window begins and ends.
+    /// </summary>
+    public static LoadResult Run(ServerProcess server, Func<int, IRequestChannel> channels, int clientCount, BenchmarkOptions options, IWindowProbe? probe = null)
     {
         var phase = new LoadPhase();
         var clients = StartClients(clientCount, phase, channels);
@@ -60,12 +71,14 @@ internal static class RequestLoad
         // A scenario's own path may still have methods to tier: the warm-up goes on while the JIT is busy.
         server.Jit.WaitUntilQuiet(options.Warmup, options.Warmup + options.Warmup);
         server.Jit.CpuSinceLastCall();
+        probe?.Begin();
         var meter = new CpuMeter(server);
         phase.Begin(LoadPhase.Measuring);
 
         Thread.Sleep(options.Measure);
         phase.Begin(LoadPhase.Stopped);
         var cpu = meter.Stop();
+        probe?.End();
         var jitCpu = server.Jit.CpuSinceLastCall();
 
         Finish(server, clients);

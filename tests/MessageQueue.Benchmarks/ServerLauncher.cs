@@ -105,6 +105,17 @@ internal static class ServerLauncher
         return gateway;
     }
 
+    /// <summary>
+    /// One instance of a cluster: the gateway on a shared PostgreSQL database, relaying its changes to the other
+    /// instances through a Redis channel of the cluster's own.
+    /// </summary>
+    public static ServerProcess StartClusterGateway(BenchmarkOptions options, string name, string connectionString, RedisServer redis, string channel) =>
+        StartGateway(options, name, null,
+        [
+            ("Store__Provider", "PostgreSql"), ("ConnectionStrings__MessageQueue", connectionString),
+            ("Bus__Redis", redis.ConfigurationString), ("Bus__Channel", channel), ("Instance__Name", name),
+        ]);
+
     private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides) =>
         StartGateway(options, Label(ServerKind.Gateway), null, overrides);
 
