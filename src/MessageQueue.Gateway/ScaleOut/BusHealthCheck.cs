@@ -6,10 +6,10 @@ namespace MessageQueue.Gateway.ScaleOut;
 internal sealed class BusHealthCheck(RedisChangeBus bus) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(bus.Redis switch
+        Task.FromResult((bus.Configured, bus.Redis) switch
         {
-            null => HealthCheckResult.Healthy("Bus:Redis is not set: no changes are relayed to other instances."),
-            { IsConnected: true } => HealthCheckResult.Healthy("Changes are relayed through Redis."),
+            (false, _) => HealthCheckResult.Healthy("Bus:Redis is not set: no changes are relayed to other instances."),
+            (true, { IsConnected: true }) => HealthCheckResult.Healthy("Changes are relayed through Redis."),
             _ => HealthCheckResult.Degraded("Redis is unreachable: other instances' changes arrive from the store, late."),
         });
 }

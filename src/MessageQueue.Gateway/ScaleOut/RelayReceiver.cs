@@ -17,16 +17,25 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (bus.Redis is not { } redis)
-            return Task.CompletedTask;
-        // Whatever was relayed while the connection was down is in the store.
-        redis.ConnectionRestored += (_, _) => writer.Submit(new ReconcileCommand());
-        _receiving = Task.Run(() => ReceiveAsync(redis, _stopping.Token), CancellationToken.None);
+        if (bus.Configured)
+            _receiving = Task.Run(() => ReceiveAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private async Task ReceiveAsync(ConnectionMultiplexer redis, CancellationToken stopping)
+    private async Task ReceiveAsync(CancellationToken stopping)
     {
+        ConnectionMultiplexer redis;
+        try
+        {
+            redis = await bus.ConnectedAsync().WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        // Whatever was relayed while the connection was down is in the store.
+        redis.ConnectionRestored += (_, _) => writer.Submit(new ReconcileCommand());
+
         // Redis may be down at start: the gateway starts anyway, and subscribes once it can (Redis keeps the
         // subscription over later reconnections itself); the store's reconciliation carries the changes meanwhile.
         while (_incoming is null)
@@ -49,6 +58,8 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
                 }
             }
         }
+        // What the others committed before this subscription is in the store.
+        _ = writer.Submit(new ReconcileCommand());
         if (stopping.IsCancellationRequested)
         {
             await _incoming.UnsubscribeAsync().ConfigureAwait(false); // subscribed while stopping: nobody else ends the loop

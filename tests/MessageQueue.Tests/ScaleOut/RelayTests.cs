@@ -161,6 +161,33 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AGatewayStartedWhileRedisIsDownServesAtOnceAndRelaysOnceRedisIsBack()
+    {
+        var a = Start(reconcileMilliseconds: 60_000);
+        using var httpA = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(httpA);
+        _redis.Kill();
+
+        // Redis's client spends its whole connect timeout (5 s) on a first attempt that fails: not the gateway's start.
+        var starting = System.Diagnostics.Stopwatch.StartNew();
+        var b = Start(reconcileMilliseconds: 60_000);
+        using var httpB = b.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await httpB.GetAsync($"/api/subjects/{name}")).StatusCode);
+        Assert.True(starting.Elapsed < TimeSpan.FromSeconds(4), $"B took {starting.Elapsed} to start with Redis down.");
+        Assert.Equal((HttpStatusCode.OK, "Degraded"), await BusHealthAsync(httpB));
+        Assert.Equal(HttpStatusCode.Created, (await httpB.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "unsent" })).StatusCode);
+
+        await _redis.StartAgainAsync();
+        await Poll.UntilAsync(async () => await BusHealthAsync(httpB) == (HttpStatusCode.OK, "Healthy"), () => "B never connected once Redis was back.");
+        await using var stream = await EventStreamClient.OpenAsync(httpB, $"/api/subjects/{name}/events?after=1");
+        // A's update reaches B through Redis, or, posted before B subscribed, from the store B reads once subscribed
+        // (the periodic reconciliation is a minute away here).
+        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "relayed" })).StatusCode);
+        var relayed = await stream.NextAsync();
+        Assert.Equal((2L, "relayed"), (relayed.Sequence, relayed.Json.GetProperty("text").GetString()));
+    }
+
+    [Fact]
     public async Task AMessageOnTheChannelThatIsNoCommitIsIgnoredAndTheChangesBatchedWithItAreStored()
     {
         var a = Start(reconcileMilliseconds: 60_000);
