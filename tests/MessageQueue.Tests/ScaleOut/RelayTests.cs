@@ -12,6 +12,8 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _database = new();
     private readonly List<GatewayFactory> _gateways = [];
+    private readonly List<IAsyncDisposable> _clients = [];
+    private readonly List<IDisposable> _sockets = [];
     private RedisServer _redis = null!;
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
@@ -76,12 +78,14 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
     {
         GatewayFactory[] gateways = [Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000)];
         var http = gateways.Select(g => g.CreateClient()).ToArray();
+        _sockets.AddRange(http);
         var name = await ApiAssert.NewSubjectAsync(http[0]);
         foreach (var other in http[1..])
             await HeardOfAsync(other, name);
 
         // Each SUB socket joins through probes posted on its own gateway: they take the first sequence numbers.
         var subscribers = gateways.Select(g => new LegacySubscriber(g.Zmq.PublishEndpoint, name)).ToArray();
+        _sockets.AddRange(subscribers);
         for (var i = 0; i < gateways.Length; i++)
         {
             using var peer = new LegacyPeer(gateways[i].Zmq.ReplyEndpoint);
@@ -93,6 +97,7 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         {
             streams.Add(await EventStreamClient.OpenAsync(client, $"/api/subjects/{name}/events", lastEventId: "0"));
             var hub = await HubPeer.ConnectAsync(gateway.HttpAddress);
+            _clients.AddRange([streams[^1], hub]);
             hubs.Add((hub, await hub.SubscribeAsync(name, afterSequence: 0)));
         }
 
@@ -137,13 +142,6 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
             Assert.True(published[0] <= firstPosted, $"SUB on gateway {i} began at {published[0]}, after the first concurrent post {firstPosted}");
             Assert.Equal(Enumerable.Range((int)published[0], published.Count).Select(s => (long)s), published);
         }
-
-        foreach (var stream in streams)
-            await stream.DisposeAsync();
-        foreach (var (hub, _) in hubs)
-            await hub.DisposeAsync();
-        foreach (var disposable in subscribers.Cast<IDisposable>().Concat(http))
-            disposable.Dispose();
     }
 
     [Fact]
@@ -236,10 +234,16 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         Assert.Empty(refused);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+            await client.DisposeAsync();
+    }
 
     public void Dispose()
     {
+        foreach (var socket in _sockets)
+            socket.Dispose();
         foreach (var gateway in _gateways)
             gateway.Dispose();
         _redis.Dispose();
