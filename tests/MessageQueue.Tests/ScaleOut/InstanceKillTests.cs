@@ -123,8 +123,7 @@ public sealed class InstanceKillTests(ITestOutputHelper output) : IAsyncLifetime
             gateway.Dispose();
     }
 
-    // After DisposeAsync (xunit calls both): the folders and Redis outlive the processes that use them.
-
+    /// <summary>Called after <see cref="DisposeAsync"/>: the folders and Redis outlive the gateways that use them.</summary>
     public void Dispose()
     {
         foreach (var folder in _folders)
