@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Subjects;
+using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Storage;
 
@@ -38,10 +39,17 @@ internal interface ISubjectStore
     /// commits only.
     /// </summary>
     Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Brings the catalog up to what the store holds now, when other instances share it (PostgreSQL): what they
+    /// committed that this instance has not heard of yet reaches the catalog and every door here before this completes.
+    /// Nothing to do on a store of one instance's own.
+    /// </summary>
+    Task CatchUpAsync();
 }
 
 /// <summary>The store on EF Core (SQLite today): changes through the group-committing writer, reads on pooled contexts.</summary>
-internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history) : ISubjectStore
+internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, IOptions<StoreOptions> options) : ISubjectStore
 {
     public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string name, string initialContent) =>
         writer.Submit(new CreateSubjectCommand(name, initialContent));
@@ -59,4 +67,7 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history) :
 
     public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);
+
+    public Task CatchUpAsync() =>
+        options.Value.Provider == StoreProvider.PostgreSql ? writer.Submit(new ReconcileCommand()) : Task.CompletedTask;
 }

@@ -66,7 +66,9 @@ internal sealed partial class StoreInitializer(
     /// <summary>
     /// Npgsql's migrator reads its history table before creating it and logs the failure as an error on every new
     /// database (npgsql/efcore.pg#3407): create it first, so a first start logs nothing alarming. Two instances doing
-    /// so at once race in PostgreSQL's catalog; the loser finds it made.
+    /// so at once race in PostgreSQL's catalog; the loser finds it made. It hears of that as a unique violation when it
+    /// waited on the winner's insert, or as "type already exists" (42710) when the winner committed between its
+    /// existence check and its insert: three instances starting together on a new database failed that way.
     /// </summary>
     private static async Task CreateMigrationHistoryAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
     {
@@ -74,7 +76,7 @@ internal sealed partial class StoreInitializer(
         {
             await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
         {
         }
     }

@@ -35,6 +35,16 @@ internal sealed class SubjectResume(SubjectCatalog catalog, ISubjectStore store,
         await listen(found.Id, cancellationToken).ConfigureAwait(false);
         if (!catalog.TryGet(subject!, found.Id, out var bound))
             return DeletedMeanwhile(subject!);
+        if (afterSequence > bound.LastSequence)
+        {
+            // A client that read on another instance may be ahead of what this one has heard (the relay is late, or
+            // that instance died between its commit and its message): the store says whether the position is real.
+            // Taken for an earlier subject's, it would replay the whole history again, or report a gap. Continued off
+            // the store writer's thread, where the catch-up completes: the replay that follows reads the store.
+            await store.CatchUpAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            if (!catalog.TryGet(subject!, found.Id, out bound))
+                return DeletedMeanwhile(subject!);
+        }
         var after = afterSequence ?? bound.LastSequence;
         var startedOver = after > bound.LastSequence;
         return new Resumption(this, bound, startedOver ? 0 : after, startedOver);

@@ -44,9 +44,10 @@ public sealed class EventStreamClient : IAsyncDisposable
     }
 
     /// <summary>The next event; fails the test if none comes in time.</summary>
-    public async Task<ServerSentEvent> NextAsync(TimeSpan? timeout = null)
+    public async Task<ServerSentEvent> NextAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        using var cancel = new CancellationTokenSource(timeout ?? Timeout);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cancel.CancelAfter(timeout ?? Timeout);
         string? id = null, type = null;
         var data = new List<string>();
         while (true)

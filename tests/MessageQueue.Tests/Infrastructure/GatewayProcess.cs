@@ -63,7 +63,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         gateway._process.Start();
         gateway._process.BeginOutputReadLine();
         gateway._process.BeginErrorReadLine();
-        var (reply, publish) = await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        (string Reply, string Publish) endpoints;
+        try
+        {
+            endpoints = await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException ex)
+        {
+            // Not left running: nobody else holds it to kill it.
+            await gateway.DisposeAsync();
+            throw new TimeoutException("The gateway did not start within 30 s:\n" + gateway.Output, ex);
+        }
+        var (reply, publish) = endpoints;
         gateway.ReplyEndpoint = reply;
         gateway.PublishEndpoint = publish;
         lock (gateway._gate)

@@ -22,11 +22,16 @@ public static class StoredUpdates
 
     /// <summary>Checks every door against the acknowledged updates; returns each subject's history, oldest first.</summary>
     public static async Task<Dictionary<string, List<UpdateResource>>> AssertEveryAcknowledgedUpdateIsStoredAsync(
-        GatewayProcess gateway, IReadOnlyList<string> subjects, IReadOnlyCollection<AcknowledgedUpdate> acknowledged)
+        GatewayProcess gateway, IReadOnlyList<string> subjects, IReadOnlyCollection<AcknowledgedUpdate> acknowledged) =>
+        await AssertEveryAcknowledgedUpdateIsStoredAsync(gateway.HttpAddress, gateway.ReplyEndpoint, subjects, acknowledged);
+
+    /// <summary>The same for a gateway at these addresses (one in this process, say).</summary>
+    public static async Task<Dictionary<string, List<UpdateResource>>> AssertEveryAcknowledgedUpdateIsStoredAsync(
+        Uri httpAddress, string replyEndpoint, IReadOnlyList<string> subjects, IReadOnlyCollection<AcknowledgedUpdate> acknowledged)
     {
-        using var http = new HttpClient { BaseAddress = gateway.HttpAddress };
-        await using var hub = await HubPeer.ConnectAsync(gateway.HttpAddress);
-        using var legacy = new LegacyPeer(gateway.ReplyEndpoint);
+        using var http = new HttpClient { BaseAddress = httpAddress };
+        await using var hub = await HubPeer.ConnectAsync(httpAddress);
+        using var legacy = new LegacyPeer(replyEndpoint);
         var histories = new Dictionary<string, List<UpdateResource>>();
         foreach (var subject in subjects)
         {

@@ -14,6 +14,8 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _database = new();
     private readonly List<GatewayFactory> _gateways = [];
+    private readonly List<IAsyncDisposable> _clients = [];
+    private readonly List<IDisposable> _sockets = [];
     private RedisServer _redis = null!;
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
@@ -99,6 +101,77 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
             for (var i = 0; i < Updates; i++)
                 seen.Add((await stream.NextAsync()).Sequence);
             Assert.Equal(Enumerable.Range(1, Updates).Select(i => (long)i), seen);
+        }
+    }
+
+    [Fact]
+    public async Task UpdatesPostedThroughThreeGatewaysAtOnceReachEveryGatewaysStreamHubAndSubSocketGapFreeInOrder()
+    {
+        GatewayFactory[] gateways = [Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000), Start(reconcileMilliseconds: 60_000)];
+        var http = gateways.Select(g => g.CreateClient()).ToArray();
+        _sockets.AddRange(http);
+        var name = await ApiAssert.NewSubjectAsync(http[0]);
+        foreach (var other in http[1..])
+            await HeardOfAsync(other, name);
+
+        // Each SUB socket joins through probes posted on its own gateway: they take the first sequence numbers.
+        var subscribers = gateways.Select(g => new LegacySubscriber(g.Zmq.PublishEndpoint, name)).ToArray();
+        _sockets.AddRange(subscribers);
+        for (var i = 0; i < gateways.Length; i++)
+        {
+            using var peer = new LegacyPeer(gateways[i].Zmq.ReplyEndpoint);
+            subscribers[i].WaitUntilJoined(peer, name);
+        }
+        var streams = new List<EventStreamClient>();
+        var hubs = new List<(HubPeer Peer, MessageQueue.Gateway.Realtime.Subscription Subscription)>();
+        foreach (var (client, gateway) in http.Zip(gateways))
+        {
+            streams.Add(await EventStreamClient.OpenAsync(client, $"/api/subjects/{name}/events", lastEventId: "0"));
+            var hub = await HubPeer.ConnectAsync(gateway.HttpAddress);
+            _clients.AddRange([streams[^1], hub]);
+            hubs.Add((hub, await hub.SubscribeAsync(name, afterSequence: 0)));
+        }
+
+        const int Updates = 60;
+        await Task.WhenAll(Enumerable.Range(0, Updates).Select(async i =>
+            Assert.Equal(HttpStatusCode.Created, (await http[i % 3].PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = $"u{i}" })).StatusCode)));
+
+        var history = await StoredUpdates.HistoryAsync(http[0], name);
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(u => u.Sequence));
+        var expected = history.Select(u => (u.Sequence, u.Text)).ToList();
+        var sequenceOf = history.ToDictionary(u => u.Text, u => u.Sequence);
+        var firstPosted = history.First(u => u.Text.StartsWith('u')).Sequence;
+        for (var i = 0; i < gateways.Length; i++)
+        {
+            var streamed = new List<(long, string)>();
+            while (streamed.Count < history.Count)
+            {
+                var next = await streams[i].NextAsync();
+                streamed.Add((next.Sequence, next.Json.GetProperty("text").GetString()!));
+            }
+            Assert.Equal(expected, streamed);
+
+            // The hub's answer, then live updates above its LastSequence (those at or below it came while subscribing).
+            var (hub, subscription) = hubs[i];
+            var delivered = subscription.Updates.Select(u => (u.Sequence, u.Text)).ToList();
+            while (delivered.Count == 0 || delivered[^1].Sequence < history.Count)
+            {
+                var live = await hub.NextUpdateAsync();
+                if (live.Sequence > subscription.LastSequence)
+                    delivered.Add((live.Sequence, live.Text));
+            }
+            Assert.Equal(expected, delivered);
+
+            // A SUB frame is the subject and its content: its last line is the update's text. Every one from the
+            // first after the socket's join on, in order; the concurrent posts all came after every join.
+            var published = new List<long>();
+            while (published.Count == 0 || published[^1] < history.Count)
+            {
+                var content = subscribers[i].Receive()[(name.Length + 1)..];
+                published.Add(sequenceOf[content[(content.LastIndexOf('\n') + 1)..]]);
+            }
+            Assert.True(published[0] <= firstPosted, $"SUB on gateway {i} began at {published[0]}, after the first concurrent post {firstPosted}");
+            Assert.Equal(Enumerable.Range((int)published[0], published.Count).Select(s => (long)s), published);
         }
     }
 
@@ -219,10 +292,16 @@ public sealed class RelayTests : IAsyncLifetime, IDisposable
         Assert.Empty(refused);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+            await client.DisposeAsync();
+    }
 
     public void Dispose()
     {
+        foreach (var socket in _sockets)
+            socket.Dispose();
         foreach (var gateway in _gateways)
             gateway.Dispose();
         _redis.Dispose();

@@ -177,6 +177,8 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
 
         public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => store.UnregisterEmailAsync(subject, email);
 
+        public Task CatchUpAsync() => store.CatchUpAsync();
+
         private Task InterleaveAsync() => Interlocked.Exchange(ref _beforeNextRead, null)?.Invoke() ?? Task.CompletedTask;
     }
 }
