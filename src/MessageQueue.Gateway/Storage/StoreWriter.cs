@@ -209,6 +209,7 @@ internal sealed partial class StoreWriter(
     {
         var completions = new List<Action>(batch.Count);
         staged.LockSubjectsOf(batch);
+        var reconciled = false;
         foreach (var command in batch)
         {
             switch (command)
@@ -222,7 +223,11 @@ internal sealed partial class StoreWriter(
                     completions.Add(() => relayed.Complete(true));
                     continue;
                 case ReconcileCommand reconcile:
-                    staged.Reconcile();
+                    // Once per batch, however many asked (clients resuming after a failover, the timer, Redis back):
+                    // it reads the store after every one of them asked.
+                    if (!reconciled)
+                        staged.Reconcile();
+                    reconciled = true;
                     completions.Add(() => reconcile.Complete(true));
                     continue;
             }
