@@ -40,7 +40,8 @@ internal sealed partial class IngestSource
     private NetMQSocket? _socket;
     private bool _reading;
     private bool _stopped;
-    private bool _retryScheduled;
+    private bool _retryQueued;
+    private bool _retryTimed;
     private int _creating;
     private TimeSpan _retryDelay = FirstRetry;
 
@@ -61,9 +62,6 @@ internal sealed partial class IngestSource
 
     /// <summary>Where it reads: the endpoint bound (a port 0 resolved) or those connected to.</summary>
     public string Endpoints { get; private set; } = "";
-
-    /// <summary>Messages read but not yet taken by the store (a pull source under back-pressure), on the poller thread.</summary>
-    public int Held => _held.Count;
 
     /// <summary>Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts.</summary>
     public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index)
@@ -284,22 +282,39 @@ internal sealed partial class IngestSource
         _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, LastRetry.Ticks));
     }
 
+    /// <summary>
+    /// Retries on the poller thread: at once when the store has just taken an update (it has room again), else after
+    /// <paramref name="delay"/>, backing off while it keeps refusing. An immediate retry does not wait for a timed one.
+    /// </summary>
     private void ScheduleRetry(TimeSpan delay)
     {
-        if (_retryScheduled || _stopped)
+        if (_stopped)
             return;
-        _retryScheduled = true;
         if (delay == TimeSpan.Zero)
-            _completions.Enqueue(Retry);
-        else
-            _ = Task.Delay(delay).ContinueWith(static (_, state) => ((IngestSource)state!)._completions.Enqueue(((IngestSource)state!).Retry),
-                this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        {
+            if (!_retryQueued)
+                _completions.Enqueue(Retry);
+            _retryQueued = true;
+            return;
+        }
+        if (_retryTimed)
+            return;
+        _retryTimed = true;
+        _ = Task.Delay(delay).ContinueWith(static (_, state) =>
+        {
+            var source = (IngestSource)state!;
+            source._completions.Enqueue(() =>
+            {
+                source._retryTimed = false;
+                source.Retry();
+            });
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Offers the held updates to the store again, oldest first; reads on once it has taken them all.</summary>
     private void Retry()
     {
-        _retryScheduled = false;
+        _retryQueued = false;
         while (!_stopped && _creating == 0 && _held.TryPeek(out var message))
         {
             if (!TrySubmit(message))

@@ -67,6 +67,30 @@ public sealed class SubSourceTests
     }
 
     [Fact]
+    public async Task ABusyStoreMakesASubSourceDropAndCountWhileItReadsOn()
+    {
+        await using var publisher = await PythonFeeder.PublisherAsync();
+        var source = NewSourceName();
+        // One change may wait for the writer: a burst finds the store busy.
+        using var gateway = new GatewayFactory(null, Source(0, ("Name", source), ("Kind", "sub"), ("Endpoint", publisher.Endpoint))
+            .With("Store:MaxQueuedChanges", "1"));
+        using var http = gateway.CreateClient();
+        var subject = await ApiAssert.NewSubjectAsync(http);
+        await JoinAsync(publisher, http, subject, topic: subject);
+
+        await publisher.SendSeriesAsync(2000, "m-", subject);
+        await Poll.UntilAsync(async () =>
+        {
+            await publisher.SendAsync(subject, "after the burst");
+            return (await HistoryAsync(http, subject)).Texts().Contains("after the burst");
+        }, () => "The sub source stopped storing after the burst.");
+
+        Assert.True(await CountAsync(http, source, "dropped", "busy") > 0, "No message was counted as dropped for a busy store.");
+        var stored = (await HistoryAsync(http, subject)).Texts().Where(t => t.StartsWith("m-", StringComparison.Ordinal)).Select(t => int.Parse(t[2..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(stored.Order(), stored); // what was stored kept its order
+    }
+
+    [Fact]
     public async Task BinaryPayloadIsStoredAsBase64WithTheLimitOnItsDecodedBytes()
     {
         await using var publisher = await PythonFeeder.PublisherAsync();
