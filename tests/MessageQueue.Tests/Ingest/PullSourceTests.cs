@@ -61,6 +61,30 @@ public sealed class PullSourceTests
         Assert.True(pauses > 0, "The store never refused: the test did not put the source under back-pressure.");
     }
 
+    [Fact]
+    public async Task TwoPullSourcesUnderBackPressureAtOnceLoseNothing()
+    {
+        const int Count = 1500;
+        string[] sources = [NewSourceName(), NewSourceName()];
+        string[] subjects = [ApiAssert.NewSubjectName(), ApiAssert.NewSubjectName()];
+        var settings = Source(0, ("Name", sources[0]), ("Kind", "pull"), ("Endpoint", "tcp://127.0.0.1:0"), ("Subject", subjects[0]), ("CreateSubjects", "true"));
+        foreach (var (key, value) in Source(1, ("Name", sources[1]), ("Kind", "pull"), ("Endpoint", "tcp://127.0.0.1:0"), ("Subject", subjects[1]), ("CreateSubjects", "true")))
+            settings[key] = value;
+        using var gateway = new GatewayFactory(null, settings.With("Store:MaxQueuedChanges", "1"));
+        using var http = gateway.CreateClient();
+        await using var first = await PythonFeeder.PusherAsync(PullEndpoint(gateway, sources[0]));
+        await using var second = await PythonFeeder.PusherAsync(PullEndpoint(gateway, sources[1]));
+
+        await Task.WhenAll(first.SendSeriesAsync(Count, "a-"), second.SendSeriesAsync(Count, "b-"));
+
+        await Poll.UntilAsync(async () => (await HistoryAsync(http, subjects[0])).Count >= Count && (await HistoryAsync(http, subjects[1])).Count >= Count,
+            () => $"Only some of the 2 x {Count} pushed messages were stored.", TimeSpan.FromSeconds(90));
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"a-{i}"), (await HistoryAsync(http, subjects[0])).Select(u => u.Text));
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"b-{i}"), (await HistoryAsync(http, subjects[1])).Select(u => u.Text));
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.All(sources, source => Assert.True(PrometheusPauses(metrics, source) > 0, $"Source {source} never found the store busy."));
+    }
+
     private static double PrometheusPauses(string metrics, string source) =>
         Operations.PrometheusText.Value(metrics, "messagequeue_ingest_pauses_total", ("source", source));
 }
