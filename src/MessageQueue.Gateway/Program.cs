@@ -3,6 +3,7 @@ using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Hosting;
+using MessageQueue.Gateway.Ingest;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Realtime;
@@ -36,6 +37,9 @@ builder.AddSecurity();
 builder.AddLegacyZmqDoor();
 builder.AddHttpApi();
 builder.AddRealtime();
+
+// ZeroMQ services feeding updates (after the legacy door: its PUB endpoint must be known, to refuse a loop).
+builder.AddIngest();
 
 // Email notifications, drained from the outbox in the background.
 builder.AddEmail();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MessageQueue.Gateway.Connections;
+using MessageQueue.Gateway.Ingest;
 using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Operations;
@@ -40,6 +41,11 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?>[] RefusalTags = [Tag("reason", "door_full"), Tag("reason", "address_full"), Tag("reason", "accept_failed")];
     private static readonly KeyValuePair<string, object?> Overflow = Tag("reason", "overflow");
     private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
+    private static readonly KeyValuePair<string, object?> IngestStored = Tag("outcome", "stored");
+    private static readonly KeyValuePair<string, object?> IngestDroppedTag = Tag("outcome", "dropped");
+    private static readonly KeyValuePair<string, object?>[] IngestDropTags = [Tag("reason", "empty"), Tag("reason", "too_large"), Tag("reason", "invalid_utf8"),
+        Tag("reason", "frames"), Tag("reason", "unmatched_topic"), Tag("reason", "bad_subject"), Tag("reason", "unknown_subject"), Tag("reason", "create_refused"),
+        Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "error")];
 
     private static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -52,6 +58,8 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _undelivered;
     private readonly Counter<long> _mailAttempts;
     private readonly Counter<long> _connectionsRefused;
+    private readonly Counter<long> _ingested;
+    private readonly Counter<long> _ingestPauses;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -78,6 +86,11 @@ public sealed class GatewayMetrics
             "Attempts to send a mail since start, by outcome: sent, retried (failed, will retry), parked (given up).");
         _connectionsRefused = Meter.CreateCounter<long>("messagequeue.connections.refused", "{connection}",
             "Connections closed as soon as they were accepted, per door (zmq, http) and reason (door_full, address_full), and accepts that failed (accept_failed).");
+        _ingested = Meter.CreateCounter<long>("messagequeue.ingest.messages", "{message}",
+            "Messages read from ZeroMQ ingest sources, per source and outcome: stored, or dropped with a reason (empty, too_large, invalid_utf8, frames, "
+            + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, error).");
+        _ingestPauses = Meter.CreateCounter<long>("messagequeue.ingest.pauses", "{pause}",
+            "Times a pull ingest source stopped reading because the store was busy or unavailable (its PUSH peers wait meanwhile), per source.");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -112,6 +125,16 @@ public sealed class GatewayMetrics
         _connectionsRefused.Add(1, ConnectionDoorTags[(int)door], RefusalTags[(int)reason]);
 
     public static KeyValuePair<string, object?> ConnectionDoorTag(ConnectionDoor door) => ConnectionDoorTags[(int)door];
+
+    /// <summary>The tag naming an ingest source, made once per source.</summary>
+    public static KeyValuePair<string, object?> SourceTag(string source) => Tag("source", source);
+
+    public void IngestedStored(in KeyValuePair<string, object?> sourceTag) => _ingested.Add(1, sourceTag, IngestStored);
+
+    public void IngestDropped(in KeyValuePair<string, object?> sourceTag, IngestDrop reason) =>
+        _ingested.Add(1, sourceTag, IngestDroppedTag, IngestDropTags[(int)reason]);
+
+    public void IngestPaused(in KeyValuePair<string, object?> sourceTag) => _ingestPauses.Add(1, sourceTag);
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
 

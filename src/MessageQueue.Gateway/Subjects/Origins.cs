@@ -16,4 +16,12 @@ public static class Origins
 
     /// <summary>The longest idempotency key the store keeps.</summary>
     public const int MaxIdempotencyKeyLength = 128;
+
+    private const string IngestPrefix = "zmq-ingest:";
+
+    /// <summary>The longest name of an ingest source, so that its origin fits.</summary>
+    public const int MaxSourceNameLength = MaxLength - 11; // "zmq-ingest:"
+
+    /// <summary>The origin of the updates an ingest source feeds.</summary>
+    public static string Ingest(string sourceName) => IngestPrefix + sourceName;
 }

@@ -74,6 +74,20 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     }
 
     /// <summary>
+    /// Connects <paramref name="socket"/> to <paramref name="endpoints"/> (before <see cref="Start"/>); the host owns it
+    /// from now on. No guard stands in front of an outgoing connection: its peer is one the operator named.
+    /// </summary>
+    public void Connect(NetMQSocket socket, IEnumerable<string> endpoints)
+    {
+        EnsureNotStarted();
+        _sockets.Add(socket);
+        _polled.Add(socket);
+        socket.Options.Linger = settings.Linger;
+        foreach (var endpoint in endpoints)
+            socket.Connect(endpoint);
+    }
+
+    /// <summary>
     /// Lets other threads reach the sockets through <paramref name="queue"/> (before <see cref="Start"/>): the poller
     /// thread hands each item to <paramref name="send"/>, and <see cref="CloseAsync"/> sends what is left before the
     /// sockets close.

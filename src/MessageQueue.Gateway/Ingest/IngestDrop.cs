@@ -1,0 +1,38 @@
+namespace MessageQueue.Gateway.Ingest;
+
+/// <summary>Why an ingest source dropped a message (the <c>reason</c> tag of <c>messagequeue.ingest.messages</c>).</summary>
+public enum IngestDrop
+{
+    /// <summary>The payload frame was empty.</summary>
+    Empty,
+
+    /// <summary>The payload was larger than an update may be (for base64, its decoded bytes).</summary>
+    TooLarge,
+
+    /// <summary>A text payload, or a topic, was not valid UTF-8.</summary>
+    InvalidUtf8,
+
+    /// <summary>Not [topic, payload], nor one frame where the source has a fixed subject: more frames, or a lone topic.</summary>
+    Frames,
+
+    /// <summary>The topic did not start with the source's StripTopicPrefix.</summary>
+    UnmatchedTopic,
+
+    /// <summary>The topic, as mapped, cannot be a subject name.</summary>
+    BadSubject,
+
+    /// <summary>No such subject, and the source does not create subjects.</summary>
+    UnknownSubject,
+
+    /// <summary>Creating the subject was refused: Subjects:MaxSubjects reached, or its name starts like another subject's.</summary>
+    CreateRefused,
+
+    /// <summary>The update was refused by the subject rules (blank text, a NUL character).</summary>
+    Refused,
+
+    /// <summary>The store was busy or unavailable (sub sources only: a pull source waits instead).</summary>
+    Busy,
+
+    /// <summary>An unexpected failure in the gateway.</summary>
+    Error,
+}

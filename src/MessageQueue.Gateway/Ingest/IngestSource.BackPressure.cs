@@ -1,0 +1,68 @@
+namespace MessageQueue.Gateway.Ingest;
+
+/// <summary>A pull source under back-pressure: updates the store refused as busy are held, in order, and offered again.</summary>
+internal sealed partial class IngestSource
+{
+    /// <summary>A pull source's update the store could not take now: keep it, in order, and read nothing until it is taken.</summary>
+    private void Hold(IngestMessage message)
+    {
+        if (_held.Count == 0)
+        {
+            _metrics.IngestPaused(_sourceTag);
+            if (_pauseLines.ShouldLog(out var suppressed))
+                Log.Paused(_logger, Name, suppressed);
+        }
+        _held.Enqueue(message);
+        Pause();
+        ScheduleRetry(_retryDelay);
+        _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, LastRetry.Ticks));
+    }
+
+    /// <summary>
+    /// Retries on the poller thread: at once when the store has just taken an update (it has room again), else after
+    /// <paramref name="delay"/>, backing off while it keeps refusing. An immediate retry does not wait for a timed one.
+    /// </summary>
+    private void ScheduleRetry(TimeSpan delay)
+    {
+        if (_stopped)
+            return;
+        if (delay == TimeSpan.Zero)
+        {
+            if (!_retryQueued)
+                _completions.Enqueue(Retry);
+            _retryQueued = true;
+            return;
+        }
+        if (_retryTimed)
+            return;
+        _retryTimed = true;
+        _ = Task.Delay(delay).ContinueWith(static (_, state) =>
+        {
+            var source = (IngestSource)state!;
+            source._completions.Enqueue(() =>
+            {
+                source._retryTimed = false;
+                source.Retry();
+            });
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Offers the held updates to the store again, oldest first; reads on once it has taken them all.</summary>
+    private void Retry()
+    {
+        _retryQueued = false;
+        while (!_stopped && _creating == 0 && _held.TryPeek(out var message))
+        {
+            if (!TrySubmit(message))
+            {
+                ScheduleRetry(_retryDelay);
+                _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, LastRetry.Ticks));
+                return;
+            }
+            _held.Dequeue();
+        }
+        if (_held.Count == 0)
+            _retryDelay = FirstRetry;
+        Resume();
+    }
+}

@@ -1,0 +1,276 @@
+using MessageQueue.Gateway.Legacy.Guard;
+using MessageQueue.Gateway.Operations;
+using MessageQueue.Gateway.Subjects;
+using MessageQueue.Gateway.Zmq;
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace MessageQueue.Gateway.Ingest;
+
+/// <summary>
+/// One ingest source: its socket (owned by the ingest's <see cref="ZmqSocketHost"/>, touched only on its poller thread),
+/// the decoding of its messages and their way into the application service, like every door's.
+/// </summary>
+/// <remarks>
+/// Back-pressure: when the store refuses an update as busy or unavailable, a <c>pull</c> source holds it and stops
+/// reading (ZeroMQ then queues up to the high-water marks, and PUSH peers wait), retrying until the store takes it, then
+/// reads on. A <c>sub</c> source cannot make a publisher wait: it keeps reading and counts what it drops. Updates go to
+/// the store in the order read; only one the store failed to commit after taking it is retried behind later ones.
+/// While a subject is being created the source reads nothing, so the update that asked for it is stored first.
+/// </remarks>
+internal sealed partial class IngestSource
+{
+    private const int MessagesPerWakeup = 256;
+    private const int MaxFramesKept = 3; // enough to tell [topic, payload] from more
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(1);
+
+    private readonly IngestSourceOptions _options;
+    private readonly IngestDecoder _decoder;
+    private readonly SubjectService _service;
+    private readonly ZmqHostQueue<Action> _completions;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _sourceTag;
+    private readonly string _origin;
+    private readonly LogThrottle[] _dropLines = Enum.GetValues<IngestDrop>().Select(_ => new LogThrottle()).ToArray();
+    private readonly LogThrottle _pauseLines = new();
+    private readonly List<byte[]> _frames = new(MaxFramesKept);
+    private readonly Queue<IngestMessage> _held = new();
+    private NetMQSocket? _socket;
+    private bool _reading;
+    private bool _stopped;
+    private bool _retryQueued;
+    private bool _retryTimed;
+    private int _creating;
+    private TimeSpan _retryDelay = FirstRetry;
+
+    public IngestSource(IngestSourceOptions options, IngestDecoder decoder, SubjectService service, ZmqHostQueue<Action> completions,
+        GatewayMetrics metrics, ILogger logger)
+    {
+        _options = options;
+        _decoder = decoder;
+        _service = service;
+        _completions = completions;
+        _metrics = metrics;
+        _logger = logger;
+        _sourceTag = GatewayMetrics.SourceTag(options.Name);
+        _origin = options.Origin;
+    }
+
+    public string Name => _options.Name;
+
+    /// <summary>Where it reads: the endpoint bound (a port 0 resolved) or those connected to.</summary>
+    public string Endpoints { get; private set; } = "";
+
+    /// <summary>Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts.</summary>
+    public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index)
+    {
+        if (_options.IsPull)
+        {
+            var pull = new PullSocket();
+            Configure(pull, hardMaxFrameBytes);
+            var setting = $"{IngestOptions.SectionName}:{nameof(IngestOptions.Sources)}:{index}:{nameof(IngestSourceOptions.Endpoint)}";
+            Endpoints = host.Bind(pull, setting, _options.AllEndpoints.Single(), limits);
+            _socket = pull;
+        }
+        else
+        {
+            var sub = new SubscriberSocket();
+            Configure(sub, hardMaxFrameBytes);
+            if (_options.Topics.Count == 0)
+                sub.SubscribeToAnyTopic();
+            foreach (var topic in _options.Topics)
+                sub.Subscribe(topic);
+            host.Connect(sub, _options.AllEndpoints);
+            Endpoints = string.Join(", ", _options.AllEndpoints);
+            _socket = sub;
+        }
+    }
+
+    private void Configure(NetMQSocket socket, int hardMaxFrameBytes)
+    {
+        socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
+        socket.Options.MaxMsgSize = hardMaxFrameBytes;
+    }
+
+    /// <summary>Starts reading (on the poller thread, or before the host starts).</summary>
+    public void StartReading() => Resume();
+
+    /// <summary>Reads nothing more (on the poller thread); what was read and not stored is given up.</summary>
+    public int Stop()
+    {
+        _stopped = true;
+        Pause();
+        var lost = _held.Count;
+        _held.Clear();
+        return lost;
+    }
+
+    private void Resume()
+    {
+        if (_reading || _stopped || _held.Count > 0 || _creating > 0)
+            return;
+        _socket!.ReceiveReady += OnReady;
+        _reading = true;
+    }
+
+    private void Pause()
+    {
+        if (!_reading)
+            return;
+        _socket!.ReceiveReady -= OnReady;
+        _reading = false;
+    }
+
+    private void OnReady(object? sender, NetMQSocketEventArgs e)
+    {
+        // A bounded number per wake-up, so the completions and the other sources get their turn.
+        for (var i = 0; i < MessagesPerWakeup && _reading && TryRead(out var frameCount); i++)
+        {
+            try
+            {
+                if (_decoder.TryDecode(_frames, frameCount, out var message, out var drop, out var detail))
+                    Take(message);
+                else
+                    Drop(drop, detail);
+            }
+            catch (Exception ex)
+            {
+                Drop(IngestDrop.Error, ex.GetType().Name);
+                Log.Failed(_logger, Name, ex);
+            }
+        }
+    }
+
+    /// <summary>Reads one whole message, keeping its first frames; false when none is waiting.</summary>
+    private bool TryRead(out int frameCount)
+    {
+        _frames.Clear();
+        frameCount = 0;
+        var socket = _socket!;
+        if (!socket.TryReceiveFrameBytes(TimeSpan.Zero, out var frame, out var more))
+            return false;
+        _frames.Add(frame!);
+        frameCount = 1;
+        while (more)
+        {
+            frame = socket.ReceiveFrameBytes(out more);
+            if (++frameCount <= MaxFramesKept)
+                _frames.Add(frame);
+        }
+        return true;
+    }
+
+    /// <summary>A decoded message: into its subject, made first where the source may create subjects; held when the store is busy.</summary>
+    private void Take(IngestMessage message)
+    {
+        if (!TrySubmit(message))
+            Hold(message);
+    }
+
+    /// <summary>False only when a pull source's update was refused at once as busy (nothing else was done with it).</summary>
+    private bool TrySubmit(IngestMessage message)
+    {
+        if (!_service.GetSubject(message.Subject).Succeeded)
+        {
+            if (_options.CreateSubjects)
+                Create(message);
+            else
+                Drop(IngestDrop.UnknownSubject, message.Subject);
+            return true;
+        }
+        var posting = _service.PostUpdateAsync(message.Subject, message.Text, _origin);
+        if (posting.IsCompletedSuccessfully)
+        {
+            var result = posting.Result;
+            if (_options.IsPull && result.Error?.Kind == SubjectErrorKind.Unavailable)
+                return false;
+            Posted(message, result);
+            return true;
+        }
+        posting.ContinueWith(static (done, state) =>
+        {
+            var (source, message) = ((IngestSource, IngestMessage))state!;
+            source._completions.Enqueue(() => source.Posted(message, done));
+        }, (this, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return true;
+    }
+
+    private void Posted(IngestMessage message, Task<SubjectResult<SubjectUpdate>> done)
+    {
+        if (done.IsCompletedSuccessfully)
+            Posted(message, done.Result);
+        else
+            Drop(IngestDrop.Error, done.Exception?.InnerException?.GetType().Name);
+    }
+
+    private void Posted(IngestMessage message, SubjectResult<SubjectUpdate> result)
+    {
+        if (result.Succeeded)
+        {
+            _metrics.IngestedStored(_sourceTag);
+            if (_held.Count > 0 && _creating == 0)
+                ScheduleRetry(TimeSpan.Zero); // the store took one: it may take the held ones too
+            return;
+        }
+        switch (result.Error!.Kind)
+        {
+            case SubjectErrorKind.Unavailable when _options.IsPull:
+                Hold(message);
+                break;
+            case SubjectErrorKind.Unavailable:
+                Drop(IngestDrop.Busy, result.Error.Message);
+                break;
+            case SubjectErrorKind.SubjectNotFound:
+                Drop(IngestDrop.UnknownSubject, message.Subject);
+                break;
+            case SubjectErrorKind.TooLarge:
+                Drop(IngestDrop.TooLarge, result.Error.Message);
+                break;
+            default:
+                Drop(IngestDrop.Refused, result.Error.Message);
+                break;
+        }
+    }
+
+    /// <summary>Creates the message's subject, reading nothing meanwhile, then stores the message.</summary>
+    private void Create(IngestMessage message)
+    {
+        _creating++;
+        Pause();
+        _service.CreateSubjectAsync(message.Subject, null).ContinueWith(static (done, state) =>
+        {
+            var (source, message) = ((IngestSource, IngestMessage))state!;
+            source._completions.Enqueue(() => source.Created(message, done));
+        }, (this, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Created(IngestMessage message, Task<SubjectResult<SubjectSnapshot>> done)
+    {
+        _creating--;
+        if (_stopped)
+            return;
+        var result = done.IsCompletedSuccessfully ? done.Result : new SubjectError(SubjectErrorKind.Unavailable, "The subject could not be created.");
+        if (result.Succeeded)
+            Log.Created(_logger, Name, message.Subject);
+        if (result.Succeeded || _service.GetSubject(message.Subject).Succeeded)
+            Take(message); // created, by this message or meanwhile by another door
+        else if (result.Error!.Kind == SubjectErrorKind.Unavailable && _options.IsPull)
+            Hold(message);
+        else if (result.Error.Kind == SubjectErrorKind.Unavailable)
+            Drop(IngestDrop.Busy, result.Error.Message);
+        else
+            Drop(IngestDrop.CreateRefused, result.Error.Message);
+        if (_held.Count > 0)
+            ScheduleRetry(TimeSpan.Zero);
+        Resume();
+    }
+
+    private void Drop(IngestDrop reason, string? detail = null)
+    {
+        _metrics.IngestDropped(_sourceTag, reason);
+        if (_dropLines[(int)reason].ShouldLog(out var suppressed))
+            Log.Dropped(_logger, Name, reason, detail ?? "", suppressed);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using MessageQueue.Tests.Infrastructure;
+
+namespace MessageQueue.Tests.Ingest;
+
+/// <summary>A pyzmq PUB (bound) or PUSH (connected) socket in its own process (python/zmq_feeder.py), sending what the test asks.</summary>
+public sealed class PythonFeeder : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+
+    private PythonFeeder(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                _lines.Writer.TryWrite(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                _errors.Enqueue(e.Data);
+        };
+    }
+
+    /// <summary>The endpoint the PUB socket bound (a port 0 resolved), or the one the PUSH socket connected to.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>A PUB socket bound on a free loopback port.</summary>
+    public static Task<PythonFeeder> PublisherAsync() => StartAsync("pub", "tcp://127.0.0.1:0");
+
+    /// <summary>A PUSH socket connected to <paramref name="endpoint"/>.</summary>
+    public static Task<PythonFeeder> PusherAsync(string endpoint) => StartAsync("push", endpoint);
+
+    private static async Task<PythonFeeder> StartAsync(string kind, string endpoint)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(RepositoryPaths.PythonScripts, "zmq_feeder.py"), kind, endpoint])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var feeder = new PythonFeeder(new Process { StartInfo = start });
+        feeder._process.Start();
+        feeder._process.BeginOutputReadLine();
+        feeder._process.BeginErrorReadLine();
+        var ready = await feeder.NextLineAsync();
+        Assert.StartsWith("ready ", ready, StringComparison.Ordinal);
+        feeder.Endpoint = ready["ready ".Length..];
+        return feeder;
+    }
+
+    /// <summary>Sends one message of these frames.</summary>
+    public Task SendAsync(params byte[][] frames) => CommandAsync(new { frames = frames.Select(Convert.ToBase64String) }, 1);
+
+    /// <summary>Sends one message of these UTF-8 text frames.</summary>
+    public Task SendAsync(params string[] frames) => SendAsync(frames.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    /// <summary>Sends <paramref name="count"/> messages <c>prefix0</c>, <c>prefix1</c>, ..., each after <paramref name="topic"/> when given; completes once all are sent.</summary>
+    public Task SendSeriesAsync(int count, string prefix, string? topic = null) => CommandAsync(new { series = count, prefix, topic }, count);
+
+    private async Task CommandAsync(object command, int count)
+    {
+        await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(command));
+        await _process.StandardInput.FlushAsync();
+        Assert.Equal($"sent {count}", await NextLineAsync());
+    }
+
+    private async Task<string> NextLineAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            return await _lines.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"zmq_feeder.py said nothing within {Timeout}. stderr: {string.Join('\n', _errors)}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
