@@ -40,9 +40,7 @@ internal sealed partial class StoreInitializer(
         {
             try
             {
-                await CreateMigrationHistoryAsync(db, cancellationToken);
-                // Several instances may start at once: EF Core's migration lock lets one migrate while the others wait.
-                await db.Database.MigrateAsync(cancellationToken);
+                await MigrateAloneAsync(db, cancellationToken);
             }
             catch (NpgsqlException e)
             {
@@ -62,6 +60,36 @@ internal sealed partial class StoreInitializer(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Several instances may start at once on one database. EF Core's own migration lock on PostgreSQL is taken per
+    /// migration, so an instance could slip in between two of another's and apply the second again ("relation already
+    /// exists"); a session lock held across the whole run lets one migrate while the others wait, then find it done.
+    /// </summary>
+    private static async Task MigrateAloneAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            try
+            {
+                await CreateMigrationHistoryAsync(db, cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The advisory lock the gateway's migrations take: any constant no other program on the database uses.</summary>
+    private const long MigrationLockKey = 0x4D51_4D49_4752; // "MQMIGR"
 
     /// <summary>
     /// Npgsql's migrator reads its history table before creating it and logs the failure as an error on every new

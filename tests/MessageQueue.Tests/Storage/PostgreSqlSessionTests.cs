@@ -32,3 +32,32 @@ public sealed class PostgreSqlSessionTests
         Assert.Equal(synchronousCommit, await db.Database.SqlQuery<string>($"SELECT current_setting('synchronous_commit') AS \"Value\"").SingleAsync());
     }
 }
+
+/// <summary>Instances starting together on a new PostgreSQL database: one migrates, the others wait and find it done.</summary>
+public sealed class PostgreSqlConcurrentStartTests
+{
+    [Fact]
+    public async Task InstancesStartingTogetherOnANewDatabaseAllStart()
+    {
+        // The window (one instance between two of another's migrations) is narrow: a few rounds of four at once.
+        for (var round = 0; round < 4; round++)
+        {
+            using var data = new TempDirectory();
+            var starting = Enumerable.Range(0, 4).Select(_ => Task.Run(() => new GatewayFactory(data.Path, store: StoreProvider.PostgreSql))).ToArray();
+            var started = await Task.WhenAll(starting.Select(async start =>
+            {
+                try
+                {
+                    return (Gateway: await start, Error: (Exception?)null);
+                }
+                catch (Exception e)
+                {
+                    return (Gateway: (GatewayFactory?)null, Error: e);
+                }
+            }));
+            foreach (var (gateway, _) in started)
+                gateway?.Dispose();
+            Assert.All(started, s => Assert.Null(s.Error));
+        }
+    }
+}
