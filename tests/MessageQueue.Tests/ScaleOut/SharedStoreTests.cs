@@ -96,6 +96,36 @@ public sealed class SharedStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumesFromPositionsTheStoreDoesNotHoldCostTheStoreWriterNothing()
+    {
+        // A position past what the store holds (an earlier subject's, or made up) may come with every reconnection of
+        // every client: each must not have the single store writer read every subject again.
+        var logs = new Operations.CapturedLogs();
+        var a = Start(new Dictionary<string, string?>
+        {
+            ["Bus:ReconcileIntervalMilliseconds"] = "60000",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Transaction"] = "Debug",
+        }, logs);
+        using var http = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "u1" })).StatusCode);
+        var before = WriterTransactions(logs);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await using var resumed = await EventStreamClient.OpenAsync(http, $"/api/subjects/{name}/events", lastEventId: "1000000");
+            Assert.Equal(1, (await resumed.NextAsync()).Sequence); // started over, as before
+        }
+
+        Assert.Equal(before, WriterTransactions(logs));
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "u2" })).StatusCode);
+        Assert.Equal(before + 1, WriterTransactions(logs)); // the count is one that can move
+    }
+
+    private static int WriterTransactions(Operations.CapturedLogs logs) =>
+        logs.Entries.Count(e => e.EventId.Id == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.TransactionStarted.Id && e.Thread == "store-writer");
+
+    [Fact]
     public async Task AChangeToASubjectAnotherGatewayDeletedIsRefusedAsNotFoundAndThatGatewayForgetsIt()
     {
         var a = Start();
