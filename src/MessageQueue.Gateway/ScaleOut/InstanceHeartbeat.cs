@@ -83,13 +83,13 @@ internal sealed partial class InstanceHeartbeat(
     {
         try
         {
-            return JsonSerializer.Deserialize(row.Report, PresenceJson.Default.InstanceReport) is { } report
+            return JsonSerializer.Deserialize(row.Report, PresenceJson.Default.InstanceReport) is { IsWhole: true } report
                 ? new PeerInstance(row.Name, row.StartedAt, report)
                 : null;
         }
         catch (JsonException)
         {
-            return null; // a row some other version wrote: that instance is left out, not the overview
+            return null; // a row some other version wrote: that instance is left out, not the overview (so is one not whole)
         }
     }
 
