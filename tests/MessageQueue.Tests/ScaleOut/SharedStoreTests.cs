@@ -96,6 +96,19 @@ public sealed class SharedStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task GatewaysStartedAtOnceOnANewDatabaseAllStart()
+    {
+        // Each chooses the migrations to apply; with two pending, two could apply the second (42P07), unless one
+        // migrates at a time.
+        var started = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Start())));
+        foreach (var gateway in started)
+        {
+            using var http = gateway.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task ResumesFromPositionsTheStoreDoesNotHoldCostTheStoreWriterNothing()
     {
         // A position past what the store holds (an earlier subject's, or made up) may come with every reconnection of
@@ -240,7 +253,8 @@ public sealed class SharedStoreTests : IDisposable
             all[key] = value;
         var gateway = new GatewayFactory(null, all,
             logs is null ? null : host => host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(logs))));
-        _gateways.Add(gateway);
+        lock (_gateways)
+            _gateways.Add(gateway); // started in parallel by one test
         return gateway;
     }
 }
