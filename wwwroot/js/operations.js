@@ -18,7 +18,7 @@ export class Operations {
     show(overview) {
         byId('total-browsers').textContent = String(overview.browsers);
         byId('total-zmq').textContent = String(overview.zmqSubscribers);
-        byId('total-streams').textContent = String(overview.eventStreams);
+        byId('total-streams').textContent = String(overview.eventStreams ?? 0); // an older instance behind the same balancer sends none
         byId('total-rate').textContent = String(overview.updatesPerMinute.at(-1) ?? 0);
 
         this.#chart.replaceChildren(rateChart(overview.updatesPerMinute, overview.stepSeconds));
@@ -39,7 +39,7 @@ export class Operations {
                 h('td', { 'data-count': 'streams' }, String(subject.eventStreams ?? 0)))),
             quiet > 0 ? h('tr', { class: 'quiet' }, h('td', { colspan: 4 }, `${plural(quiet, 'subject')} without listeners`)) : null);
 
-        this.#instances.replaceChildren(...overview.instances.map(instance =>
+        this.#instances.replaceChildren(...(overview.instances ?? []).map(instance =>
             h('li', { dataset: { instance: instance.name }, class: instance.isThis ? 'this' : null, title: `Started ${new Date(instance.startedAt).toLocaleString()}` },
                 h('strong', {}, instance.name), instance.isThis ? h('span', { class: 'muted' }, ' (this page)') : null,
                 h('span', { class: 'counts' },

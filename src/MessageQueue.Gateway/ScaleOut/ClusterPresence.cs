@@ -6,7 +6,15 @@ namespace MessageQueue.Gateway.ScaleOut;
 /// <param name="UpdatesPerMinute">Its doors' accepted updates, as the overview's chart counts them (same points).</param>
 /// <param name="Subjects">Only the subjects with a listener on this instance, by name.</param>
 internal sealed record InstanceReport(
-    int Browsers, int ZmqSubscribers, int EventStreams, int[] UpdatesPerMinute, Dictionary<string, SubjectListeners> Subjects);
+    int Browsers, int ZmqSubscribers, int EventStreams, int[] UpdatesPerMinute, Dictionary<string, SubjectListeners> Subjects)
+{
+    /// <summary>
+    /// False for a report some other version wrote without one of these fields: the serializer reads a missing field
+    /// as null rather than refuse it, and the overview would fail on it for every dashboard.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsWhole => UpdatesPerMinute is not null && Subjects is not null && Subjects.Values.All(s => s is not null);
+}
 
 internal sealed record SubjectListeners(int Browsers, int ZmqSubscribers, int EventStreams);
 

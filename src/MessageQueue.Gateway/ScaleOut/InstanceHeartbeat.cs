@@ -83,13 +83,13 @@ internal sealed partial class InstanceHeartbeat(
     {
         try
         {
-            return JsonSerializer.Deserialize(row.Report, PresenceJson.Default.InstanceReport) is { } report
+            return JsonSerializer.Deserialize(row.Report, PresenceJson.Default.InstanceReport) is { IsWhole: true } report
                 ? new PeerInstance(row.Name, row.StartedAt, report)
                 : null;
         }
         catch (JsonException)
         {
-            return null; // a row some other version wrote: that instance is left out, not the overview
+            return null; // a row some other version wrote: that instance is left out, not the overview (so is one not whole)
         }
     }
 
@@ -115,7 +115,7 @@ internal sealed partial class InstanceHeartbeat(
         [LoggerMessage(7005, LogLevel.Information, "Instance {Name} started (id {Id}, store {Provider})")]
         public static partial void Started(ILogger logger, string name, string id, StoreProvider provider);
 
-        [LoggerMessage(7006, LogLevel.Warning, "This instance's heartbeat failed ({Reason}; {Suppressed} more left out of the log): the overview shows this instance alone until one succeeds")]
+        [LoggerMessage(7006, LogLevel.Warning, "This instance's heartbeat failed ({Reason}; {Suppressed} more left out of the log): the others drop out of its overview after three intervals without one")]
         public static partial void BeatFailed(ILogger logger, string reason, long suppressed);
     }
 }

@@ -50,7 +50,8 @@ internal sealed partial class BatchState(
             .Distinct()
             .Order()
             .ToArray();
-        if (ids.Length > 1)
+        // A creation counts too: its insert waits on another batch's insert of the same name, which may hold one of these rows.
+        if (ids.Length > 1 || (ids.Length == 1 && commands.Any(c => c is CreateSubjectCommand)))
             rows.LockInIdOrder(Transaction, ids);
     }
 

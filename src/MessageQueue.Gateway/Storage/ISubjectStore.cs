@@ -41,11 +41,12 @@ internal interface ISubjectStore
     Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Brings the catalog up to what the store holds now, when other instances share it (PostgreSQL): what they
-    /// committed that this instance has not heard of yet reaches the catalog and every door here before this completes.
-    /// Nothing to do on a store of one instance's own.
+    /// Brings the catalog up to what the store holds now, when other instances share it (PostgreSQL) and the store
+    /// holds more of the subject of that id than <paramref name="heard"/> (or no longer holds it): what they committed
+    /// that this instance has not heard of yet reaches the catalog and every door here before this completes. Nothing
+    /// to do on a store of one instance's own.
     /// </summary>
-    Task CatchUpAsync();
+    Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken);
 }
 
 /// <summary>The store on EF Core (SQLite today): changes through the group-committing writer, reads on pooled contexts.</summary>
@@ -68,6 +69,14 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, I
     public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);
 
-    public Task CatchUpAsync() =>
-        options.Value.Provider == StoreProvider.PostgreSql ? writer.Submit(new ReconcileCommand()) : Task.CompletedTask;
+    public async Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken)
+    {
+        if (options.Value.Provider != StoreProvider.PostgreSql)
+            return;
+        // One row read on a pooled context first: a position past what the store holds (an earlier subject's, or made
+        // up) may come with every client's every reconnection, and must not each have the writer reconcile every subject.
+        if (await history.LastSequenceAsync(subjectId, cancellationToken).ConfigureAwait(false) is { } stored && stored <= heard)
+            return;
+        await writer.Submit(new ReconcileCommand()).ConfigureAwait(false);
+    }
 }

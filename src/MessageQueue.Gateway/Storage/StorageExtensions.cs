@@ -1,3 +1,4 @@
+using System.Data.Common;
 using MessageQueue.Gateway.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -63,11 +64,17 @@ public static class StorageExtensions
         if (!options.FlushEachCommit)
             parsed.Options = $"{parsed.Options} -c synchronous_commit=off".Trim(); // every session of this gateway: a commit does not wait for the WAL flush
         // The same few statements run for every update: prepared on the server once per connection, each run skips
-        // parsing and planning (Npgsql prepares a statement after its second use; the operator's own value wins).
-        if (parsed.MaxAutoPrepare == 0)
+        // parsing and planning (Npgsql prepares a statement after its second use). The operator's own value wins,
+        // 0 too: Npgsql's "off", and its default, so read from the string (a pooler in transaction mode needs it off).
+        if (!Names(connectionString!, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
             (parsed.MaxAutoPrepare, parsed.AutoPrepareMinUsages) = (64, 2);
         return parsed.ToString();
     }
+
+    /// <summary>True when the connection string sets that keyword, spelt with spaces or without (Npgsql takes both).</summary>
+    private static bool Names(string connectionString, string keyword) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A PostgreSQL store that cannot be used at start: one line naming the setting (its password left out) and what to do.</summary>
     internal static StartupFailureException PostgreSqlStartupFailure(string connectionString, string problem) =>

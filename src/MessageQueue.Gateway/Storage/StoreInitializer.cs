@@ -40,7 +40,7 @@ internal sealed partial class StoreInitializer(
         {
             try
             {
-                await MigrateAloneAsync(db, cancellationToken);
+                await MigrateOneAtATimeAsync(db, cancellationToken);
             }
             catch (NpgsqlException e)
             {
@@ -62,16 +62,20 @@ internal sealed partial class StoreInitializer(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Several instances may start at once on one database. EF Core's own migration lock on PostgreSQL is taken per
-    /// migration, so an instance could slip in between two of another's and apply the second again ("relation already
-    /// exists"); a session lock held across the whole run lets one migrate while the others wait, then find it done.
+    /// Several instances may start at once. EF Core's own migration lock on PostgreSQL is released at each migration's
+    /// commit, after an instance has chosen what to apply: with two migrations pending, two instances each applied the
+    /// second (42P07, "Instances" already exists; three gateways started on a new database failed so every time).
+    /// A session advisory lock around the whole of it lets one migrate while the others wait, then find nothing to do.
     /// </summary>
-    private static async Task MigrateAloneAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
+    private static async Task MigrateOneAtATimeAsync(MessageQueueDbContext db, CancellationToken cancellationToken)
     {
-        await db.Database.OpenConnectionAsync(cancellationToken);
+        // One session for the lock and the migration. Opened on Npgsql's connection, not EF Core's (whose retry
+        // strategy would turn an unreachable server into another exception than the NpgsqlException told below).
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(cancellationToken);
         try
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(LockMigrations, cancellationToken);
             try
             {
                 await CreateMigrationHistoryAsync(db, cancellationToken);
@@ -79,17 +83,18 @@ internal sealed partial class StoreInitializer(
             }
             finally
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                await db.Database.ExecuteSqlRawAsync(UnlockMigrations, CancellationToken.None);
             }
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            await connection.CloseAsync();
         }
     }
 
-    /// <summary>The advisory lock the gateway's migrations take: any constant no other program on the database uses.</summary>
-    private const long MigrationLockKey = 0x4D51_4D49_4752; // "MQMIGR"
+    // The gateway's advisory lock key for migrating: "MQMigrat" in ASCII; no other lock of the gateway's uses it.
+    private const string LockMigrations = "SELECT pg_advisory_lock(5571319329136468340)";
+    private const string UnlockMigrations = "SELECT pg_advisory_unlock(5571319329136468340)";
 
     /// <summary>
     /// Npgsql's migrator reads its history table before creating it and logs the failure as an error on every new

@@ -18,4 +18,11 @@ internal sealed class SubjectHistory(IDbContextFactory<MessageQueueDbContext> co
             .ToListAsync(cancellationToken);
         return rows.ConvertAll(r => new UpdateEntry(r.Sequence, r.Text, r.Timestamp, r.Origin));
     }
+
+    /// <summary>The last sequence number the store holds for the subject of that id; null when it holds no such subject.</summary>
+    public async Task<long?> LastSequenceAsync(int subjectId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Subjects.AsNoTracking().Where(s => s.Id == subjectId).Select(s => (long?)s.LastSequence).FirstOrDefaultAsync(cancellationToken);
+    }
 }

@@ -41,7 +41,7 @@ internal sealed class SubjectResume(SubjectCatalog catalog, ISubjectStore store,
             // that instance died between its commit and its message): the store says whether the position is real.
             // Taken for an earlier subject's, it would replay the whole history again, or report a gap. Continued off
             // the store writer's thread, where the catch-up completes: the replay that follows reads the store.
-            await store.CatchUpAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            await store.CatchUpAsync(found.Id, bound.LastSequence, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             if (!catalog.TryGet(subject!, found.Id, out bound))
                 return DeletedMeanwhile(subject!);
         }

@@ -96,6 +96,49 @@ public sealed class SharedStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task GatewaysStartedAtOnceOnANewDatabaseAllStart()
+    {
+        // Each chooses the migrations to apply; with two pending, two could apply the second (42P07), unless one
+        // migrates at a time.
+        var started = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Start())));
+        foreach (var gateway in started)
+        {
+            using var http = gateway.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task ResumesFromPositionsTheStoreDoesNotHoldCostTheStoreWriterNothing()
+    {
+        // A position past what the store holds (an earlier subject's, or made up) may come with every reconnection of
+        // every client: each must not have the single store writer read every subject again.
+        var logs = new Operations.CapturedLogs();
+        var a = Start(new Dictionary<string, string?>
+        {
+            ["Bus:ReconcileIntervalMilliseconds"] = "60000",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Transaction"] = "Debug",
+        }, logs);
+        using var http = a.CreateClient();
+        var name = await ApiAssert.NewSubjectAsync(http);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "u1" })).StatusCode);
+        var before = WriterTransactions(logs);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await using var resumed = await EventStreamClient.OpenAsync(http, $"/api/subjects/{name}/events", lastEventId: "1000000");
+            Assert.Equal(1, (await resumed.NextAsync()).Sequence); // started over, as before
+        }
+
+        Assert.Equal(before, WriterTransactions(logs));
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/subjects/{name}/updates", new { text = "u2" })).StatusCode);
+        Assert.Equal(before + 1, WriterTransactions(logs)); // the count is one that can move
+    }
+
+    private static int WriterTransactions(Operations.CapturedLogs logs) =>
+        logs.Entries.Count(e => e.EventId.Id == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.TransactionStarted.Id && e.Thread == "store-writer");
+
+    [Fact]
     public async Task AChangeToASubjectAnotherGatewayDeletedIsRefusedAsNotFoundAndThatGatewayForgetsIt()
     {
         var a = Start();
@@ -210,7 +253,8 @@ public sealed class SharedStoreTests : IDisposable
             all[key] = value;
         var gateway = new GatewayFactory(null, all,
             logs is null ? null : host => host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(logs))));
-        _gateways.Add(gateway);
+        lock (_gateways)
+            _gateways.Add(gateway); // started in parallel by one test
         return gateway;
     }
 }

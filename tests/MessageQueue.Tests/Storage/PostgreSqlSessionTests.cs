@@ -21,6 +21,23 @@ public sealed class PostgreSqlSessionTests
         Assert.True(prepared >= 1, "The query run three times was not prepared: each run is parsed and planned again.");
     }
 
+    [Fact]
+    public async Task MaxAutoPrepareZeroInTheConnectionStringTurnsPreparationOff()
+    {
+        // A connection pooler in transaction mode (PgBouncer's default) loses a session's prepared statements between
+        // transactions: the operator must be able to say no, and 0 is how Npgsql says it.
+        using var data = new TempDirectory();
+        var connectionString = $"{PostgreSqlServer.Shared.DatabaseFor(data.Path)};Max Auto Prepare=0";
+        using var gateway = new GatewayFactory(data.Path, new Dictionary<string, string?> { ["ConnectionStrings:MessageQueue"] = connectionString }, store: StoreProvider.PostgreSql);
+        await using var db = await gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        for (var i = 0; i < 3; i++)
+            await db.Subjects.Where(s => s.Name == "React").Select(s => s.LastSequence).SingleOrDefaultAsync();
+
+        var prepared = await db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM pg_prepared_statements WHERE statement LIKE '%FROM \"Subjects\"%'").SingleAsync();
+        Assert.Equal(0, prepared);
+    }
+
     [Theory]
     [InlineData("true", "on")]
     [InlineData("false", "off")]
@@ -30,34 +47,5 @@ public sealed class PostgreSqlSessionTests
         using var gateway = new GatewayFactory(data.Path, new Dictionary<string, string?> { ["Store:FlushEachCommit"] = flushEachCommit }, store: StoreProvider.PostgreSql);
         await using var db = await gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContextAsync();
         Assert.Equal(synchronousCommit, await db.Database.SqlQuery<string>($"SELECT current_setting('synchronous_commit') AS \"Value\"").SingleAsync());
-    }
-}
-
-/// <summary>Instances starting together on a new PostgreSQL database: one migrates, the others wait and find it done.</summary>
-public sealed class PostgreSqlConcurrentStartTests
-{
-    [Fact]
-    public async Task InstancesStartingTogetherOnANewDatabaseAllStart()
-    {
-        // The window (one instance between two of another's migrations) is narrow: a few rounds of four at once.
-        for (var round = 0; round < 4; round++)
-        {
-            using var data = new TempDirectory();
-            var starting = Enumerable.Range(0, 4).Select(_ => Task.Run(() => new GatewayFactory(data.Path, store: StoreProvider.PostgreSql))).ToArray();
-            var started = await Task.WhenAll(starting.Select(async start =>
-            {
-                try
-                {
-                    return (Gateway: await start, Error: (Exception?)null);
-                }
-                catch (Exception e)
-                {
-                    return (Gateway: (GatewayFactory?)null, Error: e);
-                }
-            }));
-            foreach (var (gateway, _) in started)
-                gateway?.Dispose();
-            Assert.All(started, s => Assert.Null(s.Error));
-        }
     }
 }

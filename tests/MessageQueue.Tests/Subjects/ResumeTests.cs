@@ -177,7 +177,7 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
 
         public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => store.UnregisterEmailAsync(subject, email);
 
-        public Task CatchUpAsync() => store.CatchUpAsync();
+        public Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken) => store.CatchUpAsync(subjectId, heard, cancellationToken);
 
         private Task InterleaveAsync() => Interlocked.Exchange(ref _beforeNextRead, null)?.Invoke() ?? Task.CompletedTask;
     }
