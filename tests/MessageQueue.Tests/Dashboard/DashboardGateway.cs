@@ -6,7 +6,7 @@ namespace MessageQueue.Tests.Dashboard;
 public sealed class DashboardGateway : GatewayFactory
 {
     public DashboardGateway()
-        : base(null, new Dictionary<string, string?> { ["Hub:OverviewIntervalMilliseconds"] = "200" })
+        : base(null, new Dictionary<string, string?> { ["Hub:OverviewIntervalMilliseconds"] = "200", ["Instance:Name"] = "gw-1" }) // a stable name in the screenshots
     {
     }
 }
