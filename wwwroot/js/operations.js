@@ -13,6 +13,7 @@ export class Operations {
     #caption = byId('rate-caption');
     #rows = byId('listener-rows');
     #instances = byId('instance-list');
+    #sources = byId('source-rows');
     #loadOutbox = () => {};
 
     show(overview) {
@@ -47,6 +48,25 @@ export class Operations {
                     h('span', { 'data-count': 'zmq' }, `${instance.zmqSubscribers} ZeroMQ`), ' · ',
                     h('span', { 'data-count': 'streams' }, plural(instance.eventStreams, 'stream')), ' · ',
                     h('span', { 'data-count': 'rate' }, `${instance.updatesLastMinute} updates/min`)))));
+
+        this.#showSources(overview.instances ?? []);
+    }
+
+    /** Every instance's ingest sources; the table shows once there is one. */
+    #showSources(instances) {
+        const several = instances.length > 1;
+        const rows = instances.flatMap(instance => (instance.sources ?? []).map(source => {
+            const down = source.kind === 'sub' && source.peers === 0;
+            const last = source.lastMessageAt ? `last message ${new Date(source.lastMessageAt).toLocaleString()}` : 'no message yet';
+            return h('tr', { dataset: { source: source.name, instance: instance.name }, class: down ? 'warn' : null },
+                h('th', { scope: 'row', title: `${source.kind} ${source.endpoints}; ${last}` }, several ? `${source.name} (${instance.name})` : source.name),
+                h('td', { 'data-field': 'state' }, down ? 'no publisher' : source.state),
+                h('td', { 'data-field': 'peers' }, String(source.peers)),
+                h('td', { 'data-field': 'stored' }, String(source.storedLastMinute)),
+                h('td', { 'data-field': 'dropped' }, String(source.droppedLastMinute)));
+        }));
+        this.#sources.replaceChildren(...rows);
+        byId('ingest').hidden = rows.length === 0;
     }
 
     /** Polls GET /api/email/outbox while the page is visible. */

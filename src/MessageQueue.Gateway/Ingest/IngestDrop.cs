@@ -33,6 +33,19 @@ public enum IngestDrop
     /// <summary>The store was busy or unavailable (sub sources only: a pull source waits instead).</summary>
     Busy,
 
+    /// <summary>Over the source's MaxMessagesPerSecond or MaxBytesPerSecond (sub sources only: a pull source waits instead).</summary>
+    RateLimited,
+
     /// <summary>An unexpected failure in the gateway.</summary>
     Error,
+}
+
+/// <summary>Why a pull source stopped reading for a while (the <c>reason</c> tag of <c>messagequeue.ingest.pauses</c>).</summary>
+public enum IngestPause
+{
+    /// <summary>The store refused an update as busy or unavailable; the source holds it and retries.</summary>
+    Store,
+
+    /// <summary>The source read its MaxMessagesPerSecond or MaxBytesPerSecond; it reads on when the budget refills.</summary>
+    Rate,
 }

@@ -1,3 +1,4 @@
+using MessageQueue.Gateway.Operations;
 using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Ingest;
@@ -12,6 +13,7 @@ public static class IngestExtensions
         builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
+        builder.Services.AddHealthChecks().AddCheck<IngestHealthCheck>("ingest", tags: [OperationsExtensions.ReadyTag]);
         return builder;
     }
 }

@@ -64,6 +64,18 @@ public sealed class IngestSourceOptions
     [Range(1, 10_000_000, ErrorMessage = "is between {1} and {2}")]
     public int ReceiveHighWatermark { get; set; } = 1000;
 
+    /// <summary>
+    /// Messages read per second at most, 0 for no limit: beyond it a <c>pull</c> source stops reading for a moment (its
+    /// PUSH peers wait), a <c>sub</c> source drops and counts (<c>rate_limited</c>). Generous by default: it keeps one
+    /// runaway service from taking every update the store can commit, not an ordinary one from its work.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = "is between {1} and {2}")]
+    public int MaxMessagesPerSecond { get; set; } = 10_000;
+
+    /// <summary>Bytes read per second at most (every frame counted), 0 for no limit; beyond it as for <see cref="MaxMessagesPerSecond"/>.</summary>
+    [Range(0, long.MaxValue, ErrorMessage = "is at least {1}")]
+    public long MaxBytesPerSecond { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Every endpoint, <see cref="Endpoint"/> first.</summary>
     internal IEnumerable<string> AllEndpoints =>
         (string.IsNullOrWhiteSpace(Endpoint) ? Endpoints : Endpoints.Prepend(Endpoint)).Where(e => !string.IsNullOrWhiteSpace(e));

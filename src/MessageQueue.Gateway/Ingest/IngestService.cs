@@ -24,6 +24,7 @@ internal sealed partial class IngestService(
     ZmqEndpoints zmqEndpoints,
     ConnectionBudget connections,
     GatewayMetrics metrics,
+    TimeProvider time,
     IOptions<IngestOptions> options,
     IOptions<SubjectOptions> subjectOptions,
     IOptions<ZmqOptions> zmqOptions,
@@ -33,13 +34,16 @@ internal sealed partial class IngestService(
     private const int CurveOverhead = 64;
 
     private readonly ZmqHostQueue<Action> _completions = new();
-    private readonly List<IngestSource> _sources = [];
+    private volatile IngestSource[] _sources = []; // replaced, never changed, so that a health check may read it during start
     private readonly Lock _stopGate = new();
     private ZmqSocketHost? _host;
     private Task? _stop;
 
     /// <summary>The sources by name, once started (tests read a pull source's bound endpoint here).</summary>
     public IReadOnlyDictionary<string, string> Endpoints => _sources.ToDictionary(s => s.Name, s => s.Endpoints);
+
+    /// <summary>Every source as it is now, in configuration order (none before start).</summary>
+    public IReadOnlyList<IngestSourceStatus> Statuses() => [.. _sources.Select(s => s.Status())];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,10 +60,10 @@ internal sealed partial class IngestService(
         for (var i = 0; i < sources.Count; i++)
         {
             var decoder = new IngestDecoder(sources[i], validator, subjectOptions.Value);
-            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, logger);
+            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, time, logger);
             source.Open(_host, limits, hardMax, i);
             source.StartReading();
-            _sources.Add(source);
+            _sources = [.. _sources, source];
             Log.Reading(logger, source.Name, sources[i].Kind, source.Endpoints, sources[i].Subject is { Length: > 0 } fixedSubject ? fixedSubject : "subjects named by topics");
         }
         _host.Poll(_completions, static action => action());

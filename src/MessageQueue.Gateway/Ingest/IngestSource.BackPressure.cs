@@ -8,7 +8,7 @@ internal sealed partial class IngestSource
     {
         if (_held.Count == 0)
         {
-            _metrics.IngestPaused(_sourceTag);
+            _metrics.IngestPaused(_sourceTag, IngestPause.Store);
             if (_pauseLines.ShouldLog(out var suppressed))
                 Log.Paused(_logger, Name, suppressed);
         }
@@ -16,6 +16,28 @@ internal sealed partial class IngestSource
         Pause();
         ScheduleRetry(_retryDelay);
         _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, LastRetry.Ticks));
+    }
+
+    /// <summary>
+    /// A pull source over its rate limit: reads nothing until the budget refills (its PUSH peers wait meanwhile, as
+    /// under the store's back-pressure), then reads on.
+    /// </summary>
+    private void WaitForRate()
+    {
+        Pause();
+        _rateWait = true;
+        _metrics.IngestPaused(_sourceTag, IngestPause.Rate);
+        if (_rateLines.ShouldLog(out var suppressed))
+            Log.RateLimited(_logger, Name, _options.MaxMessagesPerSecond, _options.MaxBytesPerSecond, suppressed);
+        _ = Task.Delay(_rate.UntilAllowed(), _time).ContinueWith(static (_, state) =>
+        {
+            var source = (IngestSource)state!;
+            source._completions.Enqueue(() =>
+            {
+                source._rateWait = false;
+                source.Resume();
+            });
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>

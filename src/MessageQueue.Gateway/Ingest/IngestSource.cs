@@ -37,17 +37,24 @@ internal sealed partial class IngestSource
     private readonly LogThrottle _pauseLines = new();
     private readonly List<byte[]> _frames = new(MaxFramesKept);
     private readonly Queue<IngestMessage> _held = new();
+    private readonly SourceRateLimit _rate;
+    private readonly TimeProvider _time;
     private NetMQSocket? _socket;
     private bool _reading;
     private bool _stopped;
     private bool _retryQueued;
     private bool _retryTimed;
+    private bool _rateWait;
     private int _creating;
     private TimeSpan _retryDelay = FirstRetry;
 
     public IngestSource(IngestSourceOptions options, IngestDecoder decoder, SubjectService service, ZmqHostQueue<Action> completions,
-        GatewayMetrics metrics, ILogger logger)
+        GatewayMetrics metrics, TimeProvider time, ILogger logger)
     {
+        _time = time;
+        _rate = new SourceRateLimit(options.MaxMessagesPerSecond, options.MaxBytesPerSecond, time);
+        _storedRate = new UpdateRate(time);
+        _droppedRate = new UpdateRate(time);
         _options = options;
         _decoder = decoder;
         _service = service;
@@ -70,6 +77,7 @@ internal sealed partial class IngestSource
         {
             var pull = new PullSocket();
             Configure(pull, hardMaxFrameBytes);
+            host.Monitor(pull, SocketEvents.Accepted | SocketEvents.Disconnected, CountPeers);
             var setting = $"{IngestOptions.SectionName}:{nameof(IngestOptions.Sources)}:{index}:{nameof(IngestSourceOptions.Endpoint)}";
             Endpoints = host.Bind(pull, setting, _options.AllEndpoints.Single(), limits);
             _socket = pull;
@@ -78,6 +86,7 @@ internal sealed partial class IngestSource
         {
             var sub = new SubscriberSocket();
             Configure(sub, hardMaxFrameBytes);
+            host.Monitor(sub, SocketEvents.Connected | SocketEvents.Disconnected, CountPeers);
             if (_options.Topics.Count == 0)
                 sub.SubscribeToAnyTopic();
             foreach (var topic in _options.Topics)
@@ -109,7 +118,7 @@ internal sealed partial class IngestSource
 
     private void Resume()
     {
-        if (_reading || _stopped || _held.Count > 0 || _creating > 0)
+        if (_reading || _stopped || _held.Count > 0 || _creating > 0 || _rateWait)
             return;
         _socket!.ReceiveReady += OnReady;
         _reading = true;
@@ -126,8 +135,22 @@ internal sealed partial class IngestSource
     private void OnReady(object? sender, NetMQSocketEventArgs e)
     {
         // A bounded number per wake-up, so the completions and the other sources get their turn.
-        for (var i = 0; i < MessagesPerWakeup && _reading && TryRead(out var frameCount); i++)
+        for (var i = 0; i < MessagesPerWakeup && _reading; i++)
         {
+            if (_options.IsPull && !_rate.Allows())
+            {
+                WaitForRate();
+                return;
+            }
+            if (!TryRead(out var frameCount, out var bytes))
+                return;
+            Volatile.Write(ref _lastMessageTicks, _time.GetUtcNow().UtcTicks);
+            if (!_rate.Allows())
+            {
+                Drop(IngestDrop.RateLimited);
+                continue;
+            }
+            _rate.Take(bytes);
             try
             {
                 if (_decoder.TryDecode(_frames, frameCount, out var message, out var drop, out var detail))
@@ -144,18 +167,21 @@ internal sealed partial class IngestSource
     }
 
     /// <summary>Reads one whole message, keeping its first frames; false when none is waiting.</summary>
-    private bool TryRead(out int frameCount)
+    private bool TryRead(out int frameCount, out int bytes)
     {
         _frames.Clear();
         frameCount = 0;
+        bytes = 0;
         var socket = _socket!;
         if (!socket.TryReceiveFrameBytes(TimeSpan.Zero, out var frame, out var more))
             return false;
         _frames.Add(frame!);
         frameCount = 1;
+        bytes = frame!.Length;
         while (more)
         {
             frame = socket.ReceiveFrameBytes(out more);
+            bytes += frame.Length;
             if (++frameCount <= MaxFramesKept)
                 _frames.Add(frame);
         }
@@ -210,6 +236,7 @@ internal sealed partial class IngestSource
         if (result.Succeeded)
         {
             _metrics.IngestedStored(_sourceTag);
+            _storedRate.Record();
             if (_held.Count > 0 && _creating == 0)
                 ScheduleRetry(TimeSpan.Zero); // the store took one: it may take the held ones too
             return;
@@ -270,6 +297,7 @@ internal sealed partial class IngestSource
     private void Drop(IngestDrop reason, string? detail = null)
     {
         _metrics.IngestDropped(_sourceTag, reason);
+        _droppedRate.Record();
         if (_dropLines[(int)reason].ShouldLog(out var suppressed))
             Log.Dropped(_logger, Name, reason, detail ?? "", suppressed);
     }

@@ -45,7 +45,8 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?> IngestDroppedTag = Tag("outcome", "dropped");
     private static readonly KeyValuePair<string, object?>[] IngestDropTags = [Tag("reason", "empty"), Tag("reason", "too_large"), Tag("reason", "invalid_utf8"),
         Tag("reason", "frames"), Tag("reason", "unmatched_topic"), Tag("reason", "bad_subject"), Tag("reason", "unknown_subject"), Tag("reason", "create_refused"),
-        Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "error")];
+        Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "rate_limited"), Tag("reason", "error")];
+    private static readonly KeyValuePair<string, object?>[] IngestPauseTags = [Tag("reason", "store"), Tag("reason", "rate")];
 
     private static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -90,7 +91,7 @@ public sealed class GatewayMetrics
             "Messages read from ZeroMQ ingest sources, per source and outcome: stored, or dropped with a reason (empty, too_large, invalid_utf8, frames, "
             + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, error).");
         _ingestPauses = Meter.CreateCounter<long>("messagequeue.ingest.pauses", "{pause}",
-            "Times a pull ingest source stopped reading because the store was busy or unavailable (its PUSH peers wait meanwhile), per source.");
+            "Times a pull ingest source stopped reading (its PUSH peers wait meanwhile), per source and reason: the store was busy or unavailable (store), or the source was over its rate limit (rate).");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -134,7 +135,7 @@ public sealed class GatewayMetrics
     public void IngestDropped(in KeyValuePair<string, object?> sourceTag, IngestDrop reason) =>
         _ingested.Add(1, sourceTag, IngestDroppedTag, IngestDropTags[(int)reason]);
 
-    public void IngestPaused(in KeyValuePair<string, object?> sourceTag) => _ingestPauses.Add(1, sourceTag);
+    public void IngestPaused(in KeyValuePair<string, object?> sourceTag, IngestPause reason) => _ingestPauses.Add(1, sourceTag, IngestPauseTags[(int)reason]);
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
 

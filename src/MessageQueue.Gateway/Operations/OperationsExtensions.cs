@@ -8,7 +8,7 @@ namespace MessageQueue.Gateway.Operations;
 
 public static class OperationsExtensions
 {
-    private const string ReadyTag = "ready";
+    public const string ReadyTag = "ready";
 
     /// <summary>Health checks, the gateway's metrics (OpenTelemetry, exported for Prometheus) and the doors' request counts.</summary>
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)

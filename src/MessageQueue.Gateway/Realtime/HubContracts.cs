@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Ingest;
 
 namespace MessageQueue.Gateway.Realtime;
 
@@ -63,5 +64,7 @@ public sealed record Overview(
 /// <param name="ZmqSubscribers">Distinct ZeroMQ topics held on it.</param>
 /// <param name="EventStreams">Server-sent event streams open on it.</param>
 /// <param name="UpdatesLastMinute">Updates its doors accepted in the last minute.</param>
+/// <param name="Sources">Its ZeroMQ ingest sources.</param>
 public sealed record InstanceSummary(
-    string Name, DateTimeOffset StartedAt, bool IsThis, int Browsers, int ZmqSubscribers, int EventStreams, int UpdatesLastMinute);
+    string Name, DateTimeOffset StartedAt, bool IsThis, int Browsers, int ZmqSubscribers, int EventStreams, int UpdatesLastMinute,
+    IReadOnlyList<IngestSourceStatus> Sources);

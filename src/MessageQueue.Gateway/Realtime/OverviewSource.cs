@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Ingest;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.ScaleOut;
@@ -12,7 +13,7 @@ namespace MessageQueue.Gateway.Realtime;
 /// </summary>
 internal sealed class OverviewSource(
     SubjectCatalog catalog, BrowserPresence browsers, ZmqSubscriptions zmq, LiveUpdateFeed streams, UpdateRate rate,
-    ThisInstance instance, ClusterPresence cluster)
+    ThisInstance instance, ClusterPresence cluster, IngestService ingest)
 {
     private const int ChartPoints = 30;
     private const int ChartStepSeconds = 10;
@@ -27,7 +28,7 @@ internal sealed class OverviewSource(
             if (listeners != NoListeners)
                 subjects[subject.Name] = listeners;
         }
-        return new(browsers.Connections, zmq.Total, streams.OpenStreams, rate.PerMinute(ChartPoints, ChartStepSeconds), subjects);
+        return new(browsers.Connections, zmq.Total, streams.OpenStreams, rate.PerMinute(ChartPoints, ChartStepSeconds), subjects, ingest.Statuses());
     }
 
     public IReadOnlyList<SubjectPresence> Subjects() => Subjects(cluster.Peers());
@@ -71,5 +72,5 @@ internal sealed class OverviewSource(
         })];
 
     private static InstanceSummary Summary(string name, DateTimeOffset startedAt, bool isThis, InstanceReport report) =>
-        new(name, startedAt, isThis, report.Browsers, report.ZmqSubscribers, report.EventStreams, report.UpdatesPerMinute.LastOrDefault());
+        new(name, startedAt, isThis, report.Browsers, report.ZmqSubscribers, report.EventStreams, report.UpdatesPerMinute.LastOrDefault(), report.Sources ?? []);
 }

@@ -1,12 +1,15 @@
 using System.Text.Json.Serialization;
+using MessageQueue.Gateway.Ingest;
 
 namespace MessageQueue.Gateway.ScaleOut;
 
 /// <summary>What an instance says of itself at each heartbeat: who listens on its doors and how busy it is.</summary>
 /// <param name="UpdatesPerMinute">Its doors' accepted updates, as the overview's chart counts them (same points).</param>
 /// <param name="Subjects">Only the subjects with a listener on this instance, by name.</param>
+/// <param name="Sources">Its ingest sources (null from a version before them).</param>
 internal sealed record InstanceReport(
-    int Browsers, int ZmqSubscribers, int EventStreams, int[] UpdatesPerMinute, Dictionary<string, SubjectListeners> Subjects)
+    int Browsers, int ZmqSubscribers, int EventStreams, int[] UpdatesPerMinute, Dictionary<string, SubjectListeners> Subjects,
+    IReadOnlyList<IngestSourceStatus>? Sources = null)
 {
     /// <summary>
     /// False for a report some other version wrote without one of these fields: the serializer reads a missing field

@@ -3,6 +3,7 @@ using MessageQueue.Gateway.Hosting;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using NetMQ;
+using NetMQ.Monitoring;
 
 namespace MessageQueue.Gateway.Zmq;
 
@@ -28,6 +29,8 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     private readonly List<NetMQSocket> _sockets = [];
     private readonly List<ISocketPollable> _polled = [];
     private readonly List<ZmtpGuard> _guards = [];
+    private readonly List<NetMQMonitor> _monitors = [];
+    private readonly List<(NetMQSocket Socket, string Endpoint)> _connects = [];
     private readonly List<Action> _sendQueued = [];
     private readonly List<Action> _closeQueues = [];
     private readonly Lock _closeGate = new();
@@ -74,8 +77,9 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     }
 
     /// <summary>
-    /// Connects <paramref name="socket"/> to <paramref name="endpoints"/> (before <see cref="Start"/>); the host owns it
-    /// from now on. No guard stands in front of an outgoing connection: its peer is one the operator named.
+    /// Connects <paramref name="socket"/> to <paramref name="endpoints"/> once the host starts (so that its monitor
+    /// sees the connection); the host owns it from now on. No guard stands in front of an outgoing connection: its
+    /// peer is one the operator named.
     /// </summary>
     public void Connect(NetMQSocket socket, IEnumerable<string> endpoints)
     {
@@ -84,7 +88,19 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         _polled.Add(socket);
         socket.Options.Linger = settings.Linger;
         foreach (var endpoint in endpoints)
-            socket.Connect(endpoint);
+            _connects.Add((socket, endpoint));
+    }
+
+    /// <summary>
+    /// Reports <paramref name="events"/> of <paramref name="socket"/> (one of this host's, before it binds or connects)
+    /// to <paramref name="onEvent"/> on the poller thread: how a source knows whether its peers are connected.
+    /// </summary>
+    public void Monitor(NetMQSocket socket, SocketEvents events, Action<SocketEvents> onEvent)
+    {
+        EnsureNotStarted();
+        var monitor = new NetMQMonitor(socket, $"inproc://monitor-{Guid.NewGuid():N}", events);
+        monitor.EventReceived += (_, e) => onEvent(e.SocketEvent);
+        _monitors.Add(monitor);
     }
 
     /// <summary>
@@ -114,6 +130,11 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         _poller = [];
         foreach (var polled in _polled)
             _poller.Add(polled);
+        // A monitor hears only what happens after it is attached: NetMQ drops events until then.
+        foreach (var monitor in _monitors)
+            monitor.AttachToPoller(_poller);
+        foreach (var (socket, endpoint) in _connects)
+            socket.Connect(endpoint);
         _poller.RunAsync(settings.ThreadName);
     }
 
@@ -181,6 +202,8 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         if (_socketsClosed)
             return;
         _socketsClosed = true;
+        foreach (var monitor in _monitors)
+            monitor.Dispose(); // before the poller: a monitor leaves the poller it is attached to
         _poller?.Dispose();
         foreach (var socket in _sockets)
             socket.Dispose();

@@ -55,17 +55,18 @@ internal static class IngestAssert
     }
 
     /// <summary>
-    /// PUB/SUB slow joiner: publishes probes (after <paramref name="topic"/>, when given) until one is stored in
+    /// PUB/SUB slow joiner: publishes probes (after <paramref name="topic"/>, when given) until one of them is stored in
     /// <paramref name="subject"/>. Later probes may still arrive: their text starts with "probe-".
     /// </summary>
     public static async Task JoinAsync(PythonFeeder publisher, HttpClient http, string subject, string? topic, bool base64 = false)
     {
-        var stored = base64 ? Convert.ToBase64String("probe-"u8) : "probe-"; // six bytes: whole base64 groups, the start of every probe's text
+        var sent = new HashSet<string>(StringComparer.Ordinal);
         await Poll.UntilAsync(async () =>
         {
             var probe = $"probe-{Guid.NewGuid():N}";
+            sent.Add(base64 ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(probe)) : probe);
             await (topic is null ? publisher.SendAsync(probe) : publisher.SendAsync(topic, probe));
-            return (await HistoryAsync(http, subject)).Any(u => u.Text.StartsWith(stored, StringComparison.Ordinal));
+            return (await HistoryAsync(http, subject)).Any(u => sent.Contains(u.Text));
         }, () => $"No probe published to {subject} was stored: the sub source never joined.");
     }
 

@@ -16,7 +16,8 @@ public sealed class PullSourceTests
         using var http = gateway.CreateClient();
         await using var pusher = await PythonFeeder.PusherAsync(PullEndpoint(gateway, source));
         await pusher.SendAsync("creates the subject");
-        await Poll.UntilAsync(async () => (await http.GetAsync($"/api/subjects/{subject}")).IsSuccessStatusCode, () => "The fixed subject was not created.");
+        // Stored, not only created (the subject is made first): a subscriber joining now must not get it.
+        await Poll.UntilAsync(async () => (await HistoryAsync(http, subject)).Count == 1, () => "The fixed subject was not created with its first update.");
 
         using var peer = new LegacyPeer(gateway.Zmq.ReplyEndpoint);
         using var subscriber = new LegacySubscriber(gateway.Zmq.PublishEndpoint, subject);
@@ -86,5 +87,5 @@ public sealed class PullSourceTests
     }
 
     private static double PrometheusPauses(string metrics, string source) =>
-        Operations.PrometheusText.Value(metrics, "messagequeue_ingest_pauses_total", ("source", source));
+        Operations.PrometheusText.Value(metrics, "messagequeue_ingest_pauses_total", ("source", source), ("reason", "store"));
 }

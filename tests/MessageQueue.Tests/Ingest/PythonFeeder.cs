@@ -33,8 +33,8 @@ public sealed class PythonFeeder : IAsyncDisposable
     /// <summary>The endpoint the PUB socket bound (a port 0 resolved), or the one the PUSH socket connected to.</summary>
     public string Endpoint { get; private set; } = "";
 
-    /// <summary>A PUB socket bound on a free loopback port.</summary>
-    public static Task<PythonFeeder> PublisherAsync() => StartAsync("pub", "tcp://127.0.0.1:0");
+    /// <summary>A PUB socket bound on <paramref name="endpoint"/>: a free loopback port by default, or a stopped publisher's, to stand in for it.</summary>
+    public static Task<PythonFeeder> PublisherAsync(string endpoint = "tcp://127.0.0.1:0") => StartAsync("pub", endpoint);
 
     /// <summary>A PUSH socket connected to <paramref name="endpoint"/>.</summary>
     public static Task<PythonFeeder> PusherAsync(string endpoint) => StartAsync("push", endpoint);
@@ -86,8 +86,14 @@ public sealed class PythonFeeder : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the process (a publisher going away mid-stream); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
