@@ -24,6 +24,7 @@ internal sealed partial class IngestService(
     ZmqEndpoints zmqEndpoints,
     ConnectionBudget connections,
     GatewayMetrics metrics,
+    DoorTelemetry telemetry,
     TimeProvider time,
     IOptions<IngestOptions> options,
     IOptions<SubjectOptions> subjectOptions,
@@ -60,7 +61,7 @@ internal sealed partial class IngestService(
         for (var i = 0; i < sources.Count; i++)
         {
             var decoder = new IngestDecoder(sources[i], validator, subjectOptions.Value);
-            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, time, logger);
+            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, telemetry, time, logger);
             source.Open(_host, limits, hardMax, i);
             source.StartReading();
             _sources = [.. _sources, source];

@@ -30,6 +30,7 @@ internal sealed partial class IngestSource
     private readonly SubjectService _service;
     private readonly ZmqHostQueue<Action> _completions;
     private readonly GatewayMetrics _metrics;
+    private readonly DoorTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _sourceTag;
     private readonly string _origin;
@@ -49,8 +50,9 @@ internal sealed partial class IngestSource
     private TimeSpan _retryDelay = FirstRetry;
 
     public IngestSource(IngestSourceOptions options, IngestDecoder decoder, SubjectService service, ZmqHostQueue<Action> completions,
-        GatewayMetrics metrics, TimeProvider time, ILogger logger)
+        GatewayMetrics metrics, DoorTelemetry telemetry, TimeProvider time, ILogger logger)
     {
+        _telemetry = telemetry;
         _time = time;
         _rate = new SourceRateLimit(options.MaxMessagesPerSecond, options.MaxBytesPerSecond, time);
         _storedRate = new UpdateRate(time);
@@ -236,6 +238,7 @@ internal sealed partial class IngestSource
         if (result.Succeeded)
         {
             _metrics.IngestedStored(_sourceTag);
+            _telemetry.Accepted(result.Value!); // an update like any door's: counted per door and on the overview's chart
             _storedRate.Record();
             if (_held.Count > 0 && _creating == 0)
                 ScheduleRetry(TimeSpan.Zero); // the store took one: it may take the held ones too
