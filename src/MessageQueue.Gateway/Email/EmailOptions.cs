@@ -10,6 +10,13 @@ public sealed class EmailOptions
     /// <summary>Double opt-in: a new address gets a confirmation mail and no notification until it confirms.</summary>
     public bool ConfirmSubscriptions { get; set; } = true;
 
+    /// <summary>
+    /// At most one confirmation mail per address and subject within this many minutes: registering an unconfirmed
+    /// address again inside it answers as before and sends nothing more, so nobody can flood an inbox by registering it.
+    /// </summary>
+    [Range(0, 10_080)]
+    public double ConfirmationResendMinutes { get; set; } = 60;
+
     /// <summary>The gateway's address as readers reach it, for the links in mails.</summary>
     [Required, Url]
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";

@@ -15,6 +15,7 @@ internal sealed partial class BatchState(
     SubjectStatements rows,
     OutboxStatements outbox,
     bool confirmSubscriptions,
+    TimeSpan confirmationResend,
     IReadOnlyDictionary<string, int> subjectIds,
     SubjectCatalog catalog,
     SubjectValidator validator,
@@ -108,9 +109,14 @@ internal sealed partial class BatchState(
             Own(new RegistrationsChanged(command.Subject, subjectId, current.EmailCount));
         }
 
-        // A new registration, or one registering again before confirming, gets a (new) confirmation mail.
-        if (registration.ConfirmedAt is null)
+        // A new registration, or one registering again before confirming, gets a (new) confirmation mail, at most one
+        // per Email:ConfirmationResendMinutes: registering someone's address over and over must not flood their inbox.
+        var resendDue = registration.ConfirmationQueuedAt is not { } queued || now - queued >= confirmationResend;
+        if (registration.ConfirmedAt is null && resendDue)
+        {
             RecordConfirmation(subjectId, registration.Email);
+            registration.ConfirmationQueuedAt = now;
+        }
         var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null);
         return () => command.Complete(result);
     }

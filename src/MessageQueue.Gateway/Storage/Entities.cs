@@ -47,6 +47,9 @@ public sealed class SubscriptionEntity
 
     /// <summary>When the address confirmed it wants mail (double opt-in); null while it has not.</summary>
     public DateTimeOffset? ConfirmedAt { get; set; }
+
+    /// <summary>When the last confirmation mail was queued for it: the next waits Email:ConfirmationResendMinutes.</summary>
+    public DateTimeOffset? ConfirmationQueuedAt { get; set; }
 }
 
 public enum NotificationKind

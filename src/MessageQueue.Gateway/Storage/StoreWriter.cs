@@ -106,6 +106,7 @@ internal sealed partial class StoreWriter(
         using var rows = new SubjectStatements(db);
         using var outbox = new OutboxStatements(db);
         var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
+        var confirmationResend = TimeSpan.FromMinutes(emailOptions.Value.ConfirmationResendMinutes);
         // From the catalog the initializer loaded, not a second read of the store: another instance may have changed
         // it in between, and the two must agree on every subject's id.
         var subjectIds = catalog.All().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
@@ -140,7 +141,7 @@ internal sealed partial class StoreWriter(
                 {
                     try
                     {
-                        using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
+                        using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, confirmationResend, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
                         completions = Commit(batch, staged);
                         committed = staged;
                         return;

@@ -207,6 +207,9 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ConfirmationQueuedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ConfirmedAt")
                         .HasColumnType("INTEGER");
 
