@@ -38,6 +38,21 @@ public enum IngestDrop
 
     /// <summary>An unexpected failure in the gateway.</summary>
     Error,
+
+    /// <summary>A Pushpin item in tnetstring form (<c>T</c>...): only the JSON form (<c>J</c>...) is read.</summary>
+    Tnetstring,
+
+    /// <summary>A Pushpin item that is not a JSON object of Pushpin's publish format.</summary>
+    BadItem,
+
+    /// <summary>A Pushpin item naming no channel.</summary>
+    NoChannel,
+
+    /// <summary>A Pushpin item with no ws-message, http-stream or http-response content.</summary>
+    NoContent,
+
+    /// <summary>Read by an instance that no longer holds the source's lease (another instance reads it now).</summary>
+    Standby,
 }
 
 /// <summary>Why a pull source stopped reading for a while (the <c>reason</c> tag of <c>messagequeue.ingest.pauses</c>).</summary>

@@ -17,6 +17,13 @@ public sealed class IngestOptions
     /// </summary>
     [Range(1024, 256 * 1024 * 1024)]
     public int HardMaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// With several instances on PostgreSQL, how often an instance reading no <c>sub</c> source tries to take it, and
+    /// one reading it checks it still holds it: the longest a source goes unread after its reader dies, roughly.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int LeaseIntervalMilliseconds { get; set; } = 2000;
 }
 
 /// <summary>One ZeroMQ service feeding updates.</summary>
@@ -26,6 +33,8 @@ public sealed class IngestSourceOptions
     public const string KindPull = "pull";
     public const string PayloadText = "text";
     public const string PayloadBase64 = "base64";
+    public const string FormatPlain = "plain";
+    public const string FormatPushpin = "pushpin";
 
     /// <summary>Names the source in logs, metrics and the updates' door (<c>zmq-ingest:&lt;Name&gt;</c>).</summary>
     [Required(ErrorMessage = "is required")]
@@ -76,11 +85,25 @@ public sealed class IngestSourceOptions
     [Range(0, long.MaxValue, ErrorMessage = "is at least {1}")]
     public long MaxBytesPerSecond { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary><c>plain</c>: frames as described above; <c>pushpin</c>: Pushpin's ZeroMQ publish format (a <c>J</c>-prefixed JSON item).</summary>
+    public string Format { get; set; } = FormatPlain;
+
+    /// <summary>For <c>sub</c>: the publisher's CurveZMQ public key (Z85); with it the connection is encrypted and the publisher authenticated.</summary>
+    public string? CurveServerKey { get; set; }
+
+    /// <summary>For <c>sub</c> with <see cref="CurveServerKey"/>: this client's secret key (Z85); none makes a new key pair at each start.</summary>
+    public string? CurveSecretKey { get; set; }
+
+    /// <summary>For <c>sub</c> with <see cref="CurveSecretKey"/>: this client's public key (Z85), checked against the secret.</summary>
+    public string? CurvePublicKey { get; set; }
+
     /// <summary>Every endpoint, <see cref="Endpoint"/> first.</summary>
     internal IEnumerable<string> AllEndpoints =>
         (string.IsNullOrWhiteSpace(Endpoint) ? Endpoints : Endpoints.Prepend(Endpoint)).Where(e => !string.IsNullOrWhiteSpace(e));
 
     internal bool IsPull => string.Equals(Kind, KindPull, StringComparison.OrdinalIgnoreCase);
+
+    internal bool IsPushpin => string.Equals(Format, FormatPushpin, StringComparison.OrdinalIgnoreCase);
 
     internal bool IsBase64 => string.Equals(Payload, PayloadBase64, StringComparison.OrdinalIgnoreCase);
 

@@ -45,7 +45,8 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?> IngestDroppedTag = Tag("outcome", "dropped");
     private static readonly KeyValuePair<string, object?>[] IngestDropTags = [Tag("reason", "empty"), Tag("reason", "too_large"), Tag("reason", "invalid_utf8"),
         Tag("reason", "frames"), Tag("reason", "unmatched_topic"), Tag("reason", "bad_subject"), Tag("reason", "unknown_subject"), Tag("reason", "create_refused"),
-        Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "rate_limited"), Tag("reason", "error")];
+        Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "rate_limited"), Tag("reason", "error"),
+        Tag("reason", "tnetstring"), Tag("reason", "bad_item"), Tag("reason", "no_channel"), Tag("reason", "no_content"), Tag("reason", "standby")];
     private static readonly KeyValuePair<string, object?>[] IngestPauseTags = [Tag("reason", "store"), Tag("reason", "rate")];
 
     private static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -89,7 +90,7 @@ public sealed class GatewayMetrics
             "Connections closed as soon as they were accepted, per door (zmq, http) and reason (door_full, address_full), and accepts that failed (accept_failed).");
         _ingested = Meter.CreateCounter<long>("messagequeue.ingest.messages", "{message}",
             "Messages read from ZeroMQ ingest sources, per source and outcome: stored, or dropped with a reason (empty, too_large, invalid_utf8, frames, "
-            + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, error).");
+            + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, rate_limited, error, tnetstring, bad_item, no_channel, no_content, standby).");
         _ingestPauses = Meter.CreateCounter<long>("messagequeue.ingest.pauses", "{pause}",
             "Times a pull ingest source stopped reading (its PUSH peers wait meanwhile), per source and reason: the store was busy or unavailable (store), or the source was over its rate limit (rate).");
     }
