@@ -94,7 +94,7 @@ internal sealed partial class EmailSender(
         try
         {
             var due = await ReadClaimedAsync(claimed, cancellationToken);
-            var bodies = new ConcurrentDictionary<long, Task<(string Text, string Content)>>();
+            var bodies = new ConcurrentDictionary<long, Task<MailedUpdates>>();
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (work, token) =>
                 {
@@ -157,7 +157,7 @@ internal sealed partial class EmailSender(
         }
     }
 
-    private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<long, Task<(string, string)>> bodies, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<long, Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
     {
         if (!_transports.TryTake(out var transport))
             transport = createTransport();
@@ -216,11 +216,11 @@ internal sealed partial class EmailSender(
         }
     }
 
-    private async Task<MimeKit.MimeMessage> BuildUpdateAsync(DeliveryWork work, ConcurrentDictionary<long, Task<(string, string)>> bodies, CancellationToken cancellationToken)
+    private async Task<MimeKit.MimeMessage> BuildUpdateAsync(DeliveryWork work, ConcurrentDictionary<long, Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
     {
-        // Every recipient of one update gets the same text and content: read them once per round.
-        var (text, whole) = await bodies.GetOrAdd(work.NotificationId, _ => content.ReadAsync(work.SubjectId, work.Subject, work.Sequence, cancellationToken));
-        return mail.Update(work, text, whole);
+        // Every recipient of one update gets the same mail body: read it once per round.
+        var updates = await bodies.GetOrAdd(work.NotificationId, _ => content.ReadAsync(work.SubjectId, work.Sequence, work.Sequence, cancellationToken));
+        return mail.Update(work, updates);
     }
 
     /// <summary>While mail flows, a line every half minute with the totals since start (GET /api/email/outbox has the store's).</summary>

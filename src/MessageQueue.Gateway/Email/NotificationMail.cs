@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using MessageQueue.Gateway.Storage;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -11,45 +13,55 @@ internal sealed record DeliveryWork(
     DeliveryState State = DeliveryState.Pending);
 
 /// <summary>
-/// Writes the mails. An update mail keeps the original's subject line and body (the subject and its whole content)
-/// and adds the new text, a link to the subject on the dashboard at that update, an unsubscribe link and the
-/// List-Unsubscribe headers (RFC 2369, one-click per RFC 8058). The Message-Id is stable across retries.
+/// Writes the mails. An update mail keeps the original's subject line and greeting and reports the updates themselves
+/// (text, time, door; not the subject's whole content), with a link to the subject on the dashboard at the first of
+/// them, an unsubscribe link and the List-Unsubscribe headers (RFC 2369, one-click per RFC 8058). The Message-Id is
+/// stable across retries.
 /// </summary>
 internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions> email, IOptions<SmtpOptions> smtp)
 {
     private readonly string _baseUrl = email.Value.PublicBaseUrl.TrimEnd('/');
     private readonly MailboxAddress _from = MailboxAddress.Parse(smtp.Value.From);
 
-    public MimeMessage Update(DeliveryWork work, string text, string content)
+    public MimeMessage Update(DeliveryWork work, MailedUpdates updates)
     {
         var unsubscribe = Link("api/email/unsubscribe", tokens.Create(EmailTokenPurpose.Unsubscribe, work.Subject, work.Email));
-        var dashboard = $"{_baseUrl}/?subject={Uri.EscapeDataString(work.Subject)}&after={work.Sequence - 1}";
+        var dashboard = $"{_baseUrl}/?subject={Uri.EscapeDataString(work.Subject)}&after={updates.FirstSequence - 1}";
         var message = Start(work, $"Pub-Sub System update content - {work.Subject}");
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
 
-        var plain = $"""
+        var plain = new StringBuilder($"""
             Update your subscribe subject!
             Subject : [{work.Subject}]
-            {content}
 
-            New in update {work.Sequence}:
-            {text}
-
-            Read it, and what came after it: {dashboard}
-            Stop these mails: {unsubscribe}
-            """;
-        var html = $"""
+            """);
+        var html = new StringBuilder($"""
             <p>Update your subscribe subject!</p>
             <p>Subject : [<strong>{Html(work.Subject)}</strong>]</p>
-            <p>New in update {work.Sequence}:</p>
-            <blockquote><mark>{Html(text)}</mark></blockquote>
-            <p><a href="{Html(dashboard)}">Read it, and what came after it</a></p>
-            <h2>The whole subject</h2>
-            <pre style="white-space: pre-wrap">{Html(content)}</pre>
+
+            """);
+        foreach (var update in updates.Shown)
+        {
+            var heading = $"Update {update.Sequence}, {When(update.Timestamp)}, from {update.Origin}";
+            plain.Append(CultureInfo.InvariantCulture, $"\n{heading}:\n{update.Text}\n");
+            html.Append(CultureInfo.InvariantCulture, $"""
+                <h2 style="font-size: medium">{Html(heading)}</h2>
+                <blockquote style="white-space: pre-wrap">{Html(update.Text)}</blockquote>
+
+                """);
+        }
+        var more = updates.More > 0 ? $"And {updates.More} more. " : "";
+        plain.Append(CultureInfo.InvariantCulture, $"""
+
+            {more}Read them on the dashboard: {dashboard}
+            Stop these mails: {unsubscribe}
+            """);
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <p>{Html(more)}<a href="{Html(dashboard)}">Read them on the dashboard</a></p>
             <p style="font-size: small"><a href="{Html(unsubscribe)}">Stop these mails</a></p>
-            """;
-        message.Body = new BodyBuilder { TextBody = plain, HtmlBody = html }.ToMessageBody();
+            """);
+        message.Body = new BodyBuilder { TextBody = plain.ToString(), HtmlBody = html.ToString() }.ToMessageBody();
         return message;
     }
 
@@ -83,6 +95,8 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
         message.MessageId = $"{work.NotificationId}.{work.DeliveryId}@{_from.Domain}";
         return message;
     }
+
+    private static string When(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     private string Link(string path, string token) => $"{_baseUrl}/{path}?token={Uri.EscapeDataString(token)}";
 

@@ -25,7 +25,7 @@ public sealed class PickupDirectoryTests : IDisposable
         foreach (var mail in mails)
         {
             Assert.Equal($"Pub-Sub System update content - {name}", mail.Subject);
-            Assert.Contains($"Update your subscribe subject!\nSubject : [{name}]\nInitial content.\nFresh news", mail.TextBody!.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            Assert.Matches($@"^Update your subscribe subject!\nSubject : \[{System.Text.RegularExpressions.Regex.Escape(name)}\]\n\nUpdate 1, [0-9: -]+ UTC, from rest:\nFresh news\n", mail.TextBody!.ReplaceLineEndings("\n"));
             Assert.NotNull(mail.Headers["List-Unsubscribe"]);
         }
     }

@@ -47,10 +47,17 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
         Assert.Equal(["ada@example.com"], MailAssert.EnvelopeRecipients(mail));
         Assert.Equal($"Pub-Sub System update content - {name}", mail.Subject);
         Assert.Equal("updates@mq.example", mail.From.Mailboxes.Single().Address);
+        // The update itself, with its time and door, not the subject's whole content.
+        var sequence = update.GetProperty("sequence").GetInt64();
+        var time = update.GetProperty("timestamp").GetDateTimeOffset().UtcDateTime;
         var text = mail.TextBody!.ReplaceLineEndings("\n");
-        Assert.StartsWith($"Update your subscribe subject!\nSubject : [{name}]\nAbout the subject.\nbefore confirming\nAfter <confirming> & more\n", text, StringComparison.Ordinal);
-        Assert.Contains($"?subject={name}&after={update.GetProperty("sequence").GetInt64() - 1}", text, StringComparison.Ordinal);
-        Assert.Contains("<mark>After &lt;confirming&gt; &amp; more</mark>", mail.HtmlBody, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"Update your subscribe subject!\nSubject : [{name}]\n\nUpdate {sequence}, {time:yyyy-MM-dd HH:mm:ss} UTC, from rest:\nAfter <confirming> & more\n\nRead them on the dashboard: ",
+            text, StringComparison.Ordinal);
+        Assert.DoesNotContain("About the subject.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("before confirming", text, StringComparison.Ordinal);
+        Assert.Contains($"?subject={name}&after={sequence - 1}", text, StringComparison.Ordinal);
+        Assert.Contains("<blockquote style=\"white-space: pre-wrap\">After &lt;confirming&gt; &amp; more</blockquote>", mail.HtmlBody, StringComparison.Ordinal);
         Assert.EndsWith("@mq.example", mail.MessageId, StringComparison.Ordinal);
         Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
         var listUnsubscribe = mail.Headers["List-Unsubscribe"]!.Trim();

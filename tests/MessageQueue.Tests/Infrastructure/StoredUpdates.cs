@@ -127,6 +127,6 @@ public sealed partial class MailLedger(SmtpSink smtp)
     /// <summary>Message-Ids that arrived more than once.</summary>
     public List<string> Duplicates() => [.. _mails.GroupBy(m => (m.MessageId, m.Recipient)).Where(g => g.Count() > 1).Select(g => g.Key.MessageId)];
 
-    [GeneratedRegex(@"New in update (\d+):")]
+    [GeneratedRegex(@"^Update (\d+), ", RegexOptions.Multiline)]
     private static partial Regex UpdateLine();
 }
