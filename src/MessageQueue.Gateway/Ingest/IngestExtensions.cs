@@ -11,6 +11,7 @@ public static class IngestExtensions
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        builder.Services.AddSingleton<IngestLeases>();
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
         builder.Services.AddHealthChecks().AddCheck<IngestHealthCheck>("ingest", tags: [OperationsExtensions.ReadyTag]);

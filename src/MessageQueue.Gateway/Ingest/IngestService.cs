@@ -16,8 +16,8 @@ namespace MessageQueue.Gateway.Ingest;
 /// check) and stops before the store writer, which then commits what the sources handed it last.
 /// </summary>
 /// <remarks>
-/// Seams left for later steps: a <c>sub</c> source runs on every instance (the scale-out lease that would give it to
-/// one instance at a time goes in <see cref="StartAsync"/>); per-source rate limits and readiness go in <see cref="IngestSource"/>.
+/// With several instances on PostgreSQL, <see cref="IngestLeases"/> gives each <c>sub</c> source to one of them at a
+/// time: the others stand by, their SUB sockets unconnected, so a published message is stored once.
 /// </remarks>
 internal sealed partial class IngestService(
     SubjectService service,
@@ -31,6 +31,7 @@ internal sealed partial class IngestService(
     IOptions<SubjectOptions> subjectOptions,
     IOptions<ZmqOptions> zmqOptions,
     IOptions<StoreOptions> storeOptions,
+    IngestLeases leases,
     ILogger<IngestService> logger) : IHostedService, IDisposable
 {
     /// <summary>What CurveZMQ adds around a message, as for the legacy door.</summary>
@@ -47,6 +48,9 @@ internal sealed partial class IngestService(
 
     /// <summary>Every source as it is now, in configuration order (none before start).</summary>
     public IReadOnlyList<IngestSourceStatus> Statuses() => [.. _sources.Select(s => s.Status())];
+
+    /// <summary>Why this instance cannot take or keep its sub sources' leases now; null while it can, or nothing is leased.</summary>
+    public string? LeaseProblem => leases.Problem;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -69,13 +73,14 @@ internal sealed partial class IngestService(
             var window = sources[i].IsPull ? Math.Min(2 * store.MaxBatchSize, share) : share;
             var decoder = new IngestDecoder(sources[i], validator, subjectOptions.Value);
             var source = new IngestSource(sources[i], decoder, service, _completions, metrics, telemetry, time, window, logger);
-            source.Open(_host, limits, hardMax, i);
+            source.Open(_host, limits, hardMax, i, leases.Enabled);
             source.StartReading();
             _sources = [.. _sources, source];
             Log.Reading(logger, source.Name, sources[i].Kind, source.Endpoints, sources[i].Subject is { Length: > 0 } fixedSubject ? fixedSubject : "subjects named by topics");
         }
         _host.Poll(_completions, static action => action());
         _host.Start();
+        leases.Start(_sources); // once the poller runs: a lease taken connects on its thread
         return Task.CompletedTask;
     }
 
@@ -103,6 +108,7 @@ internal sealed partial class IngestService(
                     Log.StoppedHolding(logger, source.Name, lost);
             }
         }).ConfigureAwait(false);
+        await leases.StopAsync().ConfigureAwait(false); // after the sources stopped reading: another instance may read them now
         await host.CloseAsync().ConfigureAwait(false);
     }
 

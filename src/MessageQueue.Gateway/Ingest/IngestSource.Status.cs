@@ -34,7 +34,10 @@ internal sealed partial class IngestSource
         Name,
         _options.IsPull ? IngestSourceOptions.KindPull : IngestSourceOptions.KindSub,
         Endpoints,
-        _held.Count > 0 || WindowFull ? IngestSourceStatus.StoreBusy : _rateWait ? IngestSourceStatus.RateLimited : IngestSourceStatus.Reading,
+        StandingBy ? IngestSourceStatus.Standby
+        : _held.Count > 0 || WindowFull ? IngestSourceStatus.StoreBusy
+        : _rateWait ? IngestSourceStatus.RateLimited
+        : IngestSourceStatus.Reading,
         Peers,
         _storedRate.PerMinute(1, 1)[0],
         _droppedRate.PerMinute(1, 1)[0],
@@ -46,7 +49,8 @@ internal sealed partial class IngestSource
 /// <param name="Kind"><c>sub</c> or <c>pull</c>.</param>
 /// <param name="Endpoints">Where it reads: the endpoint a pull source bound, those a sub source connects to.</param>
 /// <param name="State"><c>reading</c>; <c>store-busy</c> (a pull source holding what the store refused, its peers waiting);
-/// <c>rate-limited</c> (a pull source over its rate, waiting a moment).</param>
+/// <c>rate-limited</c> (a pull source over its rate, waiting a moment); <c>standby</c> (a sub source another instance
+/// reads: this one holds no lease for it, and connects nothing).</param>
 /// <param name="Peers">Connections up: publishers a sub source reaches, PUSH peers of a pull source.</param>
 /// <param name="StoredLastMinute">Messages stored as updates in the last minute.</param>
 /// <param name="DroppedLastMinute">Messages dropped in the last minute (the reasons are on <c>/metrics</c>).</param>
@@ -57,8 +61,12 @@ public sealed record IngestSourceStatus(
     public const string Reading = "reading";
     public const string StoreBusy = "store-busy";
     public const string RateLimited = "rate-limited";
+    public const string Standby = "standby";
 
-    /// <summary>A sub source reaching none of its publishers: ZeroMQ reconnects, the gateway is degraded meanwhile.</summary>
+    /// <summary>
+    /// A sub source this instance reads that reaches none of its publishers: ZeroMQ reconnects, the gateway is degraded
+    /// meanwhile. One on standby connects nothing, as it should.
+    /// </summary>
     [JsonIgnore]
-    public bool Disconnected => Kind == IngestSourceOptions.KindSub && Peers == 0;
+    public bool Disconnected => Kind == IngestSourceOptions.KindSub && Peers == 0 && State != Standby;
 }

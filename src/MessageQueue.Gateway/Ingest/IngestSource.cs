@@ -77,9 +77,13 @@ internal sealed partial class IngestSource
     /// <summary>Where it reads: the endpoint bound (a port 0 resolved) or those connected to.</summary>
     public string Endpoints { get; private set; } = "";
 
-    /// <summary>Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts.</summary>
-    public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index)
+    /// <summary>
+    /// Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts; a
+    /// <paramref name="leased"/> sub source connects only once it holds its lease.
+    /// </summary>
+    public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index, bool leased)
     {
+        _leased = leased && !_options.IsPull;
         if (_options.IsPull)
         {
             var pull = new PullSocket();
@@ -98,7 +102,8 @@ internal sealed partial class IngestSource
                 sub.SubscribeToAnyTopic();
             foreach (var topic in _options.Topics)
                 sub.Subscribe(topic);
-            host.Connect(sub, _options.AllEndpoints);
+            host.Connect(sub, _leased ? [] : ConnectEndpoints);
+            _connected = !_leased;
             Endpoints = string.Join(", ", _options.AllEndpoints);
             _socket = sub;
         }
@@ -157,6 +162,11 @@ internal sealed partial class IngestSource
             if (!TryRead(out var frameCount, out var bytes))
                 return;
             Volatile.Write(ref _lastMessageTicks, _time.GetUtcNow().UtcTicks);
+            if (StandingBy)
+            {
+                Drop(IngestDrop.Standby); // read after the lease was lost: another instance may store it
+                continue;
+            }
             if (!_rate.Allows())
             {
                 Drop(IngestDrop.RateLimited);

@@ -62,6 +62,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _connectionsRefused;
     private readonly Counter<long> _ingested;
     private readonly Counter<long> _ingestPauses;
+    private readonly Counter<long> _ingestLeases;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -93,6 +94,8 @@ public sealed class GatewayMetrics
             + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, rate_limited, error, tnetstring, bad_item, no_channel, no_content, standby).");
         _ingestPauses = Meter.CreateCounter<long>("messagequeue.ingest.pauses", "{pause}",
             "Times a pull ingest source stopped reading (its PUSH peers wait meanwhile), per source and reason: the store was busy or unavailable (store), or the source was over its rate limit (rate).");
+        _ingestLeases = Meter.CreateCounter<long>("messagequeue.ingest.leases", "{lease}",
+            "Times this instance took a sub ingest source's lease (several instances on PostgreSQL): it reads the source from then on, the others stand by.");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -137,6 +140,8 @@ public sealed class GatewayMetrics
         _ingested.Add(1, sourceTag, IngestDroppedTag, IngestDropTags[(int)reason]);
 
     public void IngestPaused(in KeyValuePair<string, object?> sourceTag, IngestPause reason) => _ingestPauses.Add(1, sourceTag, IngestPauseTags[(int)reason]);
+
+    public void IngestLeaseTaken(in KeyValuePair<string, object?> sourceTag) => _ingestLeases.Add(1, sourceTag);
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
 
