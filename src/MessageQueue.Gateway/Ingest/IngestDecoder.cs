@@ -4,17 +4,22 @@ using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Ingest;
 
-/// <summary>An ingested message, ready for the application service: the subject it goes to and the update's text.</summary>
-internal readonly record struct IngestMessage(string Subject, string Text);
+/// <summary>
+/// An ingested message, ready for the application service: the subject it goes to, the update's text, and the
+/// idempotency key that makes a repeat of it stored once (a Pushpin item's id), if any.
+/// </summary>
+internal readonly record struct IngestMessage(string Subject, string Text, string? IdempotencyKey = null);
 
 /// <summary>
 /// Turns one source's ZeroMQ messages into updates, or says why not. The shapes taken: <c>[topic, payload]</c>; and one
 /// frame, the payload, where the source has a fixed subject. A message of three frames or more is dropped whole:
-/// keeping part of it would change its meaning unseen.
+/// keeping part of it would change its meaning unseen. With <c>Format=pushpin</c>, Pushpin's items instead
+/// (IngestDecoder.Pushpin.cs).
 /// </summary>
-internal sealed class IngestDecoder(IngestSourceOptions source, SubjectValidator subjects, SubjectOptions limits)
+internal sealed partial class IngestDecoder(IngestSourceOptions source, SubjectValidator subjects, SubjectOptions limits)
 {
     private readonly bool _base64 = source.IsBase64;
+    private readonly bool _pushpin = source.IsPushpin;
 
     /// <summary>Base64 text must fit an update: the largest binary payload is the one whose base64 text does.</summary>
     private readonly int _maxPayloadBytes = source.IsBase64 ? limits.MaxUpdateBytes / 4 * 3 : limits.MaxUpdateBytes;
@@ -26,6 +31,8 @@ internal sealed class IngestDecoder(IngestSourceOptions source, SubjectValidator
     /// <param name="frameCount">How many frames the whole message had.</param>
     public bool TryDecode(List<byte[]> frames, int frameCount, out IngestMessage message, out IngestDrop drop, out string? detail)
     {
+        if (_pushpin)
+            return TryDecodePushpin(frames, frameCount, out message, out drop, out detail);
         message = default;
         detail = null;
         byte[] payload;
@@ -79,7 +86,14 @@ internal sealed class IngestDecoder(IngestSourceOptions source, SubjectValidator
             detail = "topic";
             return false;
         }
-        var topic = Encoding.UTF8.GetString(topicBytes);
+        return TryMapName(Encoding.UTF8.GetString(topicBytes), out subject, out drop, out detail);
+    }
+
+    /// <summary>A topic (or a Pushpin channel) as a subject name: less StripTopicPrefix, after SubjectPrefix, checked.</summary>
+    private bool TryMapName(string topic, out string? subject, out IngestDrop drop, out string? detail)
+    {
+        subject = null;
+        detail = null;
         if (source.StripTopicPrefix is { Length: > 0 } strip)
         {
             if (!topic.StartsWith(strip, StringComparison.Ordinal))

@@ -40,6 +40,8 @@ internal sealed class IngestOptionsValidator(IConfiguration configuration, Subje
             failures.Add($"{key}:Kind is '{source.Kind}': write sub (connect a SUB socket to a service's PUB endpoint) or pull (bind a PULL socket that PUSH services connect to).");
         if (!source.IsBase64 && !string.Equals(source.Payload, IngestSourceOptions.PayloadText, StringComparison.OrdinalIgnoreCase))
             failures.Add($"{key}:Payload is '{source.Payload}': write text (UTF-8) or base64 (any bytes, stored as base64 text).");
+        if (!source.IsPushpin && !string.Equals(source.Format, IngestSourceOptions.FormatPlain, StringComparison.OrdinalIgnoreCase))
+            failures.Add($"{key}:Format is '{source.Format}': write plain ([topic, payload] frames) or pushpin (Pushpin's ZeroMQ publish format, J + a JSON item).");
 
         var endpoints = source.AllEndpoints.ToList();
         if (endpoints.Count == 0)

@@ -233,7 +233,7 @@ internal sealed partial class IngestSource
             Drop(IngestDrop.Busy, $"{_inFlight} updates of this source already wait for the store");
             return true;
         }
-        var posting = _service.PostUpdateAsync(message.Subject, message.Text, _origin);
+        var posting = _service.PostUpdateAsync(message.Subject, message.Text, _origin, message.IdempotencyKey);
         if (posting.IsCompletedSuccessfully)
         {
             var result = posting.Result;
@@ -268,9 +268,16 @@ internal sealed partial class IngestSource
     {
         if (result.Succeeded)
         {
-            _metrics.IngestedStored(_sourceTag);
-            _telemetry.Accepted(result.Value!); // an update like any door's: counted per door and on the overview's chart
-            _storedRate.Record();
+            if (result.Value!.IsRepeat)
+            {
+                _metrics.IngestedRepeated(_sourceTag); // stored before under its id: nothing was stored nor delivered now
+            }
+            else
+            {
+                _metrics.IngestedStored(_sourceTag);
+                _telemetry.Accepted(result.Value); // an update like any door's: counted per door and on the overview's chart
+                _storedRate.Record();
+            }
             if (_held.Count > 0 && _creating == 0)
                 ScheduleRetry(TimeSpan.Zero); // the store took one: it may take the held ones too
             return;

@@ -43,6 +43,7 @@ public sealed class GatewayMetrics
     private static readonly KeyValuePair<string, object?> Failed = Tag("reason", "failed");
     private static readonly KeyValuePair<string, object?> IngestStored = Tag("outcome", "stored");
     private static readonly KeyValuePair<string, object?> IngestDroppedTag = Tag("outcome", "dropped");
+    private static readonly KeyValuePair<string, object?> IngestRepeatedTag = Tag("outcome", "repeated");
     private static readonly KeyValuePair<string, object?>[] IngestDropTags = [Tag("reason", "empty"), Tag("reason", "too_large"), Tag("reason", "invalid_utf8"),
         Tag("reason", "frames"), Tag("reason", "unmatched_topic"), Tag("reason", "bad_subject"), Tag("reason", "unknown_subject"), Tag("reason", "create_refused"),
         Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "rate_limited"), Tag("reason", "error"),
@@ -90,7 +91,8 @@ public sealed class GatewayMetrics
         _connectionsRefused = Meter.CreateCounter<long>("messagequeue.connections.refused", "{connection}",
             "Connections closed as soon as they were accepted, per door (zmq, http) and reason (door_full, address_full), and accepts that failed (accept_failed).");
         _ingested = Meter.CreateCounter<long>("messagequeue.ingest.messages", "{message}",
-            "Messages read from ZeroMQ ingest sources, per source and outcome: stored, or dropped with a reason (empty, too_large, invalid_utf8, frames, "
+            "Messages read from ZeroMQ ingest sources, per source and outcome: stored, repeated (a Pushpin item whose id was stored before), "
+            + "or dropped with a reason (empty, too_large, invalid_utf8, frames, "
             + "unmatched_topic, bad_subject, unknown_subject, create_refused, refused, busy, rate_limited, error, tnetstring, bad_item, no_channel, no_content, standby).");
         _ingestPauses = Meter.CreateCounter<long>("messagequeue.ingest.pauses", "{pause}",
             "Times a pull ingest source stopped reading (its PUSH peers wait meanwhile), per source and reason: the store was busy or unavailable (store), or the source was over its rate limit (rate).");
@@ -135,6 +137,9 @@ public sealed class GatewayMetrics
     public static KeyValuePair<string, object?> SourceTag(string source) => Tag("source", source);
 
     public void IngestedStored(in KeyValuePair<string, object?> sourceTag) => _ingested.Add(1, sourceTag, IngestStored);
+
+    /// <summary>A message the store already had under its idempotency key: not stored again, nor delivered.</summary>
+    public void IngestedRepeated(in KeyValuePair<string, object?> sourceTag) => _ingested.Add(1, sourceTag, IngestRepeatedTag);
 
     public void IngestDropped(in KeyValuePair<string, object?> sourceTag, IngestDrop reason) =>
         _ingested.Add(1, sourceTag, IngestDroppedTag, IngestDropTags[(int)reason]);

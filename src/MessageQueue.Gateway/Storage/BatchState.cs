@@ -65,7 +65,7 @@ internal sealed partial class BatchState(
             if (!rows.Lock(Transaction, subjectId))
                 return Gone(command);
             if (FindRepeat(subjectId, key, current) is { } stored)
-                return () => command.Complete(stored);
+                return () => command.Complete(stored with { IsRepeat = true });
         }
         if (rows.AppendUpdate(Transaction, subjectId, command.Text, now, command.Origin, command.IdempotencyKey) is not var (sequence, emailCount))
             return Gone(command);

@@ -19,6 +19,12 @@ public enum Door
 public sealed record SubjectUpdate(string Subject, long Sequence, string Text, string Content, DateTimeOffset Timestamp, string Origin, int SubjectId)
     : SubjectChange(Subject, SubjectId)
 {
+    /// <summary>
+    /// True when a post repeated an idempotency key already stored on the subject: nothing was stored or published
+    /// now, and this is the update stored then.
+    /// </summary>
+    public bool IsRepeat { get; init; }
+
     public UpdateEntry ToEntry() => new(Sequence, Text, Timestamp, Origin);
 }
 

@@ -30,7 +30,7 @@ public sealed class IngestStartupTests
     [Fact]
     public void EachMistakeIsOneLineNamingItsSetting()
     {
-        var settings = Source(0, ("Name", "a"), ("Kind", "push"), ("Endpoint", "tcp://127.0.0.1:5556"), ("Payload", "hex"));
+        var settings = Source(0, ("Name", "a"), ("Kind", "push"), ("Endpoint", "tcp://127.0.0.1:5556"), ("Payload", "hex"), ("Format", "xml"));
         foreach (var (key, value) in Source(1, ("Name", "a"), ("Kind", "sub")))
             settings[key] = value;
         foreach (var (key, value) in Source(2, ("Name", "bad name"), ("Kind", "pull"), ("Endpoint", "tcp://127.0.0.1:0"), ("Topics:0", "x"), ("Subject", "no spaces")))
@@ -42,6 +42,7 @@ public sealed class IngestStartupTests
 
         Assert.Contains("Ingest:Sources:0:Kind is 'push': write sub", failure, StringComparison.Ordinal);
         Assert.Contains("Ingest:Sources:0:Payload is 'hex': write text", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:0:Format is 'xml': write plain", failure, StringComparison.Ordinal);
         Assert.Contains("Ingest:Sources:1:Endpoint is missing", failure, StringComparison.Ordinal);
         Assert.Contains("Ingest:Sources:1:Name 'a' is the name of another source", failure, StringComparison.Ordinal);
         Assert.Contains("Ingest:Sources:2:Name is a name of letters, digits", failure, StringComparison.Ordinal);
