@@ -72,7 +72,7 @@ internal sealed partial class IngestSource
     /// <summary>Where it reads: the endpoint bound (a port 0 resolved) or those connected to.</summary>
     public string Endpoints { get; private set; } = "";
 
-    /// <summary>Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts.</summary>
+    /// <summary>Makes the socket and binds (pull, behind the guard) or connects it (sub, through outgoing guards), before the host starts.</summary>
     public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index)
     {
         if (_options.IsPull)
@@ -86,16 +86,7 @@ internal sealed partial class IngestSource
         }
         else
         {
-            var sub = new SubscriberSocket();
-            Configure(sub, hardMaxFrameBytes);
-            host.Monitor(sub, SocketEvents.Connected | SocketEvents.Disconnected, CountPeers);
-            if (_options.Topics.Count == 0)
-                sub.SubscribeToAnyTopic();
-            foreach (var topic in _options.Topics)
-                sub.Subscribe(topic);
-            host.Connect(sub, _options.AllEndpoints);
-            Endpoints = string.Join(", ", _options.AllEndpoints);
-            _socket = sub;
+            OpenSub(host, new OutgoingLimits(limits.MaxFrameBytes, limits.MaxMessageBytes, limits.HandshakeTimeout), hardMaxFrameBytes);
         }
     }
 
