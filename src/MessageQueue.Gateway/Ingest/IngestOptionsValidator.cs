@@ -2,14 +2,17 @@ using System.ComponentModel.DataAnnotations;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
+using MessageQueue.Shared;
 using Microsoft.Extensions.Options;
+using NetMQ;
 
 namespace MessageQueue.Gateway.Ingest;
 
 /// <summary>
 /// Checks every ingest source at start, one line per mistake naming the setting: its kind, endpoints, subject rule and
 /// payload; a <c>sub</c> source pointed at this gateway's own PUB endpoint (a loop); a <c>pull</c> source bound where
-/// other machines reach it without CurveZMQ (protected mode, as for the legacy door, whose key it shares).
+/// other machines reach it without CurveZMQ (protected mode, as for the legacy door, whose key it shares); a <c>sub</c>
+/// source's CurveZMQ keys.
 /// </summary>
 /// <remarks>Reads the legacy door's settings from configuration, as <see cref="ZmqSecurityValidator"/> does, so the order in which features register does not matter.</remarks>
 internal sealed class IngestOptionsValidator(IConfiguration configuration, SubjectValidator subjects) : IValidateOptions<IngestOptions>
@@ -52,6 +55,7 @@ internal sealed class IngestOptionsValidator(IConfiguration configuration, Subje
             CheckPull(source, key, endpoints, failures);
         else if (isSub)
             CheckSub(key, endpoints, failures);
+        CheckCurve(source, key, isSub, failures);
 
         if (!string.IsNullOrEmpty(source.Subject))
         {
@@ -91,6 +95,41 @@ internal sealed class IngestOptionsValidator(IConfiguration configuration, Subje
             else if (endpoint.EndsWith(":0", StringComparison.Ordinal))
                 failures.Add($"{key}:Endpoint '{endpoint}' has port 0: a sub source connects, so it needs the publisher's real port.");
         }
+    }
+
+    /// <summary>Z85 keys of 40 characters, for sub sources only; a public key needs its secret key and must be its own.</summary>
+    private static void CheckCurve(IngestSourceOptions source, string key, bool isSub, List<string> failures)
+    {
+        (string Name, string? Value)[] keys =
+        [
+            (nameof(IngestSourceOptions.CurveServerKey), source.CurveServerKey),
+            (nameof(IngestSourceOptions.CurveSecretKey), source.CurveSecretKey),
+            (nameof(IngestSourceOptions.CurvePublicKey), source.CurvePublicKey),
+        ];
+        if (!keys.Any(k => !string.IsNullOrEmpty(k.Value)))
+            return;
+        if (!isSub)
+        {
+            failures.Add($"{key}:CurveServerKey, CurveSecretKey and CurvePublicKey are for sub sources (the gateway as a CurveZMQ client of a publisher); "
+                + "a pull source is a CurveZMQ server with the legacy door's key, Zmq:Curve:ServerSecretKey.");
+            return;
+        }
+        var valid = true;
+        foreach (var (name, value) in keys)
+        {
+            if (!string.IsNullOrEmpty(value) && Z85Key.Problem(value) is { } problem)
+            {
+                failures.Add($"{key}:{name} {problem}.");
+                valid = false;
+            }
+        }
+        if (string.IsNullOrEmpty(source.CurveServerKey))
+            failures.Add($"{key}:CurveServerKey is missing: a client key pair is used only with the publisher's public key (CurveServerKey).");
+        else if (!string.IsNullOrEmpty(source.CurvePublicKey) && string.IsNullOrEmpty(source.CurveSecretKey))
+            failures.Add($"{key}:CurvePublicKey is set but {key}:CurveSecretKey is not: the public key is checked against the secret key; set both, or neither for a new pair at each start.");
+        else if (valid && !string.IsNullOrEmpty(source.CurvePublicKey)
+            && NetMQCertificate.CreateFromSecretKey(source.CurveSecretKey!).PublicKeyZ85 != source.CurvePublicKey)
+            failures.Add($"{key}:CurvePublicKey is not the public key of {key}:CurveSecretKey; leave it out to derive it.");
     }
 
     public static string LoopMessage(string key, string endpoint) =>

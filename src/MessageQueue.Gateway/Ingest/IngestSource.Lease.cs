@@ -19,9 +19,6 @@ internal sealed partial class IngestSource
     /// <summary>Whether this instance leaves the source to another (it is leased, and this instance does not hold the lease).</summary>
     private bool StandingBy => _leased && _standby;
 
-    /// <summary>Where the SUB socket connects: the configured endpoints.</summary>
-    private IEnumerable<string> ConnectEndpoints => _options.AllEndpoints;
-
     /// <summary>Called by the lease loop: connects, on the poller thread.</summary>
     public void LeaseTaken()
     {

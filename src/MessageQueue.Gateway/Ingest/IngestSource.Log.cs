@@ -18,5 +18,17 @@ internal sealed partial class IngestSource
 
         [LoggerMessage(9013, LogLevel.Error, "Ingest source {Source} failed on a message unexpectedly; it was dropped")]
         public static partial void Failed(ILogger logger, string source, Exception exception);
+
+        [LoggerMessage(9040, LogLevel.Warning, "Ingest source {Source} cut its connection to publisher {Publisher}: {Violation} (the guard keeps malformed ZMTP from NetMQ; ZeroMQ reconnects); {Suppressed} more cut since the last line")]
+        public static partial void PublisherCut(ILogger logger, string source, string publisher, string violation, long suppressed);
+
+        [LoggerMessage(9041, LogLevel.Warning, "Ingest source {Source} cannot reach publisher {Publisher}: {Reason}; ZeroMQ keeps trying; {Suppressed} more failed attempts since the last line")]
+        public static partial void PublisherUnreachable(ILogger logger, string source, string publisher, string reason, long suppressed);
+
+        [LoggerMessage(9042, LogLevel.Warning, "Ingest source {Source} reached publisher {Publisher}, but it did not complete the ZMTP handshake ({Reason}; {Hint}); {Suppressed} more since the last line")]
+        public static partial void PublisherHandshakeFailed(ILogger logger, string source, string publisher, string reason, string hint, long suppressed);
+
+        [LoggerMessage(9043, LogLevel.Information, "Ingest source {Source} lost its connection to publisher {Publisher}; ZeroMQ reconnects; {Suppressed} more since the last line")]
+        public static partial void PublisherClosed(ILogger logger, string source, string publisher, long suppressed);
     }
 }

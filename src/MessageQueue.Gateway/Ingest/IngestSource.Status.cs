@@ -16,8 +16,11 @@ internal sealed partial class IngestSource
     /// <summary>When it last read a message (any message, stored or not).</summary>
     public DateTimeOffset? LastMessageAt => Volatile.Read(ref _lastMessageTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
-    /// <summary>Connections up: publishers a sub source reaches, PUSH peers connected to a pull source.</summary>
-    public int Peers => Volatile.Read(ref _peers);
+    /// <summary>
+    /// Connections up: publishers a sub source reaches (through its guards: connected and past the publisher's handshake),
+    /// PUSH peers connected to a pull source.
+    /// </summary>
+    public int Peers => Volatile.Read(ref _peers) + UpstreamPeers;
 
     // Called on the poller thread. A refused or dropped connection reports Disconnected without Accepted or Connected
     // only where it never counted, hence the floor at zero.

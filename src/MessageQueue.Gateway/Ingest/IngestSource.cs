@@ -78,8 +78,8 @@ internal sealed partial class IngestSource
     public string Endpoints { get; private set; } = "";
 
     /// <summary>
-    /// Makes the socket and binds (pull, behind the guard) or connects it (sub), before the host starts; a
-    /// <paramref name="leased"/> sub source connects only once it holds its lease.
+    /// Makes the socket and binds (pull, behind the guard) or connects it (sub, through outgoing guards), before the
+    /// host starts; a <paramref name="leased"/> sub source connects only once it holds its lease.
     /// </summary>
     public void Open(ZmqSocketHost host, GuardLimits limits, int hardMaxFrameBytes, int index, bool leased)
     {
@@ -95,17 +95,7 @@ internal sealed partial class IngestSource
         }
         else
         {
-            var sub = new SubscriberSocket();
-            Configure(sub, hardMaxFrameBytes);
-            host.Monitor(sub, SocketEvents.Connected | SocketEvents.Disconnected, CountPeers);
-            if (_options.Topics.Count == 0)
-                sub.SubscribeToAnyTopic();
-            foreach (var topic in _options.Topics)
-                sub.Subscribe(topic);
-            host.Connect(sub, _leased ? [] : ConnectEndpoints);
-            _connected = !_leased;
-            Endpoints = string.Join(", ", _options.AllEndpoints);
-            _socket = sub;
+            OpenSub(host, new OutgoingLimits(limits.MaxFrameBytes, limits.MaxMessageBytes, limits.HandshakeTimeout), hardMaxFrameBytes);
         }
     }
 

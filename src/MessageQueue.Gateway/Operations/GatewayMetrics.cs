@@ -49,6 +49,8 @@ public sealed class GatewayMetrics
         Tag("reason", "refused"), Tag("reason", "busy"), Tag("reason", "rate_limited"), Tag("reason", "error"),
         Tag("reason", "tnetstring"), Tag("reason", "bad_item"), Tag("reason", "no_channel"), Tag("reason", "no_content"), Tag("reason", "standby")];
     private static readonly KeyValuePair<string, object?>[] IngestPauseTags = [Tag("reason", "store"), Tag("reason", "rate")];
+    private static readonly KeyValuePair<string, object?>[] IngestConnectionTags = [Tag("outcome", "closed"), Tag("outcome", "unreachable"),
+        Tag("outcome", "handshake_failed"), Tag("outcome", "violation")]; // in the order of OutgoingOutcome
 
     private static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -64,6 +66,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _ingested;
     private readonly Counter<long> _ingestPauses;
     private readonly Counter<long> _ingestLeases;
+    private readonly Counter<long> _ingestConnections;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -98,6 +101,9 @@ public sealed class GatewayMetrics
             "Times a pull ingest source stopped reading (its PUSH peers wait meanwhile), per source and reason: the store was busy or unavailable (store), or the source was over its rate limit (rate).");
         _ingestLeases = Meter.CreateCounter<long>("messagequeue.ingest.leases", "{lease}",
             "Times this instance took a sub ingest source's lease (several instances on PostgreSQL): it reads the source from then on, the others stand by.");
+        _ingestConnections = Meter.CreateCounter<long>("messagequeue.ingest.connections", "{connection}",
+            "Connections of sub ingest sources to their publishers, through the outgoing ZMTP guard, per source and how they ended: closed (after a handshake), "
+            + "unreachable, handshake_failed, or violation (the publisher's bytes broke ZMTP and the guard cut it).");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -147,6 +153,8 @@ public sealed class GatewayMetrics
     public void IngestPaused(in KeyValuePair<string, object?> sourceTag, IngestPause reason) => _ingestPauses.Add(1, sourceTag, IngestPauseTags[(int)reason]);
 
     public void IngestLeaseTaken(in KeyValuePair<string, object?> sourceTag) => _ingestLeases.Add(1, sourceTag);
+    internal void IngestConnectionEnded(in KeyValuePair<string, object?> sourceTag, Legacy.Guard.OutgoingOutcome outcome) =>
+        _ingestConnections.Add(1, sourceTag, IngestConnectionTags[(int)outcome]);
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
 

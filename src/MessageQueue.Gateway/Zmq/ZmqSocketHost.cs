@@ -17,7 +17,8 @@ internal sealed record ZmqHostSettings(string ThreadName, TimeSpan Linger, NetMQ
 /// <summary>
 /// One poller thread that owns some NetMQ sockets (they are not thread safe), and the queues through which other
 /// threads reach them. A bound socket sits behind a ZMTP guard within its limits, and is a CURVE server when the
-/// settings carry a key. Whoever uses the host handles what the sockets read; the host owns their lifetime.
+/// settings carry a key; a socket that connects out may go through outgoing guards (<see cref="GuardOutgoing"/>), which
+/// share one relay thread. Whoever uses the host handles what the sockets read; the host owns their lifetime.
 /// </summary>
 /// <remarks>
 /// Teardown is ordered: <see cref="StopAccepting"/> (no new peers), then <see cref="CloseAsync"/> sends what is
@@ -29,6 +30,8 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     private readonly List<NetMQSocket> _sockets = [];
     private readonly List<ISocketPollable> _polled = [];
     private readonly List<ZmtpGuard> _guards = [];
+    private readonly List<OutgoingGuard> _outgoing = [];
+    private GuardLoop? _outgoingLoop;
     private readonly List<NetMQMonitor> _monitors = [];
     private readonly List<(NetMQSocket Socket, string Endpoint)> _connects = [];
     private readonly List<Action> _sendQueued = [];
@@ -78,8 +81,8 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
 
     /// <summary>
     /// Connects <paramref name="socket"/> to <paramref name="endpoints"/> once the host starts (so that its monitor
-    /// sees the connection); the host owns it from now on. No guard stands in front of an outgoing connection: its
-    /// peer is one the operator named.
+    /// sees the connection); the host owns it from now on. To have a guard check what the peer sends, connect to the
+    /// endpoints <see cref="GuardOutgoing"/> returns.
     /// </summary>
     public void Connect(NetMQSocket socket, IEnumerable<string> endpoints)
     {
@@ -92,14 +95,37 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     }
 
     /// <summary>
+    /// Puts an outgoing guard in front of the publisher at <paramref name="endpoint"/> (before <see cref="Start"/>): a
+    /// socket connects to the guard's loopback <see cref="OutgoingGuard.Endpoint"/> instead, and the guard relays each
+    /// connection to the publisher, cutting it when the publisher's bytes break ZMTP or <paramref name="limits"/>;
+    /// <paramref name="ended"/> hears how each ended. Null where no guard can stand (an endpoint that is not tcp, or
+    /// the settings say unguarded): connect to the endpoint itself.
+    /// </summary>
+    public OutgoingGuard? GuardOutgoing(string endpoint, OutgoingLimits limits, Action<OutgoingOutcome, string?> ended)
+    {
+        EnsureNotStarted();
+        if (settings.Unguarded || TcpEndpoint.Split(endpoint) is null)
+            return null;
+        if (GuardLoop.Supported)
+            _outgoingLoop ??= new GuardLoop(settings.ThreadName + "-guard", logger);
+        var guard = new OutgoingGuard(endpoint, limits, _outgoingLoop, ended);
+        _outgoing.Add(guard);
+        return guard;
+    }
+
+    /// <summary>
     /// Reports <paramref name="events"/> of <paramref name="socket"/> (one of this host's, before it binds or connects)
     /// to <paramref name="onEvent"/> on the poller thread: how a source knows whether its peers are connected.
     /// </summary>
-    public void Monitor(NetMQSocket socket, SocketEvents events, Action<SocketEvents> onEvent)
+    public void Monitor(NetMQSocket socket, SocketEvents events, Action<SocketEvents> onEvent) =>
+        Monitor(socket, events, (e, _) => onEvent(e));
+
+    /// <summary>As <see cref="Monitor(NetMQSocket, SocketEvents, Action{SocketEvents})"/>, with the address each event is about.</summary>
+    public void Monitor(NetMQSocket socket, SocketEvents events, Action<SocketEvents, string> onEvent)
     {
         EnsureNotStarted();
         var monitor = new NetMQMonitor(socket, $"inproc://monitor-{Guid.NewGuid():N}", events);
-        monitor.EventReceived += (_, e) => onEvent(e.SocketEvent);
+        monitor.EventReceived += (_, e) => onEvent(e.SocketEvent, e.Address);
         _monitors.Add(monitor);
     }
 
@@ -142,10 +168,12 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
     public Task InvokeAsync(Action action) =>
         Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.None, _poller ?? throw new InvalidOperationException("The host has not started."));
 
-    /// <summary>New peers are turned away at the guards; the connected ones go on.</summary>
+    /// <summary>New peers are turned away at the guards (and new connections out at the outgoing ones); the connected ones go on.</summary>
     public void StopAccepting()
     {
         foreach (var guard in _guards)
+            guard.StopAccepting();
+        foreach (var guard in _outgoing)
             guard.StopAccepting();
     }
 
@@ -174,7 +202,7 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         _poller.Stop();
         CloseSockets();
         var grace = settings.Linger + TimeSpan.FromSeconds(1);
-        await Task.WhenAll(_guards.Select(g => g.StopAsync(grace))).ConfigureAwait(false);
+        await Task.WhenAll(_guards.Select(g => g.StopAsync(grace)).Concat(_outgoing.Select(g => g.StopAsync(grace)))).ConfigureAwait(false);
     }
 
     // The poller is made at start from what was bound and polled before; NetMQ could add more later, nothing here needs it.
@@ -195,6 +223,9 @@ internal sealed class ZmqSocketHost(ZmqHostSettings settings, GatewayMetrics met
         CloseSockets();
         foreach (var guard in _guards)
             guard.Dispose();
+        foreach (var guard in _outgoing)
+            guard.Dispose();
+        _outgoingLoop?.Dispose(); // after the cuts, which it carries out before it stops
     }
 
     private void CloseSockets()

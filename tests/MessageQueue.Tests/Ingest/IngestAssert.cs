@@ -54,6 +54,14 @@ internal static class IngestAssert
         return PrometheusText.Value(text, "messagequeue_ingest_messages_total", labels);
     }
 
+    /// <summary>Connections of sub source <paramref name="source"/> to its publishers that ended so (closed, unreachable, handshake_failed, violation), on /metrics.</summary>
+    public static async Task<double> ConnectionsEndedAsync(HttpClient http, string source, string outcome) =>
+        PrometheusText.Value(await http.GetStringAsync("/metrics"), "messagequeue_ingest_connections_total", ("source", source), ("outcome", outcome));
+
+    /// <summary>The source as the overview and readiness see it.</summary>
+    public static IngestSourceStatus Status(GatewayFactory gateway, string source) =>
+        gateway.Services.GetRequiredService<IngestService>().Statuses().Single(s => s.Name == source);
+
     /// <summary>
     /// PUB/SUB slow joiner: publishes probes (after <paramref name="topic"/>, when given) until one of them is stored in
     /// <paramref name="subject"/>. Later probes may still arrive: their text starts with "probe-".

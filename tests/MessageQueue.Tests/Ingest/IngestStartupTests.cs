@@ -60,6 +60,42 @@ public sealed class IngestStartupTests
         Assert.Contains("Ingest:Sources:0:Endpoint binds tcp://0.0.0.0:0, which other machines can reach, without CurveZMQ", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void CurveKeysAreForSubSourcesInZ85WithTheServerKeyFirstAndAPublicKeyOfTheirSecret()
+    {
+        var publisher = new NetMQ.NetMQCertificate();
+        var client = new NetMQ.NetMQCertificate();
+        var other = new NetMQ.NetMQCertificate();
+        var settings = Source(0, ("Name", "p"), ("Kind", "pull"), ("Endpoint", "tcp://127.0.0.1:0"), ("Subject", "React"), ("CurveServerKey", publisher.PublicKeyZ85));
+        (int Index, (string, string)[] Keys)[] subs =
+        [
+            (1, [("CurveServerKey", publisher.PublicKeyZ85[..39])]),
+            (2, [("CurveServerKey", publisher.PublicKeyZ85[..39] + "~")]),
+            (3, [("CurveSecretKey", client.SecretKeyZ85!)]),
+            (4, [("CurveServerKey", publisher.PublicKeyZ85), ("CurvePublicKey", client.PublicKeyZ85)]),
+            (5, [("CurveServerKey", publisher.PublicKeyZ85), ("CurveSecretKey", client.SecretKeyZ85!), ("CurvePublicKey", other.PublicKeyZ85)]),
+            (6, [("CurveServerKey", publisher.PublicKeyZ85), ("CurveSecretKey", client.SecretKeyZ85!), ("CurvePublicKey", client.PublicKeyZ85)]),
+            (7, [("CurveServerKey", publisher.PublicKeyZ85)]),
+        ];
+        foreach (var (index, keys) in subs)
+        {
+            foreach (var (key, value) in Source(index, [("Name", $"s{index}"), ("Kind", "sub"), ("Endpoint", $"tcp://127.0.0.1:{5600 + index}"), .. keys]))
+                settings[key] = value;
+        }
+
+        var failure = StartUpFailure(settings);
+
+        Assert.Contains("Ingest:Sources:0:CurveServerKey, CurveSecretKey and CurvePublicKey are for sub sources", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:1:CurveServerKey is 39 characters long, not the 40 of a Z85 key", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:2:CurveServerKey has a character outside the Z85 alphabet at position 40", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:3:CurveServerKey is missing", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:4:CurvePublicKey is set but Ingest:Sources:4:CurveSecretKey is not", failure, StringComparison.Ordinal);
+        Assert.Contains("Ingest:Sources:5:CurvePublicKey is not the public key of Ingest:Sources:5:CurveSecretKey", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ingest:Sources:6", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ingest:Sources:7", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(client.SecretKeyZ85!, failure, StringComparison.Ordinal); // a secret never lands in a log
+    }
+
     private static string StartUpFailure(Dictionary<string, string?> settings)
     {
         using var data = new TempDirectory();

@@ -33,13 +33,23 @@ public sealed class PythonFeeder : IAsyncDisposable
     /// <summary>The endpoint the PUB socket bound (a port 0 resolved), or the one the PUSH socket connected to.</summary>
     public string Endpoint { get; private set; } = "";
 
+    /// <summary>A CurveZMQ publisher's public key (Z85); null without CurveZMQ.</summary>
+    public string? CurvePublicKey { get; private set; }
+
     /// <summary>A PUB socket bound on <paramref name="endpoint"/>: a free loopback port by default, or a stopped publisher's, to stand in for it.</summary>
-    public static Task<PythonFeeder> PublisherAsync(string endpoint = "tcp://127.0.0.1:0") => StartAsync("pub", endpoint);
+    public static Task<PythonFeeder> PublisherAsync(string endpoint = "tcp://127.0.0.1:0") => StartAsync("pub", endpoint, curveSecret: null, onlyClient: null);
+
+    /// <summary>
+    /// A PUB socket that is a CurveZMQ server, with a key pair libzmq makes (zmq.curve_keypair()); with
+    /// <paramref name="onlyClient"/> (a Z85 public key) it admits that client only.
+    /// </summary>
+    public static Task<PythonFeeder> CurvePublisherAsync(string endpoint = "tcp://127.0.0.1:0", string? onlyClient = null) =>
+        StartAsync("pub", endpoint, "new", onlyClient);
 
     /// <summary>A PUSH socket connected to <paramref name="endpoint"/>.</summary>
-    public static Task<PythonFeeder> PusherAsync(string endpoint) => StartAsync("push", endpoint);
+    public static Task<PythonFeeder> PusherAsync(string endpoint) => StartAsync("push", endpoint, curveSecret: null, onlyClient: null);
 
-    private static async Task<PythonFeeder> StartAsync(string kind, string endpoint)
+    private static async Task<PythonFeeder> StartAsync(string kind, string endpoint, string? curveSecret, string? onlyClient)
     {
         var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(RepositoryPaths.PythonScripts, "zmq_feeder.py"), kind, endpoint])
         {
@@ -47,13 +57,19 @@ public sealed class PythonFeeder : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (curveSecret is not null)
+            start.Environment["FEEDER_CURVE_SECRET"] = curveSecret;
+        if (onlyClient is not null)
+            start.Environment["FEEDER_CURVE_CLIENT"] = onlyClient;
         var feeder = new PythonFeeder(new Process { StartInfo = start });
         feeder._process.Start();
         feeder._process.BeginOutputReadLine();
         feeder._process.BeginErrorReadLine();
         var ready = await feeder.NextLineAsync();
         Assert.StartsWith("ready ", ready, StringComparison.Ordinal);
-        feeder.Endpoint = ready["ready ".Length..];
+        var words = ready.Split(' ');
+        feeder.Endpoint = words[1];
+        feeder.CurvePublicKey = words.Length > 2 ? words[2] : null;
         return feeder;
     }
 

@@ -7,13 +7,24 @@ internal sealed partial class GuardLoop
 {
     /// <summary>Starts relaying <paramref name="peer"/> to <paramref name="backend"/> on this loop once its run begins.</summary>
     public IGuardedConnection Connect(Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget) =>
-        new Link(this, peer, backend, check, handshakeTimeout, budget);
+        new Link(this, peer, new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }, backend, connectsPeer: false,
+            check, handshakeTimeout, budget);
+
+    /// <summary>
+    /// Starts relaying NetMQ's connection <paramref name="netmq"/> to a publisher at <paramref name="remote"/>, which the
+    /// loop connects to once the run begins: the publisher is the checked peer, NetMQ the side behind.
+    /// </summary>
+    public IGuardedConnection ConnectOut(Socket netmq, IPEndPoint remote, ZmtpStreamCheck check, TimeSpan handshakeTimeout) =>
+        new Link(this, new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }, netmq, remote, connectsPeer: true,
+            check, handshakeTimeout, budget: null);
 
     /// <summary>
     /// One peer's connection on the loop: the same guarantees as <see cref="GuardedConnection"/> and
     /// <see cref="SubscriberRelay"/> (checked bytes in, a peer that stops reading slows NetMQ or, with a budget, is cut
     /// past it; a close is passed on), kept as state instead of two pumps. Bytes pass straight from one kernel buffer
     /// to the other through the loop's read buffer; only what the receiving side cannot take at once is copied and held.
+    /// The loop opens one of the two connections itself: to NetMQ behind an incoming guard, to the publisher (the peer)
+    /// behind an outgoing one.
     /// </summary>
     private sealed class Link : IGuardedConnection
     {
@@ -23,7 +34,8 @@ internal sealed partial class GuardLoop
         private readonly GuardLoop _loop;
         private readonly Socket _peer;
         private readonly Socket _server;
-        private readonly EndPoint _backend;
+        private readonly EndPoint _target; // where the loop connects: NetMQ's socket, or the publisher
+        private readonly bool _connectsPeer;
         private readonly ZmtpStreamCheck _check;
         private readonly PeerByteBudget? _budget;
         private readonly Backlog _up = new(), _down = new();
@@ -33,16 +45,18 @@ internal sealed partial class GuardLoop
         private bool _connecting;
         private bool _serverParked; // taken out of the set after a hang-up, while its last bytes wait for the peer
 
-        public Link(GuardLoop loop, Socket peer, EndPoint backend, ZmtpStreamCheck check, TimeSpan handshakeTimeout, PeerByteBudget? budget)
+        public Link(GuardLoop loop, Socket peer, Socket server, EndPoint target, bool connectsPeer, ZmtpStreamCheck check, TimeSpan handshakeTimeout,
+            PeerByteBudget? budget)
         {
             _loop = loop;
             _peer = peer;
-            _backend = backend;
+            _server = server;
+            _target = target;
+            _connectsPeer = connectsPeer;
             _check = check;
             _budget = budget;
-            Peer = peer.RemoteEndPoint;
+            Peer = connectsPeer ? target : peer.RemoteEndPoint;
             Deadline = Environment.TickCount64 + (long)handshakeTimeout.TotalMilliseconds;
-            _server = new Socket(backend.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         }
 
         public EndPoint? Peer { get; }
@@ -57,6 +71,12 @@ internal sealed partial class GuardLoop
 
         public bool Handshaken => _check.Handshaken;
 
+        /// <summary>Set on the loop's thread; read by others once the run has ended.</summary>
+        public bool LegConnected { get; private set; }
+
+        /// <summary>The socket the loop connects itself.</summary>
+        private Socket Connecting => _connectsPeer ? _peer : _server;
+
         /// <summary>Set on the loop's thread only (or, once that thread has gone, by <see cref="Abandon"/> after joining it).</summary>
         public bool Ended { get; private set; }
 
@@ -69,7 +89,7 @@ internal sealed partial class GuardLoop
         /// <summary>Cuts both sides (on the loop's thread, which owns the sockets).</summary>
         public void Dispose() => _loop.Post(this, cut: true);
 
-        /// <summary>On the loop: connects the leg to NetMQ and starts watching both sockets.</summary>
+        /// <summary>On the loop: opens its own connection (to NetMQ, or to the publisher) and starts watching both sockets.</summary>
         public void Begin()
         {
             if (Ended)
@@ -80,7 +100,8 @@ internal sealed partial class GuardLoop
                 _server.Blocking = false;
                 try
                 {
-                    _server.Connect(_backend);
+                    Connecting.Connect(_target);
+                    LegConnected = true;
                 }
                 catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
                 {
@@ -96,7 +117,8 @@ internal sealed partial class GuardLoop
             }
             catch (Exception ex) when (!IsFatal(ex))
             {
-                // NetMQ's socket is gone (the door is stopping), the peer already left, or epoll is out of room;
+                // NetMQ's socket is gone (the door is stopping), the peer already left, the publisher refused at once, or
+                // epoll is out of room;
                 // anything else is a fault of ours, logged, and still only this connection's end.
                 Fail(ex, expected: ex is SocketException or ObjectDisposedException or InvalidOperationException);
             }
@@ -111,14 +133,14 @@ internal sealed partial class GuardLoop
             {
                 if ((events & LinuxSockets.Error) != 0)
                 {
-                    // A reset, or the connect to NetMQ failed. What a peer sent before its reset is still readable
+                    // A reset, or the loop's own connect failed. What a peer sent before its reset is still readable
                     // (a request sent just before the peer left): NetMQ gets it before the connection ends.
                     if (!fromServer && !_connecting)
                         PassOnBeforeReset();
                     End(null);
                     return;
                 }
-                if (fromServer ? OnServer(events) : OnPeer(events))
+                if (_connecting && fromServer != _connectsPeer ? ConnectDone(events) : fromServer ? OnServer(events) : OnPeer(events))
                     Watch();
             }
             catch (Exception ex) when (!IsFatal(ex))
@@ -178,21 +200,24 @@ internal sealed partial class GuardLoop
 
         private ulong Token(bool fromServer) => ((ulong)Id << 1) | (fromServer ? 1UL : 0UL);
 
+        /// <summary>The loop's own connect finished, or failed (the link then ends); false once the link has ended.</summary>
+        private bool ConnectDone(uint events)
+        {
+            if ((events & (LinuxSockets.Out | LinuxSockets.HangUp)) == 0)
+                return true;
+            if (Connecting.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+            {
+                End(null);
+                return false;
+            }
+            _connecting = false;
+            LegConnected = true;
+            return true;
+        }
+
         /// <returns>False once the link has ended.</returns>
         private bool OnServer(uint events)
         {
-            if (_connecting)
-            {
-                if ((events & (LinuxSockets.Out | LinuxSockets.HangUp)) == 0)
-                    return true;
-                if (_server.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
-                {
-                    End(null);
-                    return false;
-                }
-                _connecting = false;
-                return true;
-            }
             if ((events & LinuxSockets.Out) != 0 && !Flush(_up, _serverFd, budget: null))
                 return false;
             if ((_serverEvents & LinuxSockets.In) == 0)
@@ -331,7 +356,7 @@ internal sealed partial class GuardLoop
         private (uint Peer, uint Server) Wanted()
         {
             if (_connecting)
-                return (0, LinuxSockets.Out);
+                return _connectsPeer ? (LinuxSockets.Out, 0u) : (0u, LinuxSockets.Out);
             var peer = (!_up.SourceEnded && !_up.Any ? LinuxSockets.In : 0) | (_down.Any ? LinuxSockets.Out : 0);
             var server = (!_down.SourceEnded && (_budget is not null || !_down.Any) ? LinuxSockets.In : 0) | (_up.Any ? LinuxSockets.Out : 0);
             return (peer, server);

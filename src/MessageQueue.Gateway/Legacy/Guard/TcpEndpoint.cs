@@ -13,13 +13,9 @@ internal static class TcpEndpoint
     /// </summary>
     public static IPEndPoint? Parse(string endpoint)
     {
-        if (!endpoint.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase))
+        if (Split(endpoint) is not { } split)
             return null;
-        var authority = endpoint["tcp://".Length..];
-        var colon = authority.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort)
-            throw new FormatException($"'{endpoint}' is not a tcp://host:port endpoint.");
-        var host = authority[..colon].Trim('[', ']');
+        var (host, port) = split;
         if (host == "*")
             return new IPEndPoint(IPAddress.Any, port);
         if (IPAddress.TryParse(host, out var address))
@@ -28,6 +24,28 @@ internal static class TcpEndpoint
         var chosen = Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
             ?? throw new FormatException($"'{host}' in '{endpoint}' resolves to no address.");
         return new IPEndPoint(chosen, port);
+    }
+
+    /// <summary>The host (brackets of an IPv6 address removed) and port of a <c>tcp://</c> endpoint, unresolved; null for another transport.</summary>
+    public static (string Host, int Port)? Split(string endpoint)
+    {
+        if (!endpoint.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var authority = endpoint["tcp://".Length..];
+        var colon = authority.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort)
+            throw new FormatException($"'{endpoint}' is not a tcp://host:port endpoint.");
+        return (authority[..colon].Trim('[', ']'), port);
+    }
+
+    /// <summary>The address to connect to for <paramref name="host"/>: itself when it is one, else its first IPv4 address (as <see cref="Parse"/> picks).</summary>
+    public static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var address))
+            return address;
+        var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+        return Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+            ?? throw new SocketException((int)SocketError.HostNotFound);
     }
 
     public static string Format(IPEndPoint endpoint) =>

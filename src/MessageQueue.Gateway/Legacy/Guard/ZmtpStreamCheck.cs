@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 namespace MessageQueue.Gateway.Legacy.Guard;
 
 /// <summary>
-/// Follows the bytes a peer sends to a NetMQ socket, chunk by chunk, the way NetMQ 4.0.4.5's StreamEngine reads them:
+/// Follows the bytes a peer sends to a NetMQ socket (a client to a bound socket, or a publisher to a sub source's
+/// outgoing connection: the checks are the same both ways), chunk by chunk, the way NetMQ 4.0.4.5's StreamEngine reads them:
 /// the greeting (ZMTP 1.0 without a signature, 1.0 and 2.0 with one, 3.x), then each frame's flags and size. Bodies
 /// are skipped by arithmetic; only a command's name and a READY command's property lengths are read.
 /// </summary>
@@ -14,7 +15,8 @@ namespace MessageQueue.Gateway.Legacy.Guard;
 /// one), a frame larger than its cap, and a message larger than its cap across its frames: NetMQ holds every frame
 /// of a message until the last one comes. Each frame counts <see cref="FrameCost"/> bytes on top of its body, what
 /// NetMQ keeps per frame, so a flood of empty frames is a large message too. Under CurveZMQ the frames' flags travel
-/// encrypted: every frame looks whole here, and only the frame cap applies.
+/// encrypted: every frame looks whole here, and only the frame cap applies; a CurveZMQ server's READY is encrypted too,
+/// so its body is not read (NetMQ reads it only once it has decrypted it with the server's key).
 /// </remarks>
 internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
 {
@@ -30,7 +32,7 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
     private readonly byte[] _field = new byte[8];
     private int _greetingRead;
     private int _greetingSize = SignatureSize;
-    private bool _v1, _v3;
+    private bool _v1, _v3, _curve;
     private Step _step = Step.Greeting;
     private Step _afterSkip;
     private byte _flags;
@@ -48,8 +50,9 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
     public string? Violation { get; private set; }
 
     /// <summary>
-    /// True once the peer has greeted and, in ZMTP 3, sent a whole first command (READY, or CurveZMQ's HELLO): what every
-    /// ZeroMQ peer does as soon as it connects. Read from another thread by the guard's handshake deadline.
+    /// True once the peer has greeted and, in ZMTP 3, sent a whole first command (READY, or CurveZMQ's HELLO from a client
+    /// and WELCOME from a server): what every ZeroMQ peer does as soon as it connects (a CurveZMQ server once it has the
+    /// client's HELLO, which it answers only when the client has its right public key). Read from another thread by the guard's handshake deadline.
     /// </summary>
     public bool Handshaken => Volatile.Read(ref _handshaken);
 
@@ -101,6 +104,7 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
         }
         _v1 = revision == 0;
         _v3 = revision > 1;
+        _curve = _v3 && _greeting.AsSpan(MechanismOffset, MechanismSize).SequenceEqual(CurveMechanism);
         EndFrame();
         return data;
     }
@@ -176,7 +180,7 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
             case Step.CommandNameLength when field[0] == ReadyName.Length:
                 Expect(Step.CommandName, ReadyName.Length);
                 break;
-            case Step.CommandName when field.SequenceEqual(ReadyName):
+            case Step.CommandName when field.SequenceEqual(ReadyName) && !_curve:
                 Continue(Step.NextProperty);
                 break;
             case Step.PropertyNameLength when _bodyLeft >= field[0]:
@@ -196,6 +200,11 @@ internal sealed class ZmtpStreamCheck(long maxFrameBytes, long maxMessageBytes)
     }
 
     private static ReadOnlySpan<byte> ReadyName => "READY"u8;
+
+    private const int MechanismOffset = 12, MechanismSize = 20;
+
+    /// <summary>The mechanism field of a ZMTP 3 greeting naming CurveZMQ, padded with zeros as NetMQ compares it.</summary>
+    private static ReadOnlySpan<byte> CurveMechanism => "CURVE\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"u8;
 
     /// <summary>Where a body goes once a skip is over (or has nothing to skip).</summary>
     private void Continue(Step step)
