@@ -2,6 +2,7 @@ using MessageQueue.Gateway.Connections;
 using MessageQueue.Gateway.Legacy;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
+using MessageQueue.Gateway.Storage;
 using MessageQueue.Gateway.Subjects;
 using MessageQueue.Gateway.Zmq;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ internal sealed partial class IngestService(
     IOptions<IngestOptions> options,
     IOptions<SubjectOptions> subjectOptions,
     IOptions<ZmqOptions> zmqOptions,
+    IOptions<StoreOptions> storeOptions,
     ILogger<IngestService> logger) : IHostedService, IDisposable
 {
     /// <summary>What CurveZMQ adds around a message, as for the legacy door.</summary>
@@ -58,10 +60,15 @@ internal sealed partial class IngestService(
         _host = new ZmqSocketHost(new ZmqHostSettings("zmq-ingest", TimeSpan.Zero, zmq.Curve.ServerCertificate()), metrics, logger);
         var frame = (long)hardMax + CurveOverhead;
         var limits = new GuardLimits(connections.Zmq, frame, 2 * (frame + ZmtpStreamCheck.FrameCost), TimeSpan.FromSeconds(zmq.HandshakeTimeoutSeconds));
+        var store = storeOptions.Value;
+        var share = Math.Max(1, store.MaxQueuedChanges / 2 / sources.Count);
         for (var i = 0; i < sources.Count; i++)
         {
+            // Together the sources fill at most half the store's queue, so the other doors always find room; a pull
+            // source needs no more than two batches waiting to keep the writer busy (its peers wait meanwhile).
+            var window = sources[i].IsPull ? Math.Min(2 * store.MaxBatchSize, share) : share;
             var decoder = new IngestDecoder(sources[i], validator, subjectOptions.Value);
-            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, telemetry, time, logger);
+            var source = new IngestSource(sources[i], decoder, service, _completions, metrics, telemetry, time, window, logger);
             source.Open(_host, limits, hardMax, i);
             source.StartReading();
             _sources = [.. _sources, source];

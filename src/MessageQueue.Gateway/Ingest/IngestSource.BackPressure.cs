@@ -19,6 +19,20 @@ internal sealed partial class IngestSource
     }
 
     /// <summary>
+    /// True while a pull source has its whole window of updates waiting for the store: it reads on as they are answered.
+    /// The window keeps one fast source from filling the store's queue, where the other doors' updates would then be
+    /// refused as busy.
+    /// </summary>
+    private bool WindowFull => _options.IsPull && _inFlight >= _window;
+
+    /// <summary>A pull source whose window is full: reads nothing until the store answers one of them (counted as a store pause, not logged: it is the ordinary pace of a source faster than the store).</summary>
+    private void WaitForStore()
+    {
+        Pause();
+        _metrics.IngestPaused(_sourceTag, IngestPause.Store);
+    }
+
+    /// <summary>
     /// A pull source over its rate limit: reads nothing until the budget refills (its PUSH peers wait meanwhile, as
     /// under the store's back-pressure), then reads on.
     /// </summary>
@@ -73,7 +87,7 @@ internal sealed partial class IngestSource
     private void Retry()
     {
         _retryQueued = false;
-        while (!_stopped && _creating == 0 && _held.TryPeek(out var message))
+        while (!_stopped && _creating == 0 && !WindowFull && _held.TryPeek(out var message))
         {
             if (!TrySubmit(message))
             {

@@ -34,7 +34,7 @@ internal sealed partial class IngestSource
         Name,
         _options.IsPull ? IngestSourceOptions.KindPull : IngestSourceOptions.KindSub,
         Endpoints,
-        _held.Count > 0 ? IngestSourceStatus.StoreBusy : _rateWait ? IngestSourceStatus.RateLimited : IngestSourceStatus.Reading,
+        _held.Count > 0 || WindowFull ? IngestSourceStatus.StoreBusy : _rateWait ? IngestSourceStatus.RateLimited : IngestSourceStatus.Reading,
         Peers,
         _storedRate.PerMinute(1, 1)[0],
         _droppedRate.PerMinute(1, 1)[0],

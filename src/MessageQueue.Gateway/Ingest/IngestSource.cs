@@ -12,7 +12,9 @@ namespace MessageQueue.Gateway.Ingest;
 /// the decoding of its messages and their way into the application service, like every door's.
 /// </summary>
 /// <remarks>
-/// Back-pressure: when the store refuses an update as busy or unavailable, a <c>pull</c> source holds it and stops
+/// Back-pressure: a source has at most a window of updates waiting for the store (a share of its queue, so that the
+/// other doors find room); a <c>pull</c> source with a full window reads nothing until one is answered, a <c>sub</c>
+/// source drops. When the store refuses an update as busy or unavailable, a <c>pull</c> source holds it and stops
 /// reading (ZeroMQ then queues up to the high-water marks, and PUSH peers wait), retrying until the store takes it, then
 /// reads on. A <c>sub</c> source cannot make a publisher wait: it keeps reading and counts what it drops. Updates go to
 /// the store in the order read; only one the store failed to commit after taking it is retried behind later ones.
@@ -47,11 +49,14 @@ internal sealed partial class IngestSource
     private bool _retryTimed;
     private bool _rateWait;
     private int _creating;
+    private readonly int _window;
+    private int _inFlight; // posted, not yet answered by the store
     private TimeSpan _retryDelay = FirstRetry;
 
     public IngestSource(IngestSourceOptions options, IngestDecoder decoder, SubjectService service, ZmqHostQueue<Action> completions,
-        GatewayMetrics metrics, DoorTelemetry telemetry, TimeProvider time, ILogger logger)
+        GatewayMetrics metrics, DoorTelemetry telemetry, TimeProvider time, int window, ILogger logger)
     {
+        _window = window;
         _telemetry = telemetry;
         _time = time;
         _rate = new SourceRateLimit(options.MaxMessagesPerSecond, options.MaxBytesPerSecond, time);
@@ -120,7 +125,7 @@ internal sealed partial class IngestSource
 
     private void Resume()
     {
-        if (_reading || _stopped || _held.Count > 0 || _creating > 0 || _rateWait)
+        if (_reading || _stopped || _held.Count > 0 || _creating > 0 || _rateWait || WindowFull)
             return;
         _socket!.ReceiveReady += OnReady;
         _reading = true;
@@ -139,6 +144,11 @@ internal sealed partial class IngestSource
         // A bounded number per wake-up, so the completions and the other sources get their turn.
         for (var i = 0; i < MessagesPerWakeup && _reading; i++)
         {
+            if (WindowFull)
+            {
+                WaitForStore();
+                return;
+            }
             if (_options.IsPull && !_rate.Allows())
             {
                 WaitForRate();
@@ -208,6 +218,11 @@ internal sealed partial class IngestSource
                 Drop(IngestDrop.UnknownSubject, message.Subject);
             return true;
         }
+        if (!_options.IsPull && _inFlight >= _window)
+        {
+            Drop(IngestDrop.Busy, $"{_inFlight} updates of this source already wait for the store");
+            return true;
+        }
         var posting = _service.PostUpdateAsync(message.Subject, message.Text, _origin);
         if (posting.IsCompletedSuccessfully)
         {
@@ -217,6 +232,7 @@ internal sealed partial class IngestSource
             Posted(message, result);
             return true;
         }
+        _inFlight++;
         posting.ContinueWith(static (done, state) =>
         {
             var (source, message) = ((IngestSource, IngestMessage))state!;
@@ -227,6 +243,11 @@ internal sealed partial class IngestSource
 
     private void Posted(IngestMessage message, Task<SubjectResult<SubjectUpdate>> done)
     {
+        _inFlight--; // the window has room again
+        if (_held.Count > 0)
+            ScheduleRetry(TimeSpan.Zero);
+        else
+            Resume();
         if (done.IsCompletedSuccessfully)
             Posted(message, done.Result);
         else

@@ -13,7 +13,9 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
     private static readonly TimeSpan SubscribeRetry = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _stopping = new();
     private volatile ChannelMessageQueue? _incoming;
+    private readonly Lock _stopGate = new();
     private Task? _receiving;
+    private Task? _stop;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -91,7 +93,17 @@ internal sealed partial class RelayReceiver(RedisChangeBus bus, StoreWriter writ
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A test host stops the host while its entry point stops and disposes it too: both callers share one stop, so
+    /// the later one never reaches the token source the earlier one's disposal released.
+    /// </remarks>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+            return _stop ??= StopReceivingAsync(cancellationToken);
+    }
+
+    private async Task StopReceivingAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_incoming is not null)

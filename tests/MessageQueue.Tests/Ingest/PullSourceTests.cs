@@ -86,6 +86,41 @@ public sealed class PullSourceTests
         Assert.All(sources, source => Assert.True(PrometheusPauses(metrics, source) > 0, $"Source {source} never found the store busy."));
     }
 
+    [Fact]
+    public async Task AFastSourceLeavesTheStoreRoomForOtherDoors()
+    {
+        const int Pushed = 10_000;
+        const int Posted = 200;
+        var source = NewSourceName();
+        var subject = ApiAssert.NewSubjectName();
+        var posts = ApiAssert.NewSubjectName();
+        // A small queue that a source posting without a window fills at once: the REST posts then find it full (503).
+        using var gateway = new GatewayFactory(null, Source(0, ("Name", source), ("Kind", "pull"), ("Endpoint", "tcp://127.0.0.1:0"),
+            ("Subject", subject), ("CreateSubjects", "true"), ("MaxMessagesPerSecond", "0"), ("MaxBytesPerSecond", "0"))
+            .With("Store:MaxQueuedChanges", "64").With("Store:MaxBatchSize", "16").With("RateLimiting:Enabled", "false"));
+        using var http = gateway.CreateClient();
+        await ApiAssert.Json(await http.PostAsync("/api/subjects", System.Net.Http.Json.JsonContent.Create(new { name = posts })), System.Net.HttpStatusCode.Created);
+        await using var pusher = await PythonFeeder.PusherAsync(PullEndpoint(gateway, source));
+
+        var pushing = pusher.SendSeriesAsync(Pushed, "m-");
+        await Poll.UntilAsync(async () => (await HistoryAsync(http, subject)).Count > 0, () => "The source stored nothing.");
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 4).Select(async client =>
+        {
+            var codes = new List<System.Net.HttpStatusCode>();
+            for (var i = 0; i < Posted / 4; i++)
+                codes.Add((await http.PostAsync($"/api/subjects/{posts}/updates", System.Net.Http.Json.JsonContent.Create(new { text = $"{client}-{i}" }))).StatusCode);
+            return codes;
+        }));
+        var storedMeanwhile = await CountAsync(http, source, "stored");
+        await pushing;
+
+        Assert.All(statuses.SelectMany(codes => codes), code => Assert.Equal(System.Net.HttpStatusCode.Created, code));
+        Assert.True(storedMeanwhile < Pushed, "The source was stored whole before the REST posts: they never competed with it.");
+        await Poll.UntilAsync(async () => (await HistoryAsync(http, subject)).Count >= Pushed,
+            () => $"Only some of the {Pushed} pushed messages were stored.", TimeSpan.FromSeconds(90));
+        Assert.Equal(Enumerable.Range(0, Pushed).Select(i => $"m-{i}"), (await HistoryAsync(http, subject)).Select(u => u.Text));
+    }
+
     private static double PrometheusPauses(string metrics, string source) =>
         Operations.PrometheusText.Value(metrics, "messagequeue_ingest_pauses_total", ("source", source), ("reason", "store"));
 }
