@@ -8,32 +8,72 @@ using NetMQ.Sockets;
 namespace MessageQueue.Benchmarks;
 
 /// <summary>
-/// A PUSH publisher as a load client: each round trip sends one frame, which blocks once the gateway's PULL source
-/// and this socket hold their high-water marks (what a PUSH peer of a busy pull source sees), so the client sends
-/// exactly as fast as the gateway takes.
+/// A PUSH publisher as a load client: each round trip sends one message in the source's plain shape,
+/// <c>[subject, text]</c>, at most <see cref="PushTally.MaxLead"/> ahead of what the store has taken. Each sent
+/// message is counted in <paramref name="tally"/>, and its socket lingers on close so that every counted one arrives.
 /// </summary>
-internal sealed class PushChannel : IRequestChannel
+internal sealed class PushChannel(string endpoint, string subject, string text, PushTally tally) : IRequestChannel
 {
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly PushSocket _socket = new();
-    private readonly byte[] _frame;
-
-    public PushChannel(string endpoint, string text)
-    {
-        _frame = Encoding.UTF8.GetBytes(text);
-        _socket.Options.Linger = TimeSpan.Zero;
-        _socket.Connect(endpoint);
-    }
+    private readonly PushSocket _socket = Connect(endpoint);
+    private readonly byte[] _subject = Encoding.UTF8.GetBytes(subject);
+    private readonly byte[] _text = Encoding.UTF8.GetBytes(text);
 
     public string? RoundTrip()
     {
-        if (!_socket.TrySendFrame(SendTimeout, _frame))
+        tally.WaitForRoom();
+        // The second frame follows the first at once: only the first can wait for room.
+        if (!_socket.TrySendFrame(SendTimeout, _subject, more: true))
             throw new TimeoutException($"The gateway took no ingest message for {SendTimeout.TotalSeconds} s.");
+        _socket.SendFrame(_text);
+        tally.Add();
         return null;
     }
 
     public void Dispose() => _socket.Dispose();
+
+    private static PushSocket Connect(string endpoint)
+    {
+        var socket = new PushSocket();
+        socket.Options.Linger = TimeSpan.FromSeconds(30);
+        socket.Connect(endpoint);
+        return socket;
+    }
+}
+
+/// <summary>
+/// Messages sent to one subject by PUSH publishers, against what the store has of them (the subject's sequence from
+/// <paramref name="start"/>). A PUSH peer blocks only once the source, both sockets and the kernel's buffers are full,
+/// and with 11-byte messages and a 32 MiB receive buffer that is a minute of the store's work: without a lead limit
+/// one window's backlog would be stored in the next.
+/// </summary>
+internal sealed class PushTally(HttpClient http, string subject, long start)
+{
+    /// <summary>About a second of the store's work: enough that it never waits for the publisher.</summary>
+    public const int MaxLead = 2_000;
+
+    private long _sent;
+    private long _stored;
+
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>The subject's sequence once every sent message is stored.</summary>
+    public long Target => start + Sent;
+
+    public void Add() => Interlocked.Increment(ref _sent);
+
+    /// <summary>Returns once fewer than <see cref="MaxLead"/> sent messages wait for the store.</summary>
+    public void WaitForRoom()
+    {
+        while (Sent - Volatile.Read(ref _stored) >= MaxLead)
+        {
+            Volatile.Write(ref _stored, StoreProbe.LastSequence(http, subject) - start);
+            if (Sent - Volatile.Read(ref _stored) >= MaxLead)
+                // Polled: the store says nothing to a publisher; the backlog keeps it busy meanwhile.
+                Thread.Sleep(10);
+        }
+    }
 }
 
 /// <summary>Counts of a load's REST answers, shared by its clients.</summary>
@@ -97,21 +137,21 @@ internal sealed class StoreProbe(HttpClient http, string subject, RestTally? tal
         (http.GetFromJsonAsync<SubjectReading>($"{RestWorkloads.SubjectsPath}/{subject}", WebJson).GetAwaiter().GetResult()
             ?? throw new InvalidOperationException($"GET {subject} answered null.")).LastSequence;
 
-    /// <summary>Waits until the subject's sequence stops moving (the source's queued messages are stored); returns it.</summary>
-    public static long WaitDrained(HttpClient http, string subject, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the subject's sequence reaches <paramref name="sequence"/>: the source has stored every message
+    /// its publishers sent, and the next window starts with nothing of this one's still queued.
+    /// </summary>
+    public static void WaitStored(HttpClient http, string subject, long sequence, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var last = LastSequence(http, subject);
-        while (clock.Elapsed < timeout)
+        long now;
+        while ((now = LastSequence(http, subject)) < sequence)
         {
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"{subject} was at sequence {now} of {sequence} {timeout.TotalSeconds} s after the publisher stopped.");
             // Polled: nothing tells the generator when the gateway has stored the last message it holds.
-            Thread.Sleep(250);
-            var now = LastSequence(http, subject);
-            if (now == last)
-                return now;
-            last = now;
+            Thread.Sleep(100);
         }
-        throw new TimeoutException($"{subject} was still being written {timeout.TotalSeconds} s after the publisher stopped.");
     }
 
     public void Begin() => _begin = (LastSequence(http, subject), tally?.Created ?? 0, tally?.Refused ?? 0);

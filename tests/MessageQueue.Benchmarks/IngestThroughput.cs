@@ -18,8 +18,11 @@ internal sealed record ConcurrentWindow(long Ingested, long RestCreated, long Re
     public double RestRefusedFraction => (double)RestRefused / Math.Max(1, RestCreated + RestRefused);
 }
 
+/// <summary>One round of the throughput part: the ingest window, then the REST window.</summary>
+internal sealed record IngestRound(UpdateWindow Ingest, UpdateWindow Rest);
+
 /// <summary>The throughput part of the ingest group: each round's ingest and REST windows, then one window of both at once.</summary>
-internal sealed record IngestThroughputResult(IReadOnlyList<(UpdateWindow Ingest, UpdateWindow Rest)> Rounds, ConcurrentWindow Concurrent)
+internal sealed record IngestThroughputResult(IReadOnlyList<IngestRound> Rounds, ConcurrentWindow Concurrent, string Pauses)
 {
     /// <summary>Every round's windows together: updates over time, so a noisy window weighs by its length only.</summary>
     public UpdateWindow Ingest => Sum(Rounds.Select(r => r.Ingest));
@@ -41,7 +44,8 @@ internal sealed record IngestThroughputResult(IReadOnlyList<(UpdateWindow Ingest
 }
 
 /// <summary>
-/// Durable updates/s through a <c>pull</c> ingest source fed by one PUSH publisher as fast as the gateway takes,
+/// Durable updates/s through a <c>pull</c> ingest source fed by one PUSH publisher as fast as the gateway takes (at
+/// most <see cref="PushTally.MaxLead"/> ahead of the store),
 /// counted at the store (the subject's sequence number at the window's edges), against the REST door's closed loop
 /// of <see cref="RestClients"/> clients on the other subjects; in turns on one gateway. Then both at once.
 /// </summary>
@@ -55,41 +59,53 @@ internal static class IngestThroughput
         string[] others = [.. LegacyFrames.Subjects.Where(s => s != subject)];
         using var http = HttpChannel.CreateClient(gateway.HttpAddress, TimeSpan.FromSeconds(15));
         var rest = RestWorkloads.Updates(others);
+        // Only the publisher writes this subject: stored = where it started + what was sent.
+        var sent = new PushTally(http, subject, StoreProbe.LastSequence(http, subject));
+        void WaitStored() => StoreProbe.WaitStored(http, subject, sent.Target, DrainTimeout);
 
         // Both doors' paths until the JIT is quiet: the publisher fills the store's queue, so REST is refused at
         // times (counted, not failed).
         var settleTally = new RestTally();
-        RequestLoad.Settle(gateway, Mixed(gateway, pushEndpoint, rest, settleTally), 1 + BenchmarkRun.SettlingClients, options);
-        StoreProbe.WaitDrained(http, subject, DrainTimeout);
+        RequestLoad.Settle(gateway, Mixed(gateway, pushEndpoint, subject, sent, rest, settleTally), 1 + BenchmarkRun.SettlingClients, options);
+        WaitStored();
 
-        var rounds = new List<(UpdateWindow, UpdateWindow)>();
+        var rounds = new List<IngestRound>();
         for (var round = 0; round < Rounds(options); round++)
         {
             var probe = new StoreProbe(http, subject);
-            var pushed = RequestLoad.Run(gateway, _ => new PushChannel(pushEndpoint, Workloads.UpdateText), 1, options, probe);
+            var pushed = RequestLoad.Run(gateway, _ => new PushChannel(pushEndpoint, subject, Workloads.UpdateText, sent), 1, options, probe);
             var ingest = new UpdateWindow(probe.Stored, pushed.Cpu);
-            StoreProbe.WaitDrained(http, subject, DrainTimeout);
+            WaitStored();
             var posted = RequestLoad.Run(gateway, LoadChannels.Rest(gateway, rest), RestClients, options);
             var restWindow = new UpdateWindow(posted.Requests, posted.Cpu);
             Console.WriteLine(Invariant($"  ingest round {round + 1}: PUSH → pull source {ingest.UpdatesPerSecond,9:N0} updates/s {ingest.ServerCpuMicrosPerUpdate,6:0} µs CPU/update; REST POST, {RestClients} clients {restWindow.UpdatesPerSecond,9:N0} updates/s {restWindow.ServerCpuMicrosPerUpdate,6:0} µs CPU/update (p50 {posted.Latency.P50Ms:0.00} ms)"));
-            rounds.Add((ingest, restWindow));
+            rounds.Add(new IngestRound(ingest, restWindow));
         }
 
         var tally = new RestTally();
         var both = new StoreProbe(http, subject, tally);
-        var load = RequestLoad.Run(gateway, Mixed(gateway, pushEndpoint, rest, tally), 1 + RestClients, options, both);
-        StoreProbe.WaitDrained(http, subject, DrainTimeout);
+        var load = RequestLoad.Run(gateway, Mixed(gateway, pushEndpoint, subject, sent, rest, tally), 1 + RestClients, options, both);
+        WaitStored();
         var concurrent = new ConcurrentWindow(both.Stored, both.RestCreated, both.RestRefused, load.Cpu);
         Console.WriteLine(Invariant($"  ingest and REST at once: ingest {concurrent.IngestedPerSecond:N0} updates/s, REST {concurrent.RestCreatedPerSecond:N0} created/s, {concurrent.RestRefused:N0} refused (503, {concurrent.RestRefusedFraction:P1} of REST posts)"));
-        return new IngestThroughputResult(rounds, concurrent);
+        return new IngestThroughputResult(rounds, concurrent, Pauses(http));
+    }
+
+    /// <summary>The source's pauses over the whole group (its counter on /metrics): how often it waited, and for what.</summary>
+    private static string Pauses(HttpClient http)
+    {
+        const string Counter = "messagequeue_ingest_pauses_total";
+        var text = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
+        var lines = text.Split('\n').Where(l => l.StartsWith(Counter, StringComparison.Ordinal)).Select(l => l[Counter.Length..].Trim());
+        return string.Join("; ", lines) is { Length: > 0 } pauses ? pauses : "none";
     }
 
     public static int Rounds(BenchmarkOptions options) => options.Quick ? 1 : 2;
 
     /// <summary>Client 0 the PUSH publisher, the others REST clients that count refusals.</summary>
-    private static Func<int, IRequestChannel> Mixed(ServerProcess gateway, string pushEndpoint, Func<int, IReadOnlyList<HttpExchange>> rest, RestTally tally) =>
+    private static Func<int, IRequestChannel> Mixed(ServerProcess gateway, string pushEndpoint, string subject, PushTally sent, Func<int, IReadOnlyList<HttpExchange>> rest, RestTally tally) =>
         client => client == 0
-            ? new PushChannel(pushEndpoint, Workloads.UpdateText)
+            ? new PushChannel(pushEndpoint, subject, Workloads.UpdateText, sent)
             : new TallyingRestChannel(gateway.HttpAddress, rest(client - 1), tally);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -272,7 +272,8 @@ internal sealed class PushpinServer : IDisposable
         return text;
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free at the moment (another process could take it before it is bound).</summary>
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
