@@ -9,22 +9,25 @@ namespace MessageQueue.Benchmarks;
 
 /// <summary>
 /// A PUSH publisher as a load client: each round trip sends one message in the source's plain shape,
-/// <c>[subject, text]</c>, at most <see cref="PushTally.MaxLead"/> ahead of what the store has taken. Each sent
+/// <c>[subject, text]</c>, going round <paramref name="subjects"/>, at most <see cref="PushTally.MaxLead"/> ahead of what the store has taken. Each sent
 /// message is counted in <paramref name="tally"/>, and its socket lingers on close so that every counted one arrives.
 /// </summary>
-internal sealed class PushChannel(string endpoint, string subject, string text, PushTally tally) : IRequestChannel
+internal sealed class PushChannel(string endpoint, IReadOnlyList<string> subjects, string text, PushTally tally) : IRequestChannel
 {
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(15);
 
     private readonly PushSocket _socket = Connect(endpoint);
-    private readonly byte[] _subject = Encoding.UTF8.GetBytes(subject);
+    private readonly byte[][] _subjects = [.. subjects.Select(Encoding.UTF8.GetBytes)];
     private readonly byte[] _text = Encoding.UTF8.GetBytes(text);
+    private int _next;
 
     public string? RoundTrip()
     {
         tally.WaitForRoom();
         // The second frame follows the first at once: only the first can wait for room.
-        if (!_socket.TrySendFrame(SendTimeout, _subject, more: true))
+        var subject = _subjects[_next];
+        _next = (_next + 1) % _subjects.Length;
+        if (!_socket.TrySendFrame(SendTimeout, subject, more: true))
             throw new TimeoutException($"The gateway took no ingest message for {SendTimeout.TotalSeconds} s.");
         _socket.SendFrame(_text);
         tally.Add();
@@ -43,12 +46,12 @@ internal sealed class PushChannel(string endpoint, string subject, string text, 
 }
 
 /// <summary>
-/// Messages sent to one subject by PUSH publishers, against what the store has of them (the subject's sequence from
-/// <paramref name="start"/>). A PUSH peer blocks only once the source, both sockets and the kernel's buffers are full,
+/// Messages sent by PUSH publishers to subjects only they write, against what the store has of them (the subjects'
+/// sequences from <paramref name="start"/>). A PUSH peer blocks only once the source, both sockets and the kernel's buffers are full,
 /// and with 11-byte messages and a 32 MiB receive buffer that is a minute of the store's work: without a lead limit
 /// one window's backlog would be stored in the next.
 /// </summary>
-internal sealed class PushTally(HttpClient http, string subject, long start)
+internal sealed class PushTally(HttpClient http, IReadOnlyList<string> subjects, long start)
 {
     /// <summary>About a second of the store's work: enough that it never waits for the publisher.</summary>
     public const int MaxLead = 2_000;
@@ -58,7 +61,7 @@ internal sealed class PushTally(HttpClient http, string subject, long start)
 
     public long Sent => Interlocked.Read(ref _sent);
 
-    /// <summary>The subject's sequence once every sent message is stored.</summary>
+    /// <summary>The subjects' sequences together once every sent message is stored.</summary>
     public long Target => start + Sent;
 
     public void Add() => Interlocked.Increment(ref _sent);
@@ -68,7 +71,7 @@ internal sealed class PushTally(HttpClient http, string subject, long start)
     {
         while (Sent - Volatile.Read(ref _stored) >= MaxLead)
         {
-            Volatile.Write(ref _stored, StoreProbe.LastSequence(http, subject) - start);
+            Volatile.Write(ref _stored, StoreProbe.LastSequence(http, subjects) - start);
             if (Sent - Volatile.Read(ref _stored) >= MaxLead)
                 // Polled: the store says nothing to a publisher; the backlog keeps it busy meanwhile.
                 Thread.Sleep(10);
@@ -120,10 +123,10 @@ internal sealed class TallyingRestChannel(Uri server, IReadOnlyList<HttpExchange
 }
 
 /// <summary>
-/// The ingest subject's last sequence number (what the store has committed) and the REST tally, read at the edges of
-/// a load's measured window: updates stored in the window, counted at the store rather than at the publisher.
+/// The ingest subjects' last sequence numbers together (what the store has committed) and the REST tally, read at the
+/// edges of a load's measured window: updates stored in the window, counted at the store rather than at the publisher.
 /// </summary>
-internal sealed class StoreProbe(HttpClient http, string subject, RestTally? tally = null) : IWindowProbe
+internal sealed class StoreProbe(HttpClient http, IReadOnlyList<string> subjects, RestTally? tally = null) : IWindowProbe
 {
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
@@ -133,32 +136,39 @@ internal sealed class StoreProbe(HttpClient http, string subject, RestTally? tal
     public long RestCreated { get; private set; }
     public long RestRefused { get; private set; }
 
-    public static long LastSequence(HttpClient http, string subject) =>
-        (http.GetFromJsonAsync<SubjectReading>($"{RestWorkloads.SubjectsPath}/{subject}", WebJson).GetAwaiter().GetResult()
+    /// <summary>The subjects' last sequence numbers added up; a subject the source has not created yet counts 0.</summary>
+    public static long LastSequence(HttpClient http, IReadOnlyList<string> subjects) => subjects.Sum(subject =>
+    {
+        using var response = http.GetAsync($"{RestWorkloads.SubjectsPath}/{subject}").GetAwaiter().GetResult();
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return 0;
+        response.EnsureSuccessStatusCode();
+        return (response.Content.ReadFromJsonAsync<SubjectReading>(WebJson).GetAwaiter().GetResult()
             ?? throw new InvalidOperationException($"GET {subject} answered null.")).LastSequence;
+    });
 
     /// <summary>
-    /// Waits until the subject's sequence reaches <paramref name="sequence"/>: the source has stored every message
+    /// Waits until the subjects' sequences add up to <paramref name="sequence"/>: the source has stored every message
     /// its publishers sent, and the next window starts with nothing of this one's still queued.
     /// </summary>
-    public static void WaitStored(HttpClient http, string subject, long sequence, TimeSpan timeout)
+    public static void WaitStored(HttpClient http, IReadOnlyList<string> subjects, long sequence, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long now;
-        while ((now = LastSequence(http, subject)) < sequence)
+        while ((now = LastSequence(http, subjects)) < sequence)
         {
             if (clock.Elapsed > timeout)
-                throw new TimeoutException($"{subject} was at sequence {now} of {sequence} {timeout.TotalSeconds} s after the publisher stopped.");
+                throw new TimeoutException($"{string.Join(", ", subjects)} were at {now} updates of {sequence} {timeout.TotalSeconds} s after the publisher stopped.");
             // Polled: nothing tells the generator when the gateway has stored the last message it holds.
             Thread.Sleep(100);
         }
     }
 
-    public void Begin() => _begin = (LastSequence(http, subject), tally?.Created ?? 0, tally?.Refused ?? 0);
+    public void Begin() => _begin = (LastSequence(http, subjects), tally?.Created ?? 0, tally?.Refused ?? 0);
 
     public void End()
     {
-        Stored = LastSequence(http, subject) - _begin.Sequence;
+        Stored = LastSequence(http, subjects) - _begin.Sequence;
         RestCreated = (tally?.Created ?? 0) - _begin.Created;
         RestRefused = (tally?.Refused ?? 0) - _begin.Refused;
     }

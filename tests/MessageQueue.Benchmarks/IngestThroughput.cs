@@ -46,34 +46,37 @@ internal sealed record IngestThroughputResult(IReadOnlyList<IngestRound> Rounds,
 /// <summary>
 /// Durable updates/s through a <c>pull</c> ingest source fed by one PUSH publisher as fast as the gateway takes (at
 /// most <see cref="PushTally.MaxLead"/> ahead of the store),
-/// counted at the store (the subject's sequence number at the window's edges), against the REST door's closed loop
-/// of <see cref="RestClients"/> clients on the other subjects; in turns on one gateway. Then both at once.
+/// counted at the store (its subjects' sequence numbers at the window's edges), against the REST door's closed loop
+/// of <see cref="RestClients"/> clients on as many other subjects; in turns on one gateway. Then both at once.
 /// </summary>
 internal static class IngestThroughput
 {
     public const int RestClients = 16;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
 
-    public static IngestThroughputResult Run(ServerProcess gateway, string pushEndpoint, string subject, BenchmarkOptions options)
+    /// <summary>
+    /// <paramref name="subjects"/> are the publisher's (created by the source on its first message to each; only it
+    /// writes them), <paramref name="restSubjects"/> REST's, as many, so both doors' contents grow alike.
+    /// </summary>
+    public static IngestThroughputResult Run(ServerProcess gateway, string pushEndpoint, IReadOnlyList<string> subjects, IReadOnlyList<string> restSubjects, BenchmarkOptions options)
     {
-        string[] others = [.. LegacyFrames.Subjects.Where(s => s != subject)];
         using var http = HttpChannel.CreateClient(gateway.HttpAddress, TimeSpan.FromSeconds(15));
-        var rest = RestWorkloads.Updates(others);
-        // Only the publisher writes this subject: stored = where it started + what was sent.
-        var sent = new PushTally(http, subject, StoreProbe.LastSequence(http, subject));
-        void WaitStored() => StoreProbe.WaitStored(http, subject, sent.Target, DrainTimeout);
+        var rest = RestWorkloads.Updates(restSubjects);
+        // Only the publisher writes its subjects: stored = where they started + what was sent.
+        var sent = new PushTally(http, subjects, StoreProbe.LastSequence(http, subjects));
+        void WaitStored() => StoreProbe.WaitStored(http, subjects, sent.Target, DrainTimeout);
 
         // Both doors' paths until the JIT is quiet: the publisher fills the store's queue, so REST is refused at
         // times (counted, not failed).
         var settleTally = new RestTally();
-        RequestLoad.Settle(gateway, Mixed(gateway, pushEndpoint, subject, sent, rest, settleTally), 1 + BenchmarkRun.SettlingClients, options);
+        RequestLoad.Settle(gateway, Mixed(gateway, pushEndpoint, subjects, sent, rest, settleTally), 1 + BenchmarkRun.SettlingClients, options);
         WaitStored();
 
         var rounds = new List<IngestRound>();
         for (var round = 0; round < Rounds(options); round++)
         {
-            var probe = new StoreProbe(http, subject);
-            var pushed = RequestLoad.Run(gateway, _ => new PushChannel(pushEndpoint, subject, Workloads.UpdateText, sent), 1, options, probe);
+            var probe = new StoreProbe(http, subjects);
+            var pushed = RequestLoad.Run(gateway, _ => new PushChannel(pushEndpoint, subjects, Workloads.UpdateText, sent), 1, options, probe);
             var ingest = new UpdateWindow(probe.Stored, pushed.Cpu);
             WaitStored();
             var posted = RequestLoad.Run(gateway, LoadChannels.Rest(gateway, rest), RestClients, options);
@@ -83,8 +86,8 @@ internal static class IngestThroughput
         }
 
         var tally = new RestTally();
-        var both = new StoreProbe(http, subject, tally);
-        var load = RequestLoad.Run(gateway, Mixed(gateway, pushEndpoint, subject, sent, rest, tally), 1 + RestClients, options, both);
+        var both = new StoreProbe(http, subjects, tally);
+        var load = RequestLoad.Run(gateway, Mixed(gateway, pushEndpoint, subjects, sent, rest, tally), 1 + RestClients, options, both);
         WaitStored();
         var concurrent = new ConcurrentWindow(both.Stored, both.RestCreated, both.RestRefused, load.Cpu);
         Console.WriteLine(Invariant($"  ingest and REST at once: ingest {concurrent.IngestedPerSecond:N0} updates/s, REST {concurrent.RestCreatedPerSecond:N0} created/s, {concurrent.RestRefused:N0} refused (503, {concurrent.RestRefusedFraction:P1} of REST posts)"));
@@ -103,9 +106,9 @@ internal static class IngestThroughput
     public static int Rounds(BenchmarkOptions options) => options.Quick ? 1 : 2;
 
     /// <summary>Client 0 the PUSH publisher, the others REST clients that count refusals.</summary>
-    private static Func<int, IRequestChannel> Mixed(ServerProcess gateway, string pushEndpoint, string subject, PushTally sent, Func<int, IReadOnlyList<HttpExchange>> rest, RestTally tally) =>
+    private static Func<int, IRequestChannel> Mixed(ServerProcess gateway, string pushEndpoint, IReadOnlyList<string> subjects, PushTally sent, Func<int, IReadOnlyList<HttpExchange>> rest, RestTally tally) =>
         client => client == 0
-            ? new PushChannel(pushEndpoint, subject, Workloads.UpdateText, sent)
+            ? new PushChannel(pushEndpoint, subjects, Workloads.UpdateText, sent)
             : new TallyingRestChannel(gateway.HttpAddress, rest(client - 1), tally);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
