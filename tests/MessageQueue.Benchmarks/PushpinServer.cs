@@ -137,7 +137,7 @@ internal sealed class PushpinServer : IDisposable
 
             [runner]
             services=condure,zurl,pushpin-proxy,pushpin-handler
-            http_port={httpPort}
+            http_port=127.0.0.1:{httpPort}
             logdir={logs}
             log_level=1
             client_buffer_size=8192
