@@ -55,6 +55,12 @@ internal sealed record BenchmarkOptions
                                  the same spread over 3; CPU by instance and thread, Redis's and PostgreSQL's CPU and
                                  traffic per update; the single instance is the baseline; about 3 minutes, 4.5 with
                                  --cluster-rounds 3)
+                                 ingest (not in the default run; needs Pushpin, installed with apt-get when missing:
+                                 durable updates/s and CPU per update through a pull ingest source fed by one PUSH
+                                 publisher against 16 REST clients on the same gateway, then both at once; then
+                                 latency from a PUSH publisher to --hub-connections WebSocket clients on the gateway
+                                 against Pushpin's PUSH input, with CPU per delivery by gateway thread and Pushpin
+                                 process; about 3 minutes, 1.5 with --quick)
           --soak-seconds <s>     length of the soak group (default 180)
           --attack-seconds <s>   length of each attack (default 15); each also has a 3 s start, a window before of
                                  half as long (at least 5 s) and 5 s after
@@ -108,12 +114,12 @@ internal sealed record BenchmarkOptions
 
     /// <summary>
     /// What a run without --only measures: every group but the soak and the attacks, which are minutes of one scenario,
-    /// and the store and cluster groups, which need a PostgreSQL installation (and Redis).
+    /// the store and cluster groups, which need a PostgreSQL installation (and Redis), and the ingest group, which needs Pushpin.
     /// </summary>
     public static IReadOnlySet<string> DefaultGroups { get; } =
         new HashSet<string>(["list", "update", "fanout", "flatness", "rest-list", "rest-update", "rest-latency", "email", "hub"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store").Append("cluster"), StringComparer.Ordinal);
+    public static IReadOnlySet<string> AllGroups { get; } = new HashSet<string>(DefaultGroups.Append("soak").Append("attack").Append("store").Append("cluster").Append("ingest"), StringComparer.Ordinal);
 
     public IReadOnlyList<int> ClientCounts { get; init; } = [1, 4, 16];
     public IReadOnlyList<int> RestClientCounts { get; init; } = [1, 16];

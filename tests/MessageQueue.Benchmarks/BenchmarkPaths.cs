@@ -15,6 +15,8 @@ internal static class BenchmarkPaths
 
     public static string PyZmqScript => Path.Combine(AppContext.BaseDirectory, "pyzmq_server.py");
 
+    public static string PushpinBackendScript => Path.Combine(AppContext.BaseDirectory, "pushpin_backend.py");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

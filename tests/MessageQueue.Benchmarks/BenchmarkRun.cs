@@ -34,6 +34,7 @@ internal static class BenchmarkRun
         IReadOnlyList<AttackResult>? attacks = null;
         StoreResult? store = null;
         ClusterResult? cluster = null;
+        IngestResult? ingest = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -80,6 +81,8 @@ internal static class BenchmarkRun
                 store = StoreScenario.Run(options);
             if (options.Groups.Contains("cluster"))
                 cluster = ClusterScenario.Run(options);
+            if (options.Groups.Contains("ingest"))
+                ingest = IngestScenario.Run(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException or WebSocketException)
         {
@@ -90,7 +93,7 @@ internal static class BenchmarkRun
         Console.WriteLine();
         Console.WriteLine(Invariant($"All measurements took {total.Elapsed.TotalSeconds:0} s."));
         Console.WriteLine();
-        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness" or "store" or "cluster")))
+        if (options.Groups.Any(g => g is not ("soak" or "attack" or "flatness" or "store" or "cluster" or "ingest")))
             report.Write(Console.Out);
         if (flatness is not null)
         {
@@ -116,6 +119,11 @@ internal static class BenchmarkRun
         {
             Console.WriteLine();
             ReportCluster.Write(Console.Out, cluster);
+        }
+        if (ingest is not null)
+        {
+            Console.WriteLine();
+            ReportIngest.Write(Console.Out, ingest);
         }
         return report.AllTargetsPass && (flatness is null || ReportFlatness.Passes(flatness)) && (store is null || ReportStore.Passes(store))
             && (cluster is null || ReportCluster.Passes(cluster)) ? 0 : 1;
@@ -191,6 +199,8 @@ internal static class BenchmarkRun
             StoreScenario.WriteSetup(options);
         if (options.Groups.Contains("cluster"))
             ClusterScenario.WriteSetup(options);
+        if (options.Groups.Contains("ingest"))
+            IngestScenario.WriteSetup(options);
         Console.WriteLine();
     }
 

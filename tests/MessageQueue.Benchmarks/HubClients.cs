@@ -70,6 +70,13 @@ internal abstract class HubClients : IDisposable
     {
         var hub = new UriBuilder(server) { Path = "/hubs/subjects" }.Uri;
         HubClients clients = kind == HubClientKind.Lean ? new LeanHubClients(count, capacity) : new DotnetHubClients(count, capacity);
+        return Open(clients, hub, subject, timeout);
+    }
+
+    /// <summary>Connects every client of <paramref name="clients"/> (another transport's, e.g. Pushpin's WebSockets) to <paramref name="hub"/>.</summary>
+    public static HubClients Open(HubClients clients, Uri hub, string subject, TimeSpan timeout)
+    {
+        var (count, server) = (clients.Count, hub);
         try
         {
             var clock = Stopwatch.StartNew();

@@ -116,6 +116,17 @@ internal static class ServerLauncher
             ("Bus__Redis", redis.ConfigurationString), ("Bus__Channel", channel), ("Instance__Name", name),
         ]);
 
+    /// <summary>
+    /// The gateway with one <c>pull</c> ingest source bound on <paramref name="endpoint"/>, each message's topic naming
+    /// its subject (created if new), without the per-source rate limit (the ingest group measures what the store takes).
+    /// </summary>
+    public static ServerProcess StartIngestGateway(BenchmarkOptions options, string source, string endpoint) =>
+        StartGateway(options, Label(ServerKind.Gateway), null,
+        [
+            ("Ingest__Sources__0__Name", source), ("Ingest__Sources__0__Kind", "pull"), ("Ingest__Sources__0__Endpoint", endpoint),
+            ("Ingest__Sources__0__CreateSubjects", "true"), ("Ingest__Sources__0__MaxMessagesPerSecond", "0"),
+        ]);
+
     private static ServerProcess StartGateway(BenchmarkOptions options, params (string Key, string Value)[] overrides) =>
         StartGateway(options, Label(ServerKind.Gateway), null, overrides);
 
