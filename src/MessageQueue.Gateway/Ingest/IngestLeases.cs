@@ -37,6 +37,7 @@ internal sealed partial class IngestLeases(
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
     private NpgsqlConnection? _connection;
+    private long _taken;
     private volatile string? _problem;
 
     /// <summary>True when <c>sub</c> sources are leased: the store is PostgreSQL, which several instances may share.</summary>
@@ -44,6 +45,9 @@ internal sealed partial class IngestLeases(
 
     /// <summary>Why this instance cannot take or keep leases now (its lease connection fails); null while it can.</summary>
     public string? Problem => _problem;
+
+    /// <summary>Leases this instance has taken since it started (also counted on /metrics).</summary>
+    public long Taken => Interlocked.Read(ref _taken);
 
     /// <summary>The lock key of a source: a stable hash of its name (two names sharing one would only go to the same instance).</summary>
     internal static int Key(string source) => BinaryPrimitives.ReadInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
@@ -79,6 +83,7 @@ internal sealed partial class IngestLeases(
                 {
                     held[i] = true;
                     sources[i].LeaseTaken();
+                    Interlocked.Increment(ref _taken);
                     metrics.IngestLeaseTaken(GatewayMetrics.SourceTag(sources[i].Name));
                     Log.Taken(logger, sources[i].Name);
                 }
