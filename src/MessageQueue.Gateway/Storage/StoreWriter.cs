@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Fanout;
 using MessageQueue.Gateway.Operations;
@@ -31,10 +30,8 @@ internal sealed partial class StoreWriter(
     IOptions<EmailOptions> emailOptions,
     ILogger<StoreWriter> logger) : IHostedService
 {
-    // Synchronous continuations: the only one is the wake-up of the writer's thread blocked on the queue, so the
-    // caller that queues a change wakes it directly rather than through a thread-pool work item.
-    private readonly Channel<StoreCommand> _queue = Channel.CreateBounded<StoreCommand>(
-        new BoundedChannelOptions(options.Value.MaxQueuedChanges) { SingleReader = true, AllowSynchronousContinuations = true });
+    // The ingest sources' lane holds their share, half the queue (see IngestService); the doors keep the whole queue.
+    private readonly StoreQueue _queue = new(options.Value.MaxQueuedChanges, Math.Max(1, options.Value.MaxQueuedChanges / 2));
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private readonly MessageQueue.Gateway.Operations.LogThrottle _stillRefusing = new();
     private Thread? _thread;
@@ -48,12 +45,12 @@ internal sealed partial class StoreWriter(
     public string? LastWriteFailure => _lastWriteFailure;
 
     /// <summary>Changes waiting for a commit.</summary>
-    public int QueuedChanges => _queue.Reader.Count;
+    public int QueuedChanges => _queue.Count;
 
     /// <summary>Queues a change; refuses at once when the queue is full rather than letting callers pile up.</summary>
     public Task<SubjectResult<T>> Submit<T>(StoreCommand<T> command)
     {
-        if (!_queue.Writer.TryWrite(command))
+        if (!_queue.TryWrite(command))
         {
             command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The gateway is busy or stopping."));
         }
@@ -71,7 +68,7 @@ internal sealed partial class StoreWriter(
     public Task StopAsync(CancellationToken cancellationToken)
     {
         // The doors have stopped taking requests by now (they stop first); commit what is queued, then end.
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         return _thread is null ? Task.CompletedTask : Task.Run(() => _thread.Join(), CancellationToken.None).WaitAsync(cancellationToken);
     }
 
@@ -86,10 +83,9 @@ internal sealed partial class StoreWriter(
             // The store cannot be used at all (it would not open, say): refuse every change rather than leave callers waiting.
             _failed = true;
             Log.WriterFailed(logger, ex);
-            var reader = _queue.Reader;
-            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (_queue.WaitToReadAsync().GetAwaiter().GetResult())
             {
-                while (reader.TryRead(out var command))
+                while (_queue.TryRead(out var command))
                     command.Fail(new SubjectError(SubjectErrorKind.Unavailable, "The store is unavailable."));
             }
         }
@@ -112,13 +108,12 @@ internal sealed partial class StoreWriter(
         var subjectIds = catalog.All().ToDictionary(s => s.Name, s => s.Id, StringComparer.Ordinal);
 
         var batch = new List<StoreCommand>(_maxBatch);
-        var reader = _queue.Reader;
         long? sizeCap = null;
         Task<bool>? waiting = null;
         while (true)
         {
             // While the last write failed, an idle writer probes now and then, so readiness recovers without traffic.
-            waiting ??= reader.WaitToReadAsync().AsTask();
+            waiting ??= _queue.WaitToReadAsync();
             if (_lastWriteFailure is not null && !waiting.Wait(TimeSpan.FromSeconds(liveOptions.CurrentValue.ProbeIntervalSeconds)))
             {
                 Attempt(() => StoreWriteHealth.Probe(db), db, ref sizeCap);
@@ -128,7 +123,7 @@ internal sealed partial class StoreWriter(
                 break;
             waiting = null;
 
-            while (batch.Count < _maxBatch && reader.TryRead(out var command))
+            while (batch.Count < _maxBatch && _queue.TryRead(out var command))
                 batch.Add(command);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var command in batch)

@@ -24,4 +24,7 @@ public static class Origins
 
     /// <summary>The origin of the updates an ingest source feeds.</summary>
     public static string Ingest(string sourceName) => IngestPrefix + sourceName;
+
+    /// <summary>Whether the origin is an ingest source's.</summary>
+    public static bool IsIngest(string origin) => origin.StartsWith(IngestPrefix, StringComparison.Ordinal);
 }
