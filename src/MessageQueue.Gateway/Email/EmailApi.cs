@@ -59,13 +59,14 @@ public static class EmailApi
     }
 
     /// <summary>The email outbox: mails waiting, retrying, sent and parked.</summary>
-    /// <remarks>Updates waiting to be expanded into one mail per recipient count in <c>awaitingExpansion</c>.</remarks>
+    /// <remarks>Confirmations not yet turned into a mail, and registrations whose updates wait for their next mail, count in <c>awaitingExpansion</c>.</remarks>
     internal static async Task<Ok<OutboxState>> Outbox(IDbContextFactory<MessageQueueDbContext> contextFactory, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var byState = await db.Deliveries.GroupBy(d => d.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         var retrying = await db.Deliveries.CountAsync(d => (d.State == DeliveryState.Pending || d.State == DeliveryState.Unconfirmed) && d.Attempts > 0, cancellationToken);
-        var awaiting = await db.Notifications.CountAsync(n => n.ExpandedAt == null, cancellationToken);
+        var awaiting = await db.Notifications.CountAsync(n => n.ExpandedAt == null, cancellationToken)
+            + await db.RegistrationsAwaitingMail().CountAsync(cancellationToken);
         int Count(DeliveryState state) => byState.FirstOrDefault(s => s.Key == state)?.Count ?? 0;
         return TypedResults.Ok(new OutboxState(awaiting, Count(DeliveryState.Pending) + Count(DeliveryState.Unconfirmed), retrying, Count(DeliveryState.Sent), Count(DeliveryState.Parked)));
     }
@@ -89,7 +90,7 @@ public static class EmailApi
 }
 
 /// <summary>The outbox at a glance.</summary>
-/// <param name="AwaitingExpansion">Updates and confirmations not yet turned into mails.</param>
+/// <param name="AwaitingExpansion">Confirmations not yet turned into a mail, and registrations whose updates wait for their next mail.</param>
 /// <param name="Pending">Mails waiting to be sent, retries included (and mails waiting for their one resend after an unknown outcome).</param>
 /// <param name="Retrying">Pending mails that failed at least once.</param>
 /// <param name="Sent">Mails the server accepted.</param>

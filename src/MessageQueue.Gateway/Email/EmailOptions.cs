@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MessageQueue.Gateway.Storage;
 
 namespace MessageQueue.Gateway.Email;
 
@@ -16,6 +17,20 @@ public sealed class EmailOptions
     /// </summary>
     [Range(0, 10_080)]
     public double ConfirmationResendMinutes { get; set; } = 60;
+
+    /// <summary>How often a new registration is mailed: immediate, digest or off.</summary>
+    public MailMode DefaultMode { get; set; } = MailMode.Immediate;
+
+    /// <summary>
+    /// In immediate mode, at most one mail per address and subject within this many seconds: the updates in between are
+    /// collected into the next mail, which goes out when the interval ends. 0: a mail per update.
+    /// </summary>
+    [Range(0, 86_400)]
+    public double MinIntervalSeconds { get; set; } = 60;
+
+    /// <summary>In digest mode, a mail once the oldest update not mailed yet is this old, listing every update since the last mail.</summary>
+    [Range(0.01, 10_080)]
+    public double DigestMinutes { get; set; } = 60;
 
     /// <summary>The gateway's address as readers reach it, for the links in mails.</summary>
     [Required, Url]

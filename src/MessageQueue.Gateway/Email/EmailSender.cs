@@ -33,6 +33,7 @@ internal sealed partial class EmailSender(
     private static readonly TimeSpan SendGraceOnStop = TimeSpan.FromSeconds(5);
     private readonly EmailOptions _options = options.Value;
     private readonly TimeSpan _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+    private readonly MailIntervals _intervals = new(TimeSpan.FromSeconds(options.Value.MinIntervalSeconds), TimeSpan.FromMinutes(options.Value.DigestMinutes));
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(30);
     private readonly ConcurrentBag<IMailTransport> _transports = [];
     private long _sent, _retried, _parked;
@@ -81,11 +82,12 @@ internal sealed partial class EmailSender(
         var claimed = await claims.ClaimAsync(Owner, _options.BatchSize, clock.GetUtcNow(), _lease, cancellationToken);
         if (claimed.Count < _options.BatchSize)
         {
-            // Expand one notification at a time, and only once the deliveries already made are nearly sent: the
-            // pending list stays short, and no single transaction grows with a backlog.
+            // New mails only once the deliveries already made are nearly sent, a batch of them at a time: the pending
+            // list stays short, and no single transaction grows with a backlog.
+            var composed = await claims.ComposeDueAsync(clock.GetUtcNow(), _options.BatchSize, _intervals, cancellationToken);
             var expanded = await claims.ExpandOneAsync(clock.GetUtcNow(), cancellationToken);
             if (claimed.Count == 0)
-                return expanded;
+                return composed > 0 || expanded;
         }
 
         var recorded = 0;
@@ -94,7 +96,7 @@ internal sealed partial class EmailSender(
         try
         {
             var due = await ReadClaimedAsync(claimed, cancellationToken);
-            var bodies = new ConcurrentDictionary<long, Task<MailedUpdates>>();
+            var bodies = new ConcurrentDictionary<(int, long, long), Task<MailedUpdates>>();
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (work, token) =>
                 {
@@ -157,13 +159,13 @@ internal sealed partial class EmailSender(
         }
     }
 
-    private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<long, Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> SendAsync(DeliveryWork work, ConcurrentDictionary<(int, long, long), Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
     {
         if (!_transports.TryTake(out var transport))
             transport = createTransport();
         var attempts = work.Attempts + 1;
         // The update's correlation id, derived from what the outbox row keeps; a confirmation has sequence 0.
-        var updateId = new UpdateId(work.SubjectId, work.Kind == NotificationKind.Update ? work.Sequence : 0);
+        var updateId = new UpdateId(work.SubjectId, work.Kind == NotificationKind.Update ? work.LastSequence : 0);
         try
         {
             var message = work.Kind == NotificationKind.Confirmation
@@ -216,10 +218,11 @@ internal sealed partial class EmailSender(
         }
     }
 
-    private async Task<MimeKit.MimeMessage> BuildUpdateAsync(DeliveryWork work, ConcurrentDictionary<long, Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
+    private async Task<MimeKit.MimeMessage> BuildUpdateAsync(DeliveryWork work, ConcurrentDictionary<(int, long, long), Task<MailedUpdates>> bodies, CancellationToken cancellationToken)
     {
-        // Every recipient of one update gets the same mail body: read it once per round.
-        var updates = await bodies.GetOrAdd(work.NotificationId, _ => content.ReadAsync(work.SubjectId, work.Sequence, work.Sequence, cancellationToken));
+        // Recipients mailed the same updates (all of a subject's after one update, usually) get the same body: read it once per round.
+        var updates = await bodies.GetOrAdd((work.SubjectId, work.FirstSequence, work.LastSequence),
+            _ => content.ReadAsync(work.SubjectId, work.FirstSequence, work.LastSequence, cancellationToken));
         return mail.Update(work, updates);
     }
 
@@ -247,10 +250,10 @@ internal sealed partial class EmailSender(
         return await (
             from delivery in db.Deliveries.AsNoTracking()
             where claimed.Contains(delivery.Id)
-            join notification in db.Notifications on delivery.NotificationId equals notification.Id
-            join subject in db.Subjects on notification.SubjectId equals subject.Id
+            join subject in db.Subjects on delivery.SubjectId equals subject.Id
             orderby delivery.Id
-            select new DeliveryWork(delivery.Id, notification.Id, notification.Kind, subject.Id, subject.Name, notification.Sequence, delivery.Email, delivery.Attempts, delivery.State))
+            select new DeliveryWork(delivery.Id, delivery.NotificationId, delivery.FirstSequence == null ? NotificationKind.Confirmation : NotificationKind.Update,
+                subject.Id, subject.Name, delivery.FirstSequence ?? 0, delivery.LastSequence ?? 0, delivery.Email, delivery.Attempts, delivery.State))
             .ToListAsync(cancellationToken);
     }
 

@@ -7,10 +7,13 @@ using MimeKit;
 
 namespace MessageQueue.Gateway.Email;
 
-/// <summary>One delivery as the sender works on it: who, what, how many attempts so far, and whether one had an unknown outcome.</summary>
+/// <summary>
+/// One delivery as the sender works on it: who, what (a confirmation, or the updates <see cref="FirstSequence"/> to
+/// <see cref="LastSequence"/>), how many attempts so far, and whether one had an unknown outcome.
+/// </summary>
 internal sealed record DeliveryWork(
-    long DeliveryId, long NotificationId, NotificationKind Kind, int SubjectId, string Subject, long Sequence, string Email, int Attempts,
-    DeliveryState State = DeliveryState.Pending);
+    long DeliveryId, long? NotificationId, NotificationKind Kind, int SubjectId, string Subject, long FirstSequence, long LastSequence, string Email,
+    int Attempts, DeliveryState State = DeliveryState.Pending);
 
 /// <summary>
 /// Writes the mails. An update mail keeps the original's subject line and greeting and reports the updates themselves
@@ -23,6 +26,9 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
     private readonly string _baseUrl = email.Value.PublicBaseUrl.TrimEnd('/');
     private readonly MailboxAddress _from = MailboxAddress.Parse(smtp.Value.From);
 
+    /// <summary>The first and last sequence number an update mail reports, e.g. "5-27".</summary>
+    public const string SequencesHeader = "X-MessageQueue-Sequences";
+
     public MimeMessage Update(DeliveryWork work, MailedUpdates updates)
     {
         var unsubscribe = Link("api/email/unsubscribe", tokens.Create(EmailTokenPurpose.Unsubscribe, work.Subject, work.Email));
@@ -30,6 +36,8 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
         var message = Start(work, $"Pub-Sub System update content - {work.Subject}");
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        // For programs that read the mail: every update it reports, listed or not ("And N more").
+        message.Headers.Add(SequencesHeader, $"{work.FirstSequence}-{work.LastSequence}");
 
         var plain = new StringBuilder($"""
             Update your subscribe subject!
@@ -92,7 +100,7 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
         message.From.Add(_from);
         message.To.Add(MailboxAddress.Parse(work.Email));
         message.Subject = subjectLine;
-        message.MessageId = $"{work.NotificationId}.{work.DeliveryId}@{_from.Domain}";
+        message.MessageId = $"{work.NotificationId ?? 0}.{work.DeliveryId}@{_from.Domain}";
         return message;
     }
 

@@ -25,8 +25,8 @@ internal sealed class GatewayGauges
             "The cap on open connections per door, sized from the open-files limit at start.");
         meter.CreateObservableGauge<int>("messagequeue.outbox.depth", () => Measure(outbox.Read()?.Pending), "{mail}",
             "Mails waiting to be sent, retries included.");
-        meter.CreateObservableGauge<int>("messagequeue.outbox.awaiting_expansion", () => Measure(outbox.Read()?.AwaitingExpansion), "{notification}",
-            "Updates and confirmations not yet turned into one mail per recipient.");
+        meter.CreateObservableGauge<int>("messagequeue.outbox.awaiting_expansion", () => Measure(outbox.Read()?.AwaitingExpansion), "{mail}",
+            "Confirmations not yet turned into a mail, and registrations whose updates wait for their next mail.");
         meter.CreateObservableGauge<int>("messagequeue.outbox.parked", () => Measure(outbox.Read()?.Parked), "{mail}",
             "Mails given up on (a permanent refusal or too many attempts).");
     }

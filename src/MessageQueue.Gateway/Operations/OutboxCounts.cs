@@ -32,7 +32,7 @@ internal sealed partial class OutboxCounts(
                 using var db = contextFactory.CreateDbContext();
                 _last = new Snapshot(
                     db.Deliveries.Count(d => d.State == DeliveryState.Pending || d.State == DeliveryState.Unconfirmed),
-                    db.Notifications.Count(n => n.ExpandedAt == null),
+                    db.Notifications.Count(n => n.ExpandedAt == null) + db.RegistrationsAwaitingMail().Count(),
                     db.Deliveries.Count(d => d.State == DeliveryState.Parked));
                 _readAt = now;
                 return _last;

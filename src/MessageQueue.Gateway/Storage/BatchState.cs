@@ -13,9 +13,9 @@ namespace MessageQueue.Gateway.Storage;
 internal sealed partial class BatchState(
     MessageQueueDbContext db,
     SubjectStatements rows,
-    OutboxStatements outbox,
     bool confirmSubscriptions,
     TimeSpan confirmationResend,
+    MailMode defaultMode,
     IReadOnlyDictionary<string, int> subjectIds,
     SubjectCatalog catalog,
     SubjectValidator validator,
@@ -35,7 +35,7 @@ internal sealed partial class BatchState(
     /// <summary>The changes this instance made (not those it caught up on or heard of): what it relays to the others.</summary>
     public List<SubjectChange> OwnChanges { get; } = [];
 
-    /// <summary>True when this batch recorded mail for the sender to send.</summary>
+    /// <summary>True when this batch gave the sender mail to send: a confirmation, or an update with registrations.</summary>
     public bool RecordedNotifications { get; private set; }
 
     public bool Exists(string subject) =>
@@ -75,12 +75,10 @@ internal sealed partial class BatchState(
         var update = new SubjectUpdate(command.Subject, sequence, command.Text, window.Append(current.Content, command.Text), now, command.Origin, subjectId);
         if (command.IdempotencyKey is { } newKey)
             _keyed[(subjectId, newKey)] = update;
+        // Nothing to write whatever the number of addresses: each registration's MailedThrough says what it has not
+        // been mailed yet, and the sender reads that.
         if (emailCount > 0)
-        {
-            // One outbox row whatever the number of addresses; the sender expands it.
-            outbox.RecordUpdate(Transaction, subjectId, sequence, now);
             RecordedNotifications = true;
-        }
         _snapshots[command.Subject] = current with { Content = update.Content, LastSequence = sequence, LastUpdatedAt = now };
         Own(update);
         return () => command.Complete(update);
@@ -101,6 +99,8 @@ internal sealed partial class BatchState(
             NormalizedEmail = normalized,
             CreatedAt = now,
             ConfirmedAt = confirmSubscriptions ? null : now,
+            Mode = defaultMode,
+            MailedThrough = current.LastSequence, // what came before it is not its news
         };
         if (existing is null)
         {
@@ -133,7 +133,11 @@ internal sealed partial class BatchState(
             var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
             return () => command.Fail(error);
         }
-        existing.ConfirmedAt ??= now;
+        if (existing.ConfirmedAt is null)
+        {
+            existing.ConfirmedAt = now;
+            existing.MailedThrough = current.LastSequence; // mail only what comes after the confirmation
+        }
         var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true);
         return () => command.Complete(result);
     }
@@ -182,7 +186,7 @@ internal sealed partial class BatchState(
         // Flush what this batch tracked so far, then forget it: the rows below go without the change tracker.
         db.SaveChanges();
         db.ChangeTracker.Clear();
-        db.Deliveries.Where(d => db.Notifications.Any(n => n.Id == d.NotificationId && n.SubjectId == subjectId)).ExecuteDelete();
+        db.Deliveries.Where(d => d.SubjectId == subjectId).ExecuteDelete();
         db.Notifications.Where(n => n.SubjectId == subjectId).ExecuteDelete();
         db.Updates.Where(u => u.SubjectId == subjectId).ExecuteDelete();
         db.Subscriptions.Where(s => s.SubjectId == subjectId).ExecuteDelete();

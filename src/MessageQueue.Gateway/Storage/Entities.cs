@@ -50,11 +50,36 @@ public sealed class SubscriptionEntity
 
     /// <summary>When the last confirmation mail was queued for it: the next waits Email:ConfirmationResendMinutes.</summary>
     public DateTimeOffset? ConfirmationQueuedAt { get; set; }
+
+    /// <summary>How often it hears of the subject's updates.</summary>
+    public MailMode Mode { get; set; }
+
+    /// <summary>
+    /// The subject's last sequence number that a mail to it already reports (or that came before it confirmed): the
+    /// next mail reports the updates after it.
+    /// </summary>
+    public long MailedThrough { get; set; }
+
+    /// <summary>When its next mail may go out, at the earliest (Email:MinIntervalSeconds or Email:DigestMinutes after the last).</summary>
+    public DateTimeOffset? NextMailAt { get; set; }
+}
+
+/// <summary>How often a registration is mailed.</summary>
+public enum MailMode
+{
+    /// <summary>A mail as soon as the subject changes, at most one per Email:MinIntervalSeconds; what comes in between is collected into the next.</summary>
+    Immediate,
+
+    /// <summary>At most one mail per Email:DigestMinutes, listing every update since the last one.</summary>
+    Digest,
+
+    /// <summary>Registered, and no mail.</summary>
+    Off,
 }
 
 public enum NotificationKind
 {
-    /// <summary>A subject changed: mail every address confirmed on it by then.</summary>
+    /// <summary>A subject changed: mail every address confirmed on it by then. Written by stores before mails collected updates; read only.</summary>
     Update,
 
     /// <summary>A new registration: mail that one address a confirmation link.</summary>
@@ -62,8 +87,10 @@ public enum NotificationKind
 }
 
 /// <summary>
-/// The email outbox: one row per update (or per registration to confirm), written in the same transaction as the
-/// change itself, so an accepted change never loses its mail. The sender expands it to one delivery per recipient.
+/// A confirmation mail to send, written in the same transaction as the registration, so an accepted registration never
+/// loses it; the sender expands it into a delivery. (Stores from before mails collected updates also hold one row per
+/// update.) Updates need no row: a registration's <see cref="SubscriptionEntity.MailedThrough"/> says what it has not
+/// been mailed yet.
 /// </summary>
 public sealed class NotificationEntity
 {
@@ -99,14 +126,26 @@ public enum DeliveryState
 }
 
 /// <summary>
-/// One mail to one recipient, tracked until it is sent or parked. A sender claims it for a while before sending it
+/// One mail to one recipient (a confirmation, or the updates <see cref="FirstSequence"/> to <see cref="LastSequence"/>
+/// of a subject), tracked until it is sent or parked. A sender claims it for a while before sending it
 /// (<see cref="LeaseOwner"/> until <see cref="LeaseExpiresAt"/>), so no other sender, in this process or another, takes
 /// it meanwhile; a claim whose owner died lapses when its lease runs out.
 /// </summary>
 public sealed class DeliveryEntity
 {
     public long Id { get; set; }
-    public long NotificationId { get; set; }
+
+    /// <summary>The confirmation (or, in stores from before, the update) it mails; null for a mail of updates.</summary>
+    public long? NotificationId { get; set; }
+
+    public int SubjectId { get; set; }
+
+    /// <summary>The first and last update it reports (sequence numbers); null for a confirmation.</summary>
+    public long? FirstSequence { get; set; }
+
+    /// <inheritdoc cref="FirstSequence"/>
+    public long? LastSequence { get; set; }
+
     public required string Email { get; set; }
     public DeliveryState State { get; set; }
     public int Attempts { get; set; }

@@ -17,6 +17,10 @@ public abstract class MessageQueueDbContext(DbContextOptions options) : DbContex
     public DbSet<DeliveryEntity> Deliveries => Set<DeliveryEntity>();
     public DbSet<InstanceEntity> Instances => Set<InstanceEntity>();
 
+    /// <summary>Registrations with updates that no mail reports yet: they are collected into their next mail.</summary>
+    public IQueryable<SubscriptionEntity> RegistrationsAwaitingMail() =>
+        Subscriptions.Where(s => s.ConfirmedAt != null && s.Mode != MailMode.Off && Subjects.Any(j => j.Id == s.SubjectId && j.LastSequence > s.MailedThrough));
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<SubjectEntity>(subject =>
@@ -49,6 +53,7 @@ public abstract class MessageQueueDbContext(DbContextOptions options) : DbContex
             subscription.HasIndex(s => new { s.SubjectId, s.NormalizedEmail }).IsUnique();
             subscription.Property(s => s.Email).HasMaxLength(254);
             subscription.Property(s => s.NormalizedEmail).HasMaxLength(254);
+            subscription.Property(s => s.Mode).HasConversion<string>().HasMaxLength(16);
             subscription.HasOne<SubjectEntity>().WithMany().HasForeignKey(s => s.SubjectId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -70,6 +75,7 @@ public abstract class MessageQueueDbContext(DbContextOptions options) : DbContex
             delivery.Property(d => d.LeaseOwner).HasMaxLength(200);
             delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
             delivery.HasOne<NotificationEntity>().WithMany().HasForeignKey(d => d.NotificationId).OnDelete(DeleteBehavior.Cascade);
+            delivery.HasOne<SubjectEntity>().WithMany().HasForeignKey(d => d.SubjectId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<InstanceEntity>(instance =>

@@ -12,6 +12,8 @@ namespace MessageQueue.Gateway.Storage;
 /// <list type="bullet">
 /// <item>Expanding takes one notification that is not expanded yet, marks it and creates its deliveries in one
 /// transaction: two senders never expand the same one.</item>
+/// <item>Composing turns what registrations have not been mailed yet into deliveries and moves their cursor, in one
+/// transaction: two senders never report an update twice.</item>
 /// <item>Claiming gives up to n due deliveries that nobody holds (or whose lease has run out) to one owner until an
 /// expiry, in one statement: two claims never overlap.</item>
 /// <item>Renewing, recording and releasing change only rows the owner still holds: a sender whose lease ran out and
@@ -28,7 +30,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
 
     private Converters? _converters;
 
-    /// <summary>Expands the oldest waiting notification, if any; true when there was one.</summary>
+    /// <summary>Expands the oldest waiting notification (a confirmation to send), if any; true when there was one.</summary>
     public async Task<bool> ExpandOneAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var db = await OpenAsync(cancellationToken);
@@ -40,12 +42,11 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         NotificationKind kind;
         int subjectId;
         string? email;
-        object createdAt;
         await using (var take = Command(connection,
             """
             UPDATE "Notifications" SET "ExpandedAt" = @now
             WHERE "Id" = (SELECT "Id" FROM "Notifications" WHERE "ExpandedAt" IS NULL ORDER BY "Id" LIMIT 1 {0})
-            RETURNING "Id", "Kind", "SubjectId", "Email", "CreatedAt"
+            RETURNING "Id", "Kind", "SubjectId", "Email"
             """,
             ("@now", c.Time.ToProvider(now))))
         await using (var reader = await take.ExecuteReaderAsync(cancellationToken))
@@ -56,27 +57,79 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
             kind = (NotificationKind)c.Kind!.ConvertFromProvider(reader.GetString(1))!;
             subjectId = reader.GetInt32(2);
             email = reader.IsDBNull(3) ? null : reader.GetString(3);
-            createdAt = reader.GetValue(4);
         }
 
-        var pending = c.State.ToProvider(DeliveryState.Pending);
-        await using var insert = kind == NotificationKind.Update
-            ? Command(connection,
+        // An update's row comes from an instance of a version before mails collected updates: the registrations'
+        // MailedThrough covers it, so it is only marked.
+        if (kind == NotificationKind.Confirmation)
+        {
+            await using var insert = Command(connection,
                 """
-                INSERT INTO "Deliveries" ("NotificationId", "Email", "State", "Attempts", "NextAttemptAt")
-                SELECT @notification, "Email", @state, 0, @now FROM "Subscriptions"
-                WHERE "SubjectId" = @subject AND "ConfirmedAt" IS NOT NULL AND "ConfirmedAt" <= @createdAt
+                INSERT INTO "Deliveries" ("NotificationId", "SubjectId", "Email", "State", "Attempts", "NextAttemptAt")
+                VALUES (@notification, @subject, @email, @state, 0, @now)
                 """,
-                ("@notification", id), ("@state", pending), ("@now", c.Time.ToProvider(now)), ("@subject", subjectId), ("@createdAt", createdAt))
-            : Command(connection,
-                """
-                INSERT INTO "Deliveries" ("NotificationId", "Email", "State", "Attempts", "NextAttemptAt")
-                VALUES (@notification, @email, @state, 0, @now)
-                """,
-                ("@notification", id), ("@email", email ?? ""), ("@state", pending), ("@now", c.Time.ToProvider(now)));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+                ("@notification", id), ("@subject", subjectId), ("@email", email ?? ""), ("@state", c.State.ToProvider(DeliveryState.Pending)),
+                ("@now", c.Time.ToProvider(now)));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Turns what up to <paramref name="limit"/> registrations have not been mailed yet into one delivery each, for those
+    /// whose next mail is due: immediate ones once their interval since the last mail has passed, digests once that has
+    /// and their oldest update not mailed is <paramref name="intervals"/>' digest old. One transaction moves each one's
+    /// MailedThrough to the subject's last sequence and sets its next mail's earliest time, so two senders never
+    /// report an update twice. How many deliveries it made.
+    /// </summary>
+    public async Task<int> ComposeDueAsync(DateTimeOffset now, int limit, MailIntervals intervals, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var c = Convert(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+
+        var due = new List<(int SubjectId, string Email, long Through)>();
+        // Sequence numbers follow each other within a subject, so MailedThrough + 1 is the oldest update not mailed.
+        await using (var compose = Command(connection,
+            """
+            INSERT INTO "Deliveries" ("SubjectId", "FirstSequence", "LastSequence", "Email", "State", "Attempts", "NextAttemptAt")
+            SELECT s."SubjectId", s."MailedThrough" + 1, j."LastSequence", s."Email", @pending, 0, @now
+            FROM "Subscriptions" AS s JOIN "Subjects" AS j ON j."Id" = s."SubjectId"
+            WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off AND j."LastSequence" > s."MailedThrough"
+              AND (s."NextMailAt" IS NULL OR s."NextMailAt" <= @now)
+              AND (s."Mode" <> @digest OR EXISTS (
+                  SELECT 1 FROM "Updates" AS u
+                  WHERE u."SubjectId" = s."SubjectId" AND u."Sequence" = s."MailedThrough" + 1 AND u."Timestamp" <= @digestCutoff))
+            ORDER BY s."Id" LIMIT @limit {1}
+            RETURNING "SubjectId", "Email", "LastSequence"
+            """,
+            ("@pending", c.State.ToProvider(DeliveryState.Pending)), ("@now", c.Time.ToProvider(now)), ("@off", c.Mode.ToProvider(MailMode.Off)),
+            ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestCutoff", c.Time.ToProvider(now - intervals.Digest)), ("@limit", limit)))
+        await using (var reader = await compose.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                due.Add((reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        await using var advance = Command(connection,
+            """
+            UPDATE "Subscriptions" SET "MailedThrough" = @through,
+                "NextMailAt" = CASE WHEN "Mode" = @digest THEN @digestNext ELSE @immediateNext END
+            WHERE "SubjectId" = @subject AND "Email" = @email
+            """,
+            ("@through", 0L), ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestNext", c.Time.ToProvider(now + intervals.Digest)),
+            ("@immediateNext", c.Time.ToProvider(now + intervals.Immediate)), ("@subject", 0), ("@email", ""));
+        foreach (var (subjectId, email, through) in due)
+        {
+            advance.Parameters["@through"].Value = through;
+            advance.Parameters["@subject"].Value = subjectId;
+            advance.Parameters["@email"].Value = email;
+            await advance.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return due.Count;
     }
 
     /// <summary>Claims up to <paramref name="limit"/> due deliveries for <paramref name="owner"/>, oldest first; their ids.</summary>
@@ -151,12 +204,17 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         return db;
     }
 
-    /// <summary>A statement; "{0}" in its SQL is where PostgreSQL's row locking goes in an inner SELECT that picks rows to take.</summary>
+    /// <summary>
+    /// A statement; "{0}" in its SQL is where PostgreSQL's row locking goes in an inner SELECT that picks rows to take,
+    /// "{1}" the same for a SELECT that picks registrations ("s") joined to their subject, which it leaves unlocked.
+    /// </summary>
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] values)
     {
         var command = connection.CreateCommand();
+        var postgreSql = connection is NpgsqlConnection;
 #pragma warning disable CA2100 // Constant SQL; every value is a parameter.
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, sql, connection is NpgsqlConnection ? "FOR UPDATE SKIP LOCKED" : "");
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, sql,
+            postgreSql ? "FOR UPDATE SKIP LOCKED" : "", postgreSql ? "FOR UPDATE OF s SKIP LOCKED" : "");
 #pragma warning restore CA2100
         command.CommandTimeout = BusyTimeoutSeconds;
         foreach (var (name, value) in values)
@@ -170,10 +228,14 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     }
 
     /// <summary>The model's own converters, so the rows read and written here are the ones EF Core reads and writes.</summary>
-    private sealed record Converters(ValueConverter? Time, ValueConverter? Kind, ValueConverter? State);
+    private sealed record Converters(ValueConverter? Time, ValueConverter? Kind, ValueConverter? State, ValueConverter? Mode);
 
     private Converters Convert(MessageQueueDbContext db) => _converters ??= new Converters(
         PreparedSql.Converter<DeliveryEntity>(db, nameof(DeliveryEntity.NextAttemptAt)),
         PreparedSql.Converter<NotificationEntity>(db, nameof(NotificationEntity.Kind)),
-        PreparedSql.Converter<DeliveryEntity>(db, nameof(DeliveryEntity.State)));
+        PreparedSql.Converter<DeliveryEntity>(db, nameof(DeliveryEntity.State)),
+        PreparedSql.Converter<SubscriptionEntity>(db, nameof(SubscriptionEntity.Mode)));
 }
+
+/// <summary>How long a registration waits between two mails: immediate (Email:MinIntervalSeconds) and digest (Email:DigestMinutes).</summary>
+internal sealed record MailIntervals(TimeSpan Immediate, TimeSpan Digest);

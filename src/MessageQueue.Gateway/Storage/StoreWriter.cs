@@ -100,7 +100,6 @@ internal sealed partial class StoreWriter(
         if (!options.Value.FlushEachCommit && db.Database.IsSqlite())
             db.Database.ExecuteSqlRaw("PRAGMA synchronous = NORMAL;"); // per connection: only the writer's commits skip the flush
         using var rows = new SubjectStatements(db);
-        using var outbox = new OutboxStatements(db);
         var confirmSubscriptions = emailOptions.Value.ConfirmSubscriptions;
         var confirmationResend = TimeSpan.FromMinutes(emailOptions.Value.ConfirmationResendMinutes);
         // From the catalog the initializer loaded, not a second read of the store: another instance may have changed
@@ -136,7 +135,7 @@ internal sealed partial class StoreWriter(
                 {
                     try
                     {
-                        using var staged = new BatchState(db, rows, outbox, confirmSubscriptions, confirmationResend, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
+                        using var staged = new BatchState(db, rows, confirmSubscriptions, confirmationResend, emailOptions.Value.DefaultMode, subjectIds, catalog, validator, window, StoredPrecision(clock.GetUtcNow()));
                         completions = Commit(batch, staged);
                         committed = staged;
                         return;

@@ -121,7 +121,7 @@ public abstract class OutboxClaimContract(StoreProvider store)
         var notification = new NotificationEntity { Kind = NotificationKind.Confirmation, SubjectId = subjectId, Email = email, CreatedAt = now, ExpandedAt = now };
         db.Notifications.Add(notification);
         await db.SaveChangesAsync();
-        var delivery = new DeliveryEntity { NotificationId = notification.Id, Email = email, State = DeliveryState.Pending, NextAttemptAt = now };
+        var delivery = new DeliveryEntity { NotificationId = notification.Id, SubjectId = subjectId, Email = email, State = DeliveryState.Pending, NextAttemptAt = now };
         claim(delivery);
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync();

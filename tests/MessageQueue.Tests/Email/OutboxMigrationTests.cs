@@ -1,4 +1,7 @@
+using MessageQueue.Gateway.Storage;
 using MessageQueue.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MessageQueue.Tests.Email;
 
@@ -31,5 +34,10 @@ public sealed class OutboxMigrationTests
         Assert.Equal(["kept@example.com", "reader@example.com"], mails.SelectMany(MailAssert.EnvelopeRecipients).Order());
         var update = Assert.Single(mails, m => m.Subject == "Pub-Sub System update content - React");
         Assert.Contains("from before the upgrade", update.TextBody, StringComparison.Ordinal);
+
+        // The registration from before modes existed is mailed immediately, and has been mailed through that update.
+        await using var db = await gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContextAsync();
+        var registration = await db.Subscriptions.SingleAsync(s => s.Email == "reader@example.com");
+        Assert.Equal((MailMode.Immediate, 1L), (registration.Mode, registration.MailedThrough));
     }
 }

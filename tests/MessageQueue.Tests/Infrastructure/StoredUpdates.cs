@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using MessageQueue.Gateway.Api;
 using MessageQueue.Tests.Email;
 using MessageQueue.Tests.Legacy;
@@ -86,12 +85,16 @@ public static class StoredUpdates
 /// The update mails an SMTP sink received, parsed once each (a long test receives thousands): who got which update
 /// of which subject, under which Message-Id.
 /// </summary>
-public sealed partial class MailLedger(SmtpSink smtp)
+public sealed class MailLedger(SmtpSink smtp)
 {
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly List<(string Recipient, string Subject, long Sequence, string MessageId)> _mails = [];
 
+    /// <summary>Each update reported to each recipient: a mail that reports several updates is several entries.</summary>
     public IReadOnlyList<(string Recipient, string Subject, long Sequence, string MessageId)> Mails => _mails;
+
+    /// <summary>Mails received, one per recipient.</summary>
+    public int MailCount => _mails.Select(m => (m.MessageId, m.Recipient)).Distinct().Count();
 
     /// <summary>Reads the files that arrived since the last call.</summary>
     public void Refresh()
@@ -102,10 +105,12 @@ public sealed partial class MailLedger(SmtpSink smtp)
                 continue;
             var message = MimeKit.MimeMessage.Load(file);
             var subject = (message.Subject ?? "").Replace("Pub-Sub System update content - ", "", StringComparison.Ordinal);
-            if (UpdateLine().Match(message.TextBody ?? "") is not { Success: true } update)
-                continue; // a confirmation mail, not an update
-            foreach (var recipient in MailAssert.EnvelopeRecipients(message))
-                _mails.Add((recipient, subject, long.Parse(update.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), message.MessageId ?? ""));
+            // A mail reports one update or several, listed or not (a confirmation mail none).
+            foreach (var sequence in MailAssert.ReportedSequences(message))
+            {
+                foreach (var recipient in MailAssert.EnvelopeRecipients(message))
+                    _mails.Add((recipient, subject, sequence, message.MessageId ?? ""));
+            }
         }
     }
 
@@ -125,8 +130,5 @@ public sealed partial class MailLedger(SmtpSink smtp)
     }
 
     /// <summary>Message-Ids that arrived more than once.</summary>
-    public List<string> Duplicates() => [.. _mails.GroupBy(m => (m.MessageId, m.Recipient)).Where(g => g.Count() > 1).Select(g => g.Key.MessageId)];
-
-    [GeneratedRegex(@"^Update (\d+), ", RegexOptions.Multiline)]
-    private static partial Regex UpdateLine();
+    public List<string> Duplicates() => [.. _mails.GroupBy(m => (m.MessageId, m.Recipient, m.Sequence)).Where(g => g.Count() > 1).Select(g => g.Key.MessageId).Distinct()];
 }

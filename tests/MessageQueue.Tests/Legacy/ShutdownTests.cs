@@ -108,7 +108,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             return outbox is { AwaitingExpansion: 0, Pending: 0, Retrying: 0 };
         }, () => $"The outbox never settled: {outbox}");
         Assert.Equal(0, outbox!.Parked);
-        Assert.Equal(ledger.Mails.Count, outbox.Sent);
+        Assert.Equal(ledger.MailCount, outbox.Sent);
     }
 
     /// <summary>"ended" when the server closed the stream, else what went wrong.</summary>

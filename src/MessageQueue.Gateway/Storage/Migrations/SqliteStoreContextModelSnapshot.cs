@@ -30,9 +30,15 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FirstSequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastSequence")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("LeaseExpiresAt")
                         .HasColumnType("INTEGER");
@@ -44,7 +50,7 @@ namespace MessageQueue.Gateway.Storage.Migrations
                     b.Property<long>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("NotificationId")
+                    b.Property<long?>("NotificationId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("SentAt")
@@ -55,9 +61,14 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("SubjectId")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NotificationId");
+
+                    b.HasIndex("SubjectId");
 
                     b.HasIndex("State", "NextAttemptAt");
 
@@ -221,6 +232,17 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("MailedThrough")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextMailAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("NormalizedEmail")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -281,6 +303,11 @@ namespace MessageQueue.Gateway.Storage.Migrations
                     b.HasOne("MessageQueue.Gateway.Storage.NotificationEntity", null)
                         .WithMany()
                         .HasForeignKey("NotificationId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("MessageQueue.Gateway.Storage.SubjectEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SubjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

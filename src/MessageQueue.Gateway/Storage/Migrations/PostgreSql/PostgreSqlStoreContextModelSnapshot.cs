@@ -38,9 +38,15 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<long?>("FirstSequence")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
+
+                    b.Property<long?>("LastSequence")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone");
@@ -52,7 +58,7 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long>("NotificationId")
+                    b.Property<long?>("NotificationId")
                         .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset?>("SentAt")
@@ -63,9 +69,14 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<int>("SubjectId")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NotificationId");
+
+                    b.HasIndex("SubjectId");
 
                     b.HasIndex("State", "NextAttemptAt");
 
@@ -236,6 +247,17 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<long>("MailedThrough")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("NextMailAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("NormalizedEmail")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -298,6 +320,11 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                     b.HasOne("MessageQueue.Gateway.Storage.NotificationEntity", null)
                         .WithMany()
                         .HasForeignKey("NotificationId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("MessageQueue.Gateway.Storage.SubjectEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SubjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
