@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MessageQueue.Gateway.Legacy.Guard;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Subjects;
@@ -31,6 +32,9 @@ internal sealed partial class IngestSource
     private readonly IngestDecoder _decoder;
     private readonly SubjectService _service;
     private readonly ZmqHostQueue<Action> _completions;
+    private readonly ConcurrentQueue<(IngestMessage Message, Task<SubjectResult<SubjectUpdate>> Done)> _posted = new();
+    private readonly Action _takePosted;
+    private int _postedSignalled;
     private readonly GatewayMetrics _metrics;
     private readonly DoorTelemetry _telemetry;
     private readonly ILogger _logger;
@@ -66,6 +70,7 @@ internal sealed partial class IngestSource
         _decoder = decoder;
         _service = service;
         _completions = completions;
+        _takePosted = TakePosted;
         _metrics = metrics;
         _logger = logger;
         _sourceTag = GatewayMetrics.SourceTag(options.Name);
@@ -236,9 +241,28 @@ internal sealed partial class IngestSource
         posting.ContinueWith(static (done, state) =>
         {
             var (source, message) = ((IngestSource, IngestMessage))state!;
-            source._completions.Enqueue(() => source.Posted(message, done));
+            source.HandOver(message, done);
         }, (this, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return true;
+    }
+
+    /// <summary>
+    /// On the thread that completed the post (the store writer's, a whole batch in a row): queued for the poller, which
+    /// is woken once per run of completions, not once per update, so the writer does not pay a socket signal per update.
+    /// </summary>
+    private void HandOver(IngestMessage message, Task<SubjectResult<SubjectUpdate>> done)
+    {
+        _posted.Enqueue((message, done));
+        if (Interlocked.Exchange(ref _postedSignalled, 1) == 0)
+            _completions.Enqueue(_takePosted);
+    }
+
+    /// <summary>On the poller thread: every post completed since the last wake-up, in order.</summary>
+    private void TakePosted()
+    {
+        Volatile.Write(ref _postedSignalled, 0); // before reading: a post completed from now on signals again
+        while (_posted.TryDequeue(out var posted))
+            Posted(posted.Message, posted.Done);
     }
 
     private void Posted(IngestMessage message, Task<SubjectResult<SubjectUpdate>> done)
