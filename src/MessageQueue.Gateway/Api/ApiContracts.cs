@@ -81,4 +81,18 @@ public sealed record HistoryPageResource(string Subject, long LastSequence, IRea
 /// <param name="Email">The address as registered.</param>
 /// <param name="EmailCount">How many addresses the subject has now.</param>
 /// <param name="Confirmed">False until the address follows the link in its confirmation mail (Email:ConfirmSubscriptions); only confirmed addresses get updates.</param>
-public sealed record SubscriptionResource(string Subject, string Email, int EmailCount, bool Confirmed);
+/// <param name="Mode">How often it is mailed: immediate (at most one mail per Email:MinIntervalSeconds, collecting what came in between), digest (one per Email:DigestMinutes) or off.</param>
+public sealed record SubscriptionResource(string Subject, string Email, int EmailCount, bool Confirmed, string Mode)
+{
+    internal static SubscriptionResource From(EmailRegistration registration) => new(
+        registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed, registration.Mode.ToString().ToLowerInvariant());
+}
+
+/// <summary>How often a registration is mailed.</summary>
+public sealed record SetMailModeRequest
+{
+    /// <summary>immediate, digest or off.</summary>
+    /// <example>digest</example>
+    [Required]
+    public string? Mode { get; init; }
+}

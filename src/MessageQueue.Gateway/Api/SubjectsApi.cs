@@ -29,6 +29,7 @@ public static class SubjectsApi
         subjects.MapPost("/{subject}/updates", PostUpdate).WithName(nameof(PostUpdate)).Needs(ApiPolicies.Publish).RefusesWith(400, 404, 413, 415, 503);
 
         subjects.MapPost("/{subject}/subscriptions", RegisterEmail).WithName(nameof(RegisterEmail)).RefusesWith(400, 404, 413, 415, 503);
+        subjects.MapPut("/{subject}/subscriptions/{email}", SetMailMode).WithName(nameof(SetMailMode)).RefusesWith(400, 401, 404, 413, 415, 503);
         subjects.MapDelete("/{subject}/subscriptions/{email}", UnregisterEmail).WithName(nameof(UnregisterEmail)).RefusesWith(400, 401, 404, 503);
 
         subjects.MapGet("/{subject}/events", StreamEvents).WithName(nameof(StreamEvents)).RefusesWith(400, 404);
@@ -144,7 +145,7 @@ public static class SubjectsApi
         var result = await subjects.RegisterEmailAsync(subject, request.Email);
         if (result.Value is not { } registration)
             return ApiProblems.From(result.Error!);
-        var resource = new SubscriptionResource(subject, registration.Email, registration.Subject.EmailCount, registration.Confirmed);
+        var resource = SubscriptionResource.From(registration);
         return registration.IsNew
             ? TypedResults.Created($"{SubjectPath(subject)}/subscriptions/{Uri.EscapeDataString(registration.Email)}", resource)
             : TypedResults.Ok(resource);
@@ -173,6 +174,31 @@ public static class SubjectsApi
         }
         var result = await subjects.UnregisterEmailAsync(subject, email);
         return result.Succeeded ? TypedResults.NoContent() : ApiProblems.From(result.Error!);
+    }
+
+    /// <summary>Sets how often a registered address is mailed.</summary>
+    /// <remarks>
+    /// <c>immediate</c>: a mail as soon as the subject changes, then at most one per Email:MinIntervalSeconds, the
+    /// updates in between collected into the next; <c>digest</c>: one mail per Email:DigestMinutes listing every update
+    /// since the last; <c>off</c>: none, the registration kept. Leaving <c>off</c> does not mail what came meanwhile.
+    /// Like removing, this needs a publisher or admin key when API keys are configured, or the token of a link in a mail
+    /// sent to that address on that subject (401 otherwise): anyone may register an address, not silence it.
+    /// </remarks>
+    /// <param name="subject">The subject's name.</param>
+    /// <param name="email">The registered address (any case), URL-encoded.</param>
+    /// <param name="token">Instead of a key: the token of the unsubscribe link in a mail to this address.</param>
+    /// <response code="200">The registration with its new mode.</response>
+    internal static async Task<Results<Ok<SubscriptionResource>, ProblemHttpResult>> SetMailMode(
+        string subject, string email, string? token, SetMailModeRequest request, ClaimsPrincipal user, IAuthorizationService authorization, EmailTokens tokens, SubjectService subjects)
+    {
+        email = email.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        if (!(await authorization.AuthorizeAsync(user, ApiPolicies.Publish)).Succeeded && !UnsubscribeLinkFor(tokens.Read(token, EmailTokenPurpose.Unsubscribe), subject, email))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A key or the mail's token is needed.",
+                detail: "Changing how an address is mailed needs a publisher or admin key in X-Api-Key, or the token of the unsubscribe link in a mail sent to that address (?token=).");
+        }
+        var result = await subjects.SetMailModeAsync(subject, email, request.Mode);
+        return result.Value is { } registration ? TypedResults.Ok(SubscriptionResource.From(registration)) : ApiProblems.From(result.Error!);
     }
 
     private static bool UnsubscribeLinkFor(EmailToken? link, string subject, string email) =>

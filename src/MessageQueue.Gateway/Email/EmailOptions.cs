@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using MessageQueue.Gateway.Storage;
+using MessageQueue.Gateway.Subjects;
 
 namespace MessageQueue.Gateway.Email;
 

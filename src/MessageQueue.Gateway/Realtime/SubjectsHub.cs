@@ -139,8 +139,13 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     public async Task<SubscriptionResource> RegisterEmail(string subject, string email)
     {
         var registration = (await _subjects.RegisterEmailAsync(subject, email)).ValueOrThrow();
-        return new SubscriptionResource(registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed);
+        return SubscriptionResource.From(registration);
     }
+
+    /// <summary>Sets how often a registered email is mailed (immediate, digest or off); with API keys configured, a publisher or admin key.</summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
+    public async Task<SubscriptionResource> SetMailMode(string subject, string email, string mode) =>
+        SubscriptionResource.From((await _subjects.SetMailModeAsync(subject, email, mode)).ValueOrThrow());
 
     /// <summary>Removes an email from a subject; with API keys configured, a publisher or admin key (the mail's own link needs none).</summary>
     [RequiresPolicy(ApiPolicies.Publish)]

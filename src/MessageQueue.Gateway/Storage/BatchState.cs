@@ -45,7 +45,7 @@ internal sealed partial class BatchState(
     public void LockSubjectsOf(IEnumerable<StoreCommand> commands)
     {
         var ids = commands
-            .Where(c => c is AppendUpdateCommand or RegisterEmailCommand or UnregisterEmailCommand or DeleteSubjectCommand or ConfirmEmailCommand)
+            .Where(c => c is AppendUpdateCommand or RegisterEmailCommand or UnregisterEmailCommand or DeleteSubjectCommand or ConfirmEmailCommand or SetMailModeCommand)
             .Select(c => subjectIds.TryGetValue(c.Subject, out var id) ? id : 0)
             .Where(id => id != 0)
             .Distinct()
@@ -117,7 +117,7 @@ internal sealed partial class BatchState(
             RecordConfirmation(subjectId, registration.Email);
             registration.ConfirmationQueuedAt = now;
         }
-        var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null);
+        var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null, registration.Mode);
         return () => command.Complete(result);
     }
 
@@ -138,7 +138,33 @@ internal sealed partial class BatchState(
             existing.ConfirmedAt = now;
             existing.MailedThrough = current.LastSequence; // mail only what comes after the confirmation
         }
-        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true);
+        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true, existing.Mode);
+        return () => command.Complete(result);
+    }
+
+    public Action SetMailMode(SetMailModeCommand command)
+    {
+        var current = Current(command.Subject);
+        var subjectId = IdOf(command.Subject);
+        if (!rows.Lock(Transaction, subjectId))
+            return Gone(command);
+        var existing = Find(subjectId, SubjectValidator.NormalizeEmail(command.Email));
+        if (existing is null)
+        {
+            var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
+            return () => command.Fail(error);
+        }
+        if (existing.Mode != command.Mode)
+        {
+            // Back from off: what came while it was off is not news to mail now.
+            if (existing.Mode == MailMode.Off)
+                existing.MailedThrough = current.LastSequence;
+            // Into immediate: the next mail may go at once, not when a digest would have.
+            if (command.Mode == MailMode.Immediate)
+                existing.NextMailAt = null;
+            existing.Mode = command.Mode;
+        }
+        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: existing.ConfirmedAt is not null, existing.Mode);
         return () => command.Complete(result);
     }
 

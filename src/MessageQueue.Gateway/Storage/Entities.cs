@@ -64,19 +64,6 @@ public sealed class SubscriptionEntity
     public DateTimeOffset? NextMailAt { get; set; }
 }
 
-/// <summary>How often a registration is mailed.</summary>
-public enum MailMode
-{
-    /// <summary>A mail as soon as the subject changes, at most one per Email:MinIntervalSeconds; what comes in between is collected into the next.</summary>
-    Immediate,
-
-    /// <summary>At most one mail per Email:DigestMinutes, listing every update since the last one.</summary>
-    Digest,
-
-    /// <summary>Registered, and no mail.</summary>
-    Off,
-}
-
 public enum NotificationKind
 {
     /// <summary>A subject changed: mail every address confirmed on it by then. Written by stores before mails collected updates; read only.</summary>

@@ -33,6 +33,8 @@ internal interface ISubjectStore
 
     Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email);
 
+    Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode);
+
     /// <summary>
     /// Up to <paramref name="limit"/> committed updates of the subject of that id after a sequence number, oldest
     /// first: nothing once it is deleted, never the updates of a later subject of the same name. A read sees whole
@@ -65,6 +67,8 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, I
     public Task<SubjectResult<EmailRegistration>> ConfirmEmailAsync(string subject, string email) => writer.Submit(new ConfirmEmailCommand(subject, email));
 
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => writer.Submit(new UnregisterEmailCommand(subject, email));
+
+    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode) => writer.Submit(new SetMailModeCommand(subject, email, mode));
 
     public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);

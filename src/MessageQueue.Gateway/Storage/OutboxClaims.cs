@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using MessageQueue.Gateway.Subjects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;

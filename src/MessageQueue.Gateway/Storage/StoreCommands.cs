@@ -60,6 +60,13 @@ internal sealed class ConfirmEmailCommand(string subject, string email) : StoreC
     public string Email { get; } = email;
 }
 
+/// <summary>Sets how often a registration is mailed; completes with it, or refuses if it does not exist.</summary>
+internal sealed class SetMailModeCommand(string subject, string email, MailMode mode) : StoreCommand<EmailRegistration>(subject)
+{
+    public string Email { get; } = email;
+    public MailMode Mode { get; } = mode;
+}
+
 /// <summary>
 /// Changes another instance committed, as it relayed them: applied to this instance's catalog and doors in order,
 /// anything it missed before them read back from the store. Nobody waits for it.

@@ -239,6 +239,7 @@ internal sealed partial class StoreWriter(
                 UnregisterEmailCommand unregister => staged.Unregister(unregister),
                 DeleteSubjectCommand delete => staged.Delete(delete),
                 ConfirmEmailCommand confirm => staged.Confirm(confirm),
+                SetMailModeCommand mode => staged.SetMailMode(mode),
                 _ => throw new InvalidOperationException($"Unknown store command {command.GetType().Name}."),
             });
         }

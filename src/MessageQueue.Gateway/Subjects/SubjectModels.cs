@@ -44,7 +44,20 @@ public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Time
 public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates);
 
 /// <summary>The outcome of registering an email: the subject's state, whether the registration is new and whether it is confirmed.</summary>
-public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed);
+public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed, MailMode Mode);
+
+/// <summary>How often a registration is mailed.</summary>
+public enum MailMode
+{
+    /// <summary>A mail as soon as the subject changes, at most one per Email:MinIntervalSeconds; what comes in between is collected into the next.</summary>
+    Immediate,
+
+    /// <summary>At most one mail per Email:DigestMinutes, listing every update since the last one.</summary>
+    Digest,
+
+    /// <summary>Registered, and no mail.</summary>
+    Off,
+}
 
 /// <summary>A subject's state and the updates a client missed before it, oldest first.</summary>
 /// <param name="Subject">The subject's state; the updates end at its last sequence number.</param>

@@ -70,6 +70,18 @@ public sealed class SubjectService
             : _store.UnregisterEmailAsync(subject!, email!);
     }
 
+    /// <summary>Sets how often a registration is mailed: <c>immediate</c>, <c>digest</c> or <c>off</c> (any case).</summary>
+    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string? subject, string? email, string? mode)
+    {
+        var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
+        // Only the three names, in any case: not a number, nor a name with spaces around it.
+        var parsed = Enum.GetValues<MailMode>().Where(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase)).Cast<MailMode?>().FirstOrDefault();
+        if (error is null && parsed is null)
+            error = new SubjectError(SubjectErrorKind.Invalid, "The mode must be immediate, digest or off.", "mode");
+        return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
+            : _store.SetMailModeAsync(subject!, email!, parsed!.Value);
+    }
+
     /// <summary>
     /// Appends a line to a subject. Completes once the update is durable and handed to the change stream. With an
     /// <paramref name="idempotencyKey"/>, a repeat of an update already stored on the subject under that key stores

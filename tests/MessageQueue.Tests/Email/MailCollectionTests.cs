@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using MessageQueue.Gateway.Storage;
+using MessageQueue.Gateway.Subjects;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Storage;
+using MessageQueue.Gateway.Subjects;
 using MessageQueue.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -177,6 +177,8 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
 
         public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => store.UnregisterEmailAsync(subject, email);
 
+        public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode) => store.SetMailModeAsync(subject, email, mode);
+
         public Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken) => store.CatchUpAsync(subjectId, heard, cancellationToken);
 
         private Task InterleaveAsync() => Interlocked.Exchange(ref _beforeNextRead, null)?.Invoke() ?? Task.CompletedTask;
