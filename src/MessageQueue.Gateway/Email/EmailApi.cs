@@ -17,6 +17,8 @@ public static class EmailApi
         email.MapGet("/confirm", Confirm).WithName(nameof(Confirm)).AnswersPages(200, 400, 404);
         email.MapGet("/unsubscribe", AskToUnsubscribe).WithName(nameof(AskToUnsubscribe)).AnswersPages(200, 400);
         email.MapPost("/unsubscribe", Unsubscribe).WithName(nameof(Unsubscribe)).AnswersPages(200, 400, 503);
+        email.MapGet("/preferences", Preferences).WithName(nameof(Preferences)).AnswersPages(200, 400);
+        email.MapPost("/preferences", ChangePreferences).WithName(nameof(ChangePreferences)).AnswersPages(303, 400, 503);
         email.MapGet("/outbox", Outbox).WithName(nameof(Outbox)).Needs(ApiPolicies.Administer);
         return email;
     }
@@ -58,6 +60,90 @@ public static class EmailApi
             : Page(StatusCodes.Status503ServiceUnavailable, "Please try again", "The gateway could not take the change just now.");
     }
 
+    /// <summary>The address's mail settings: each subject it is registered on, how often it hears of it, unsubscribe.</summary>
+    /// <remarks>
+    /// Reached from the link in every update mail (a signed token naming the address, valid Email:PreferencesLinkDays).
+    /// Plain HTML forms that work without JavaScript; each posts back here.
+    /// </remarks>
+    /// <param name="token">The signed token from the mail.</param>
+    /// <param name="done">What the last change did (saved, unsubscribed), to say so on the page.</param>
+    /// <param name="subject">The subject the last change was about.</param>
+    internal static async Task<ContentHttpResult> Preferences(string? token, string? done, string? subject, EmailTokens tokens, IDbContextFactory<MessageQueueDbContext> contextFactory,
+        Microsoft.Extensions.Options.IOptions<EmailOptions> options, CancellationToken cancellationToken)
+    {
+        if (tokens.ReadPreferences(token, out var expired) is not { } address)
+            return InvalidPreferencesLink(expired);
+        var registrations = await RegistrationsOfAsync(contextFactory, address, cancellationToken);
+        return Page(StatusCodes.Status200OK, "Your mail", $"What {address} hears of, and how often.",
+            PreferencesPage.Render(registrations, options.Value, done, subject));
+    }
+
+    /// <summary>Applies one form of the settings page: a subject's mode, unsubscribing from one subject, or from all.</summary>
+    /// <remarks>Answers 303 to the page again (post, redirect, get), which then says what was done.</remarks>
+    /// <param name="token">The signed token from the mail.</param>
+    internal static async Task<IResult> ChangePreferences(string? token, HttpRequest request, EmailTokens tokens, SubjectService subjects,
+        IDbContextFactory<MessageQueueDbContext> contextFactory, CancellationToken cancellationToken)
+    {
+        if (tokens.ReadPreferences(token, out var expired) is not { } address)
+            return InvalidPreferencesLink(expired);
+        if (!request.HasFormContentType)
+            return Page(StatusCodes.Status400BadRequest, "Nothing to change", "The page's forms send what to change.");
+        var form = await request.ReadFormAsync(cancellationToken);
+        string subject = form["subject"].ToString(), action = form["action"].ToString();
+        var outcome = action switch
+        {
+            "save" => (await subjects.SetMailModeAsync(subject, address, form["mode"].ToString())).Error,
+            "unsubscribe" => (await subjects.UnregisterEmailAsync(subject, address)).Error,
+            "unsubscribe-all" => await UnregisterEverywhereAsync(subjects, address, await RegistrationsOfAsync(contextFactory, address, cancellationToken)),
+            _ => new SubjectError(SubjectErrorKind.Invalid, "The form did not say what to do.", "action"),
+        };
+        if (outcome is { Kind: SubjectErrorKind.Unavailable })
+            return Page(StatusCodes.Status503ServiceUnavailable, "Please try again", "The gateway could not take the change just now.");
+        if (outcome is not null && outcome.Kind is not (SubjectErrorKind.EmailNotRegistered or SubjectErrorKind.SubjectNotFound))
+            return Page(StatusCodes.Status400BadRequest, "Nothing changed", outcome.Message);
+        // Unsubscribing from what is already gone is done all the same.
+        var done = action == "save" ? "saved" : "unsubscribed";
+        return new SeeOther($"/api/email/preferences?token={Uri.EscapeDataString(token!)}&done={done}&subject={Uri.EscapeDataString(subject)}");
+    }
+
+    /// <summary>303: the browser gets the page again rather than posting twice on a reload.</summary>
+    private sealed class SeeOther(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+
+    private static ContentHttpResult InvalidPreferencesLink(bool expired) => expired
+        ? Page(StatusCodes.Status400BadRequest, "This link has expired", "Links to your mail settings last a while only; the next mail brings a new one.")
+        : Page(StatusCodes.Status400BadRequest, "This link is not valid", "It may have been altered or cut short.");
+
+    private static async Task<SubjectError?> UnregisterEverywhereAsync(SubjectService subjects, string address, IReadOnlyList<PreferencesPage.Registration> registrations)
+    {
+        foreach (var registration in registrations)
+        {
+            if ((await subjects.UnregisterEmailAsync(registration.Subject, address)).Error is { Kind: not (SubjectErrorKind.EmailNotRegistered or SubjectErrorKind.SubjectNotFound) } error)
+                return error;
+        }
+        return null;
+    }
+
+    private static async Task<List<PreferencesPage.Registration>> RegistrationsOfAsync(IDbContextFactory<MessageQueueDbContext> contextFactory, string address, CancellationToken cancellationToken)
+    {
+        var normalized = SubjectValidator.NormalizeEmail(address);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await (
+            from registration in db.Subscriptions.AsNoTracking()
+            where registration.NormalizedEmail == normalized
+            join subject in db.Subjects on registration.SubjectId equals subject.Id
+            orderby subject.Name
+            select new PreferencesPage.Registration(subject.Name, registration.Mode, registration.ConfirmedAt != null))
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>The email outbox: mails waiting, retrying, sent and parked.</summary>
     /// <remarks>Confirmations not yet turned into a mail, and registrations whose updates wait for their next mail, count in <c>awaitingExpansion</c>.</remarks>
     internal static async Task<Ok<OutboxState>> Outbox(IDbContextFactory<MessageQueueDbContext> contextFactory, CancellationToken cancellationToken)
@@ -83,9 +169,9 @@ public static class EmailApi
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{WebUtility.HtmlEncode(title)} - MessageQueue</title><link rel="stylesheet" href="/css/page.css"></head>
-            <body>
+            <body><main>
             <h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(message)}</p>{extra}
-            </body></html>
+            </main></body></html>
             """, "text/html; charset=utf-8", statusCode: status);
 }
 

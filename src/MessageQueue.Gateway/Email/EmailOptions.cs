@@ -32,6 +32,10 @@ public sealed class EmailOptions
     [Range(0.01, 10_080)]
     public double DigestMinutes { get; set; } = 60;
 
+    /// <summary>How long the link to an address's mail settings, in every update mail, stays valid.</summary>
+    [Range(1, 3650)]
+    public int PreferencesLinkDays { get; set; } = 30;
+
     /// <summary>The gateway's address as readers reach it, for the links in mails.</summary>
     [Required, Url]
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";

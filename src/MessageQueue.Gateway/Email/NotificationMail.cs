@@ -33,6 +33,7 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
     {
         var unsubscribe = Link("api/email/unsubscribe", tokens.Create(EmailTokenPurpose.Unsubscribe, work.Subject, work.Email));
         var dashboard = $"{_baseUrl}/?subject={Uri.EscapeDataString(work.Subject)}&after={updates.FirstSequence - 1}";
+        var preferences = Link("api/email/preferences", tokens.CreatePreferences(work.Email));
         var message = Start(work, $"Pub-Sub System update content - {work.Subject}");
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
@@ -63,11 +64,12 @@ internal sealed class NotificationMail(EmailTokens tokens, IOptions<EmailOptions
         plain.Append(CultureInfo.InvariantCulture, $"""
 
             {more}Read them on the dashboard: {dashboard}
+            How often you hear of this, for each of your subjects: {preferences}
             Stop these mails: {unsubscribe}
             """);
         html.Append(CultureInfo.InvariantCulture, $"""
             <p>{Html(more)}<a href="{Html(dashboard)}">Read them on the dashboard</a></p>
-            <p style="font-size: small"><a href="{Html(unsubscribe)}">Stop these mails</a></p>
+            <p style="font-size: small"><a href="{Html(preferences)}">How often you hear of this</a> · <a href="{Html(unsubscribe)}">Stop these mails</a></p>
             """);
         message.Body = new BodyBuilder { TextBody = plain.ToString(), HtmlBody = html.ToString() }.ToMessageBody();
         return message;

@@ -23,7 +23,9 @@ internal static class SecurityHeaders
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
+        // Nothing to other sites (the links in mails carry tokens); to itself the page's origin, which a browser
+        // otherwise sends as "null" on a form post, and the origin check would refuse it.
+        headers["Referrer-Policy"] = "same-origin";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         // Swagger UI's page uses inline script; it still gets every other header.
         if (!context.Request.Path.StartsWithSegments("/swagger"))

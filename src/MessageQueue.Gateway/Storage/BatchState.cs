@@ -100,7 +100,8 @@ internal sealed partial class BatchState(
             CreatedAt = now,
             ConfirmedAt = confirmSubscriptions ? null : now,
             Mode = defaultMode,
-            MailedThrough = current.LastSequence, // what came before it is not its news
+            // What came before it is not its news: the store's number, which may be ahead of this instance's catalog.
+            MailedThrough = rows.ReadLastSequence(Transaction, subjectId),
         };
         if (existing is null)
         {
@@ -136,7 +137,7 @@ internal sealed partial class BatchState(
         if (existing.ConfirmedAt is null)
         {
             existing.ConfirmedAt = now;
-            existing.MailedThrough = current.LastSequence; // mail only what comes after the confirmation
+            existing.MailedThrough = rows.ReadLastSequence(Transaction, subjectId); // mail only what comes after the confirmation
         }
         var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true, existing.Mode);
         return () => command.Complete(result);
@@ -158,7 +159,7 @@ internal sealed partial class BatchState(
         {
             // Back from off: what came while it was off is not news to mail now.
             if (existing.Mode == MailMode.Off)
-                existing.MailedThrough = current.LastSequence;
+                existing.MailedThrough = rows.ReadLastSequence(Transaction, subjectId);
             // Into immediate: the next mail may go at once, not when a digest would have.
             if (command.Mode == MailMode.Immediate)
                 existing.NextMailAt = null;

@@ -118,7 +118,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
             """
             UPDATE "Subscriptions" SET "MailedThrough" = @through,
                 "NextMailAt" = CASE WHEN "Mode" = @digest THEN @digestNext ELSE @immediateNext END
-            WHERE "SubjectId" = @subject AND "Email" = @email
+            WHERE "SubjectId" = @subject AND "NormalizedEmail" = @email
             """,
             ("@through", 0L), ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestNext", c.Time.ToProvider(now + intervals.Digest)),
             ("@immediateNext", c.Time.ToProvider(now + intervals.Immediate)), ("@subject", 0), ("@email", ""));
@@ -126,7 +126,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         {
             advance.Parameters["@through"].Value = through;
             advance.Parameters["@subject"].Value = subjectId;
-            advance.Parameters["@email"].Value = email;
+            advance.Parameters["@email"].Value = SubjectValidator.NormalizeEmail(email); // the unique index's column: one row, found at once
             await advance.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

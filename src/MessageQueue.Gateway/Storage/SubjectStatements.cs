@@ -29,6 +29,7 @@ internal sealed class SubjectStatements : IDisposable
     private readonly DbCommand _countRegistrations;
     private readonly DbCommand _readSubjects;
     private readonly DbCommand _readInitialContent;
+    private readonly DbCommand _readLastSequence;
     private readonly DbCommand? _lockSubject;
     private readonly DbCommand? _lockSubjects;
     private readonly ValueConverter? _timestamp;
@@ -84,13 +85,16 @@ internal sealed class SubjectStatements : IDisposable
 
         _readSubjects = PreparedSql.Prepare(connection, """SELECT "Id", "Name", "LastSequence", "EmailCount" FROM "Subjects" ORDER BY "Id" """);
         _readInitialContent = PreparedSql.Prepare(connection, """SELECT "InitialContent" FROM "Subjects" WHERE "Id" = @subject""", "@subject");
+        _readLastSequence = PreparedSql.Prepare(connection, """SELECT "LastSequence" FROM "Subjects" WHERE "Id" = @subject""", "@subject");
 
-        // SQLite takes one writer at a time for the whole database: only PostgreSQL needs the row locked.
+        // SQLite takes one writer at a time for the whole database: only PostgreSQL needs the row locked. NO KEY: the
+        // lock orders writers, and leaves the key-share lock of a foreign key check (the email sender inserting a
+        // delivery of the subject) free, or the sender and a writer deleting a registration could wait on each other.
         if (!db.Database.IsSqlite())
         {
-            _lockSubject = PreparedSql.Prepare(connection, """SELECT 1 FROM "Subjects" WHERE "Id" = @subject FOR UPDATE""", "@subject");
+            _lockSubject = PreparedSql.Prepare(connection, """SELECT 1 FROM "Subjects" WHERE "Id" = @subject FOR NO KEY UPDATE""", "@subject");
             _lockSubjects = PreparedSql.Prepare(connection,
-                """SELECT "Id" FROM "Subjects" WHERE "Id" = ANY(@subjects) ORDER BY "Id" FOR UPDATE""", "@subjects");
+                """SELECT "Id" FROM "Subjects" WHERE "Id" = ANY(@subjects) ORDER BY "Id" FOR NO KEY UPDATE""", "@subjects");
         }
 
         _timestamp = PreparedSql.Converter<UpdateEntity>(db, nameof(UpdateEntity.Timestamp));
@@ -160,6 +164,13 @@ internal sealed class SubjectStatements : IDisposable
     public string? ReadInitialContent(IDbContextTransaction transaction, int subjectId) =>
         PreparedSql.Scalar(_readInitialContent, transaction, subjectId) as string;
 
+    /// <summary>
+    /// The subject's last sequence number as the store has it in this transaction: another instance's updates included,
+    /// which this instance's catalog may not have heard of yet.
+    /// </summary>
+    public long ReadLastSequence(IDbContextTransaction transaction, int subjectId) =>
+        Convert.ToInt64(PreparedSql.Scalar(_readLastSequence, transaction, subjectId), CultureInfo.InvariantCulture);
+
     /// <summary>Adds <paramref name="delta"/> to the subject's registration count; the new count.</summary>
     public int CountRegistrations(IDbContextTransaction transaction, int subjectId, int delta) =>
         Convert.ToInt32(PreparedSql.Scalar(_countRegistrations, transaction, delta, subjectId), CultureInfo.InvariantCulture);
@@ -193,6 +204,7 @@ internal sealed class SubjectStatements : IDisposable
         _countRegistrations.Dispose();
         _readSubjects.Dispose();
         _readInitialContent.Dispose();
+        _readLastSequence.Dispose();
         _lockSubject?.Dispose();
         _lockSubjects?.Dispose();
     }

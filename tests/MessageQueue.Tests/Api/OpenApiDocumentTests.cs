@@ -21,6 +21,8 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway) : IClassFixture
         { "post", "/api/subjects/{subject}/subscriptions", [200, 201, 400, 404, 413, 415, 503] },
         { "delete", "/api/subjects/{subject}/subscriptions/{email}", [204, 400, 401, 404, 503] },
         { "put", "/api/subjects/{subject}/subscriptions/{email}", [200, 400, 401, 404, 413, 415, 503] },
+        { "get", "/api/email/preferences", [200, 400] },
+        { "post", "/api/email/preferences", [303, 400, 503] },
         { "get", "/api/subjects/{subject}/events", [200, 400, 404] },
         { "get", "/api/email/confirm", [200, 400, 404] },
         { "get", "/api/email/unsubscribe", [200, 400] },

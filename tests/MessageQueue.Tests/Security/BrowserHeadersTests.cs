@@ -26,7 +26,7 @@ public sealed class BrowserHeadersTests(GatewayFactory gateway) : IClassFixture<
             Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
             Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
-            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
             Assert.True(response.Headers.CacheControl?.NoCache, $"{path} is not revalidated.");
         }
     }
