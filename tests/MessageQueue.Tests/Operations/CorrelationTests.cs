@@ -16,6 +16,7 @@ public sealed class CorrelationTests
         using var gateway = new GatewayFactory(null, new Dictionary<string, string?>
         {
             ["Email:ConfirmSubscriptions"] = "false",
+            ["Email:MinIntervalSeconds"] = "0", // the second update's mail goes now, not a minute after the first's
             ["Logging:LogLevel:MessageQueue"] = "Debug",
         }, host => host.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(logs))));
         using var http = gateway.CreateClient();
@@ -37,6 +38,7 @@ public sealed class CorrelationTests
 
         await Poll.UntilAsync(() => logs.Entries.Any(e => e.Category.EndsWith(".EmailSender", StringComparison.Ordinal) && e.Field("UpdateId") == id),
             () => $"No mail was logged as sent with {id}.");
+        // A mail reporting several updates carries the last one's id.
         var mail = logs.Entries.Single(e => e.Category.EndsWith(".EmailSender", StringComparison.Ordinal) && e.Field("UpdateId") == id);
         Assert.Equal(name, mail.Field("Subject"));
         Assert.Contains(id, mail.Message, StringComparison.Ordinal);
