@@ -71,6 +71,8 @@ internal static class BenchmarkRun
             RestScenarios.Run(options, report, gatewayUpdates);
             if (options.Groups.Contains("email"))
                 report.Add(EmailScenarios.Run(options));
+            if (options.Groups.Contains("email-busy"))
+                BusyMailScenario.Run(options);
             if (options.Groups.Contains("hub"))
                 HubScenarios.Run(options, report);
             if (options.Groups.Contains("soak"))

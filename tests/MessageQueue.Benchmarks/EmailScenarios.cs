@@ -120,7 +120,7 @@ internal static class EmailScenarios
     }
 
     /// <summary>Registers <paramref name="count"/> addresses on a subject over REST, several clients at once.</summary>
-    private static void Register(ServerProcess gateway, string subject, int count, string prefix)
+    internal static void Register(ServerProcess gateway, string subject, int count, string prefix)
     {
         var next = -1;
         Exception? failure = null;
@@ -178,7 +178,7 @@ internal static class EmailScenarios
         return Latency.FromTicks(ticks);
     }
 
-    private static void Post(HttpClient http, string subject, string text, ServerProcess gateway)
+    internal static void Post(HttpClient http, string subject, string text, ServerProcess gateway)
     {
         var update = RestWorkloads.Update(subject, text);
         using var request = update.ToRequest();
@@ -187,7 +187,7 @@ internal static class EmailScenarios
             throw new InvalidOperationException($"{gateway.Name} refused REST update {update.Path}: {wrong}");
     }
 
-    private static OutboxState Outbox(HttpClient http)
+    internal static OutboxState Outbox(HttpClient http)
     {
         using var response = http.Send(new HttpRequestMessage(HttpMethod.Get, "/api/email/outbox"));
         response.EnsureSuccessStatusCode();

@@ -47,6 +47,9 @@ internal sealed partial class ServerProcess : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The server's fresh data folder (its SQLite file), when it has one.</summary>
+    public string? DataDirectory => _dataDirectory;
     public int Id => _process.Id;
 
     /// <summary>The PostgreSQL cluster the server stores in, if any: its processes' CPU is measured with the server's.</summary>
