@@ -5,7 +5,7 @@ import { byId, h, plural } from './dom.js';
 import { rateChart } from './chart.js';
 import { keyHeaders } from './api-key.js';
 
-const outboxFields = ['awaitingExpansion', 'pending', 'retrying', 'sent', 'parked'];
+const outboxFields = ['awaitingExpansion', 'digestsWaiting', 'pending', 'retrying', 'sent', 'parked'];
 const outboxEveryMilliseconds = 5000;
 
 export class Operations {

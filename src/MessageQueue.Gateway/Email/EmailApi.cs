@@ -153,8 +153,10 @@ public static class EmailApi
         var retrying = await db.Deliveries.CountAsync(d => (d.State == DeliveryState.Pending || d.State == DeliveryState.Unconfirmed) && d.Attempts > 0, cancellationToken);
         var awaiting = await db.Notifications.CountAsync(n => n.ExpandedAt == null, cancellationToken)
             + await db.RegistrationsAwaitingMail().CountAsync(cancellationToken);
+        var digests = await db.RegistrationsAwaitingMail().CountAsync(s => s.Mode == MailMode.Digest, cancellationToken);
         int Count(DeliveryState state) => byState.FirstOrDefault(s => s.Key == state)?.Count ?? 0;
-        return TypedResults.Ok(new OutboxState(awaiting, Count(DeliveryState.Pending) + Count(DeliveryState.Unconfirmed), retrying, Count(DeliveryState.Sent), Count(DeliveryState.Parked)));
+        return TypedResults.Ok(new OutboxState(awaiting, Count(DeliveryState.Pending) + Count(DeliveryState.Unconfirmed), retrying, Count(DeliveryState.Sent),
+            Count(DeliveryState.Parked), digests));
     }
 
     private static RouteHandlerBuilder AnswersPages(this RouteHandlerBuilder endpoint, params int[] statuses)
@@ -181,4 +183,5 @@ public static class EmailApi
 /// <param name="Retrying">Pending mails that failed at least once.</param>
 /// <param name="Sent">Mails the server accepted.</param>
 /// <param name="Parked">Mails given up on; the log and the store say why.</param>
-public sealed record OutboxState(int AwaitingExpansion, int Pending, int Retrying, int Sent, int Parked);
+/// <param name="DigestsWaiting">Of the registrations waiting for their next mail, those in digest mode.</param>
+public sealed record OutboxState(int AwaitingExpansion, int Pending, int Retrying, int Sent, int Parked, int DigestsWaiting);

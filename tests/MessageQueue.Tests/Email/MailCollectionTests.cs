@@ -62,6 +62,7 @@ public sealed class MailCollectionTests
 
         for (var i = 1; i <= 3; i++)
             await PostAsync(http, subject, $"morning {i}");
+        await Poll.UntilAsync(async () => (await OutboxAsync(http)).GetProperty("digestsWaiting").GetInt32() == 1, () => "No digest is counted as waiting.");
         clock.Advance(TimeSpan.FromMinutes(59));
         await PostAsync(http, subject, "morning 4");
         clock.Advance(TimeSpan.FromMinutes(2)); // the first is an hour old, the last two minutes
