@@ -54,7 +54,7 @@ internal static class IngestLatency
     public static int MaxWarmup(BenchmarkOptions options) => 10 * options.FanoutWarmupUpdates;
 
     /// <summary>The gateway's plain format: the topic names the subject, the last frame is the text.</summary>
-    private static NetMQMessage PlainMessage(string text)
+    public static NetMQMessage PlainMessage(string text)
     {
         var message = new NetMQMessage();
         message.Append(Subject);

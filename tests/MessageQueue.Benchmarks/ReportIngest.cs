@@ -41,6 +41,15 @@ internal static class ReportIngest
         output.WriteLine($"- µs per delivery by gateway thread: {Busiest(gateway.Cpu.ServerThreads, gateway.Delivered)}");
         output.WriteLine($"- µs per delivery by Pushpin process: {Busiest(pushpin.Cpu.ServerThreads, pushpin.Delivered)}");
         output.WriteLine($"- cores busy, gateway: {Cores(gateway.Cpu, "gateway")}; Pushpin: {Cores(pushpin.Cpu, "Pushpin")}");
+        output.WriteLine();
+
+        var (push, post) = (result.ToStream.FromPublisher, result.ToStream.FromRest);
+        output.WriteLine(Invariant($"Ingest to an event stream: a PUSH publisher through the pull source against a REST POST, to one event-stream reader, alternating on one subject ({result.ToStream.UpdatesPerDoor} each; ratio = ingest / REST: below 1 is better)."));
+        output.WriteLine();
+        output.WriteLine("| figure | ingest | REST | ratio |");
+        output.WriteLine("|---|---:|---:|---:|");
+        output.WriteLine(Invariant($"| p50 (ms) | {push.P50Ms:0.00} | {post.P50Ms:0.00} | {push.P50Ms / post.P50Ms:0.00}x |"));
+        output.WriteLine(Invariant($"| p99 (ms) | {push.P99Ms:0.00} | {post.P99Ms:0.00} | {push.P99Ms / post.P99Ms:0.00}x |"));
     }
 
     private static string Busiest(IReadOnlyDictionary<string, TimeSpan> parts, long count) => string.Join(", ", parts
