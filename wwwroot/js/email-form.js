@@ -27,10 +27,12 @@ export function setUpEmailForm(connection, subscriptions) {
                     await connection.invoke('UnregisterEmail', subject, address);
                     status.textContent = `${address} no longer gets the updates of ${subject}.`;
                 } else {
+                    // Before the call: updates that arrive while it runs are shown too, and not to be mailed.
+                    subscriptions.reportSeen(subject);
                     const registration = await connection.invoke('RegisterEmail', subject, address);
                     subscriptions.setEmailCount(subject, registration.emailCount);
                     status.textContent = registration.confirmed
-                        ? `${registration.email} gets every update of ${subject} by mail.`
+                        ? `${registration.email} gets the updates of ${subject} by mail, except those this page shows while it stays open.`
                         : `${registration.email} is registered. We sent it a confirmation mail: updates are mailed only ` +
                           'after the link in it is followed.';
                 }

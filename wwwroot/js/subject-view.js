@@ -86,8 +86,16 @@ export class SubjectView {
         const updated = presence.lastUpdatedAt
             ? `Last update #${presence.lastSequence} ${relativeTime(presence.lastUpdatedAt)}`
             : 'No updates yet';
-        this.#elements.meta.textContent = [updated, plural(presence.emailCount, 'email'),
+        const modes = presence.emailCount > 0 ? this.#subscriptions.modesOf(name) : null;
+        const emails = plural(presence.emailCount, 'email') + (modes ? ` (${describeModes(modes)})` : '');
+        this.#elements.meta.textContent = [updated, emails,
             plural(presence.browsers, 'browser'), plural(presence.zmqSubscribers, 'ZeroMQ subscriber'),
             plural(presence.eventStreams ?? 0, 'event stream')].join(' · ');
     }
+}
+
+/** "2 immediate, 1 digest": the modes that have registrations. */
+function describeModes({ immediate, digest, off }) {
+    return [[immediate, 'immediate'], [digest, 'digest'], [off, 'off']]
+        .filter(([count]) => count > 0).map(([count, mode]) => `${count} ${mode}`).join(', ');
 }

@@ -8,6 +8,7 @@ import { parseHubError } from './hub-errors.js';
 const storageKey = 'messagequeue.subscribed';
 const recentUpdates = 20; // shown in the feed when a subject is opened, so the feed is never blank for long
 const feedLimit = 200;
+const seenReportDelay = 250; // ms: one Seen call for the updates of a busy subject, well inside the gateway's grace
 
 /** What the page holds of one subject: its stream, its feed (oldest first), notices for the person. */
 class Subject {
@@ -40,6 +41,8 @@ export class Subscriptions extends EventTarget {
     #connected = false;
     #subjects = new Map();
     #pinned = new Set(loadPinned());
+    #modes = new Map(); // subject → { emailCount, counts, asking }: its registrations per mail mode, as last asked
+    #seen = new Map(); // subjects whose updates this page reports as shown, for the addresses it registered on them
 
     constructor(hub) {
         super();
@@ -60,9 +63,11 @@ export class Subscriptions extends EventTarget {
         return [...this.#pinned];
     }
 
-    /** After every (re)connection: the new connection is in no group yet. */
+    /** After every (re)connection: the new connection is in no group yet, and speaks for no address. */
     connected() {
         this.#connected = true;
+        for (const report of this.#seen.values()) clearTimeout(report.timer);
+        this.#seen.clear();
         for (const name of this.#wanted()) this.#subscribe(this.#ensure(name));
     }
 
@@ -87,15 +92,42 @@ export class Subscriptions extends EventTarget {
         if (after !== null && subject.stream.last === null) subject.linkAfter = after;
         subject.unread = 0;
         this.selected = name;
+        if (!this.#modes.get(name)?.asking) this.#modes.delete(name); // a mode may have changed meanwhile
         this.#emit('selection', { name });
         if (previous !== null && previous !== name) this.#reconcile(previous);
         this.#reconcile(name);
+    }
+
+    /**
+     * How many of the subject's registrations are mailed immediately, in digests or not at all; null until known.
+     * Asked again when the count of registrations changed since, or when the subject is selected again.
+     */
+    modesOf(name) {
+        const emailCount = this.presence.get(name)?.emailCount ?? 0;
+        const known = this.#modes.get(name);
+        if (known && (known.asking || known.emailCount === emailCount)) return known.counts;
+        if (!this.#connected || emailCount === 0) return null;
+        const entry = { emailCount, counts: known?.counts ?? null, asking: true };
+        this.#modes.set(name, entry);
+        this.#hub.invoke('CountMailModes', name)
+            .then(counts => { entry.counts = counts; }, () => { this.#modes.delete(name); })
+            .finally(() => { entry.asking = false; this.#emit('presence'); });
+        return entry.counts;
     }
 
     setEmailCount(name, emailCount) {
         const known = this.presence.get(name);
         if (known) known.emailCount = emailCount;
         this.#emit('presence');
+    }
+
+    /**
+     * From now on (call it before registering an address on the subject), tell the gateway which of the subject's
+     * updates this page shows: it does not mail them to the addresses this connection registered. A page that is
+     * closed, or not subscribed to the subject, reports nothing, and the mail goes.
+     */
+    reportSeen(name) {
+        if (!this.#seen.has(name)) this.#seen.set(name, { from: null, through: null, timer: null });
     }
 
     togglePin(name) {
@@ -183,6 +215,7 @@ export class Subscriptions extends EventTarget {
             if (shown.length > feedLimit) shown = shown.slice(-feedLimit);
         }
         for (const update of shown) subject.push({ update, highlight: link !== null });
+        for (const update of updates) this.#noteSeen(subject.name, update.sequence);
         if (link !== null) {
             subject.notices.set('link', shown.length === 0
                 ? `No updates after #${link} yet.`
@@ -194,9 +227,30 @@ export class Subscriptions extends EventTarget {
 
     #applied(subject, update) {
         subject.push({ update, highlight: false });
+        this.#noteSeen(subject.name, update.sequence);
         if (subject.name !== this.selected) subject.unread++;
         this.#touchPresence(subject.name, { lastSequence: update.sequence, lastUpdatedAt: update.timestamp });
         this.#emit('update', { name: subject.name, update });
+    }
+
+    /** Gathers shown updates into runs of consecutive numbers, each sent once, a moment after it starts. */
+    #noteSeen(name, sequence) {
+        const report = this.#seen.get(name);
+        if (!report) return;
+        if (report.from !== null && sequence !== report.through + 1) this.#sendSeen(name, report);
+        report.from ??= sequence;
+        report.through = sequence;
+        report.timer ??= setTimeout(() => this.#sendSeen(name, report), seenReportDelay);
+    }
+
+    #sendSeen(name, report) {
+        clearTimeout(report.timer);
+        report.timer = null;
+        if (report.from !== null && this.#connected) {
+            // Lost with the connection, it is mailed: nothing is missed, at worst read twice.
+            this.#hub.invoke('Seen', name, report.from, report.through).catch(() => { /* see above */ });
+        }
+        report.from = null;
     }
 
     #touchPresence(name, { lastSequence, lastUpdatedAt, emailCount }) {
@@ -208,6 +262,8 @@ export class Subscriptions extends EventTarget {
     }
 
     #deleted(name) {
+        clearTimeout(this.#seen.get(name)?.timer);
+        this.#seen.delete(name);
         const subject = this.#subjects.get(name);
         if (subject) {
             subject.generation++;

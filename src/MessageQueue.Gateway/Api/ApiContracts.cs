@@ -82,17 +82,24 @@ public sealed record HistoryPageResource(string Subject, long LastSequence, IRea
 /// <param name="EmailCount">How many addresses the subject has now.</param>
 /// <param name="Confirmed">False until the address follows the link in its confirmation mail (Email:ConfirmSubscriptions); only confirmed addresses get updates.</param>
 /// <param name="Mode">How often it is mailed: immediate (at most one mail per Email:MinIntervalSeconds, collecting what came in between), digest (one per Email:DigestMinutes) or off.</param>
-public sealed record SubscriptionResource(string Subject, string Email, int EmailCount, bool Confirmed, string Mode)
+public sealed record SubscriptionResource(string Subject, string Email, int EmailCount, bool Confirmed, string Mode, bool MailEvenWhenSeen)
 {
     internal static SubscriptionResource From(EmailRegistration registration) => new(
-        registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed, registration.Mode.ToString().ToLowerInvariant());
+        registration.Subject.Name, registration.Email, registration.Subject.EmailCount, registration.Confirmed,
+        registration.Mode.ToString().ToLowerInvariant(), registration.MailEvenWhenSeen);
 }
 
-/// <summary>How often a registration is mailed.</summary>
+/// <summary>How a registration is mailed: either setting, or both.</summary>
 public sealed record SetMailModeRequest
 {
-    /// <summary>immediate, digest or off.</summary>
+    /// <summary>immediate, digest or off; omitted, unchanged.</summary>
     /// <example>digest</example>
-    [Required]
     public string? Mode { get; init; }
+
+    /// <summary>
+    /// true: mail every update, even one a dashboard that registered this address already showed; false (the default
+    /// of a registration): skip what was seen live. Omitted, unchanged.
+    /// </summary>
+    /// <example>false</example>
+    public bool? MailEvenWhenSeen { get; init; }
 }

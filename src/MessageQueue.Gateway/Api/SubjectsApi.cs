@@ -181,13 +181,14 @@ public static class SubjectsApi
     /// <c>immediate</c>: a mail as soon as the subject changes, then at most one per Email:MinIntervalSeconds, the
     /// updates in between collected into the next; <c>digest</c>: one mail per Email:DigestMinutes listing every update
     /// since the last; <c>off</c>: none, the registration kept. Leaving <c>off</c> does not mail what came meanwhile.
-    /// Like removing, this needs a publisher or admin key when API keys are configured, or the token of a link in a mail
+    /// <c>mailEvenWhenSeen</c> false (the default) leaves out of mails the updates that a dashboard which registered
+    /// the address showed live; true mails them too. Like removing, this needs a publisher or admin key when API keys are configured, or the token of a link in a mail
     /// sent to that address on that subject (401 otherwise): anyone may register an address, not silence it.
     /// </remarks>
     /// <param name="subject">The subject's name.</param>
     /// <param name="email">The registered address (any case), URL-encoded.</param>
     /// <param name="token">Instead of a key: the token of the unsubscribe link in a mail to this address.</param>
-    /// <response code="200">The registration with its new mode.</response>
+    /// <response code="200">The registration with its new settings.</response>
     internal static async Task<Results<Ok<SubscriptionResource>, ProblemHttpResult>> SetMailMode(
         string subject, string email, string? token, SetMailModeRequest request, ClaimsPrincipal user, IAuthorizationService authorization, EmailTokens tokens, SubjectService subjects)
     {
@@ -197,7 +198,7 @@ public static class SubjectsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A key or the mail's token is needed.",
                 detail: "Changing how an address is mailed needs a publisher or admin key in X-Api-Key, or the token of the unsubscribe link in a mail sent to that address (?token=).");
         }
-        var result = await subjects.SetMailModeAsync(subject, email, request.Mode);
+        var result = await subjects.SetMailModeAsync(subject, email, request.Mode, request.MailEvenWhenSeen);
         return result.Value is { } registration ? TypedResults.Ok(SubscriptionResource.From(registration)) : ApiProblems.From(result.Error!);
     }
 

@@ -92,7 +92,8 @@ public static class EmailApi
         string subject = form["subject"].ToString(), action = form["action"].ToString();
         var outcome = action switch
         {
-            "save" => (await subjects.SetMailModeAsync(subject, address, form["mode"].ToString())).Error,
+            // An unticked box is sent as nothing: the form always holds it, so nothing means false.
+            "save" => (await subjects.SetMailModeAsync(subject, address, form["mode"].ToString(), form["mailEvenWhenSeen"] == "true")).Error,
             "unsubscribe" => (await subjects.UnregisterEmailAsync(subject, address)).Error,
             "unsubscribe-all" => await UnregisterEverywhereAsync(subjects, address, await RegistrationsOfAsync(contextFactory, address, cancellationToken)),
             _ => new SubjectError(SubjectErrorKind.Invalid, "The form did not say what to do.", "action"),
@@ -140,7 +141,7 @@ public static class EmailApi
             where registration.NormalizedEmail == normalized
             join subject in db.Subjects on registration.SubjectId equals subject.Id
             orderby subject.Name
-            select new PreferencesPage.Registration(subject.Name, registration.Mode, registration.ConfirmedAt != null))
+            select new PreferencesPage.Registration(subject.Name, registration.Mode, registration.ConfirmedAt != null, registration.MailEvenWhenSeen))
             .ToListAsync(cancellationToken);
     }
 

@@ -37,6 +37,8 @@ public static class EmailExtensions
         });
         builder.Services.AddHostedService<EmailFolderCheck>();
         builder.Services.AddHostedService<EmailSender>();
+        builder.Services.AddSingleton<SeenLive>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SeenLive>());
         return builder;
     }
 

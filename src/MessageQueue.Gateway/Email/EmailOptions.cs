@@ -32,6 +32,13 @@ public sealed class EmailOptions
     [Range(0.01, 10_080)]
     public double DigestMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// An update is mailed once it is this old, so that a dashboard which registered the address and showed the update
+    /// can say so first (seen live, not mailed). Registrations with mailEvenWhenSeen are mailed without waiting.
+    /// </summary>
+    [Range(0, 3600)]
+    public double SeenGraceSeconds { get; set; } = 5;
+
     /// <summary>How long the link to an address's mail settings, in every update mail, stays valid.</summary>
     [Range(1, 3650)]
     public int PreferencesLinkDays { get; set; } = 30;

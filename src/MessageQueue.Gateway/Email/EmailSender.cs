@@ -33,7 +33,8 @@ internal sealed partial class EmailSender(
     private static readonly TimeSpan SendGraceOnStop = TimeSpan.FromSeconds(5);
     private readonly EmailOptions _options = options.Value;
     private readonly TimeSpan _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
-    private readonly MailIntervals _intervals = new(TimeSpan.FromSeconds(options.Value.MinIntervalSeconds), TimeSpan.FromMinutes(options.Value.DigestMinutes));
+    private readonly MailIntervals _intervals = new(
+        TimeSpan.FromSeconds(options.Value.MinIntervalSeconds), TimeSpan.FromMinutes(options.Value.DigestMinutes), TimeSpan.FromSeconds(options.Value.SeenGraceSeconds));
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(30);
     private readonly ConcurrentBag<IMailTransport> _transports = [];
     private long _sent, _retried, _parked;

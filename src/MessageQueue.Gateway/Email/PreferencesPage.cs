@@ -12,7 +12,7 @@ namespace MessageQueue.Gateway.Email;
 internal static class PreferencesPage
 {
     /// <summary>One subject the address is registered on.</summary>
-    public sealed record Registration(string Subject, MailMode Mode, bool Confirmed);
+    public sealed record Registration(string Subject, MailMode Mode, bool Confirmed, bool MailEvenWhenSeen);
 
     public static string Render(IReadOnlyList<Registration> registrations, EmailOptions options, string? done, string? subject)
     {
@@ -53,7 +53,10 @@ internal static class PreferencesPage
                 html.Append(CultureInfo.InvariantCulture,
                     $"""<div><input type="radio" id="{id}" name="mode" value="{mode.ToString().ToLowerInvariant()}"{check}> <label for="{id}">{HtmlEncode(label)}</label></div>""").AppendLine();
             }
+            var seenId = $"seen-{index}";
+            var seenCheck = registration.MailEvenWhenSeen ? " checked" : "";
             html.Append(CultureInfo.InvariantCulture, $"""
+                <div><input type="checkbox" id="{seenId}" name="mailEvenWhenSeen" value="true" aria-describedby="seen-live"{seenCheck}> <label for="{seenId}">Mail me even the updates I already saw live on the dashboard</label></div>
                 <p><button type="submit" name="action" value="save">Save for {HtmlEncode(registration.Subject)}</button>
                 <button type="submit" name="action" value="unsubscribe">Unsubscribe from {HtmlEncode(registration.Subject)}</button></p>
                 </fieldset>
@@ -62,6 +65,9 @@ internal static class PreferencesPage
                 """);
         }
         return html.Append("""
+            <p id="seen-live">Seen live, not mailed: a dashboard page where you registered this address tells the gateway
+            which updates it showed you, while it stays open. Those updates are left out of your mails, unless you tick
+            the box above. A page closed or cut off before an update arrived did not show it, so that update is mailed.</p>
             <form method="post"><p><button type="submit" name="action" value="unsubscribe-all">Unsubscribe from every subject</button></p></form>
             """).ToString();
     }

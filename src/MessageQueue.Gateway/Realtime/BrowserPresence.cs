@@ -14,6 +14,12 @@ internal sealed class BrowserPresence
     private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, byte>> _membersOf = new();
     private readonly ConcurrentDictionary<string, byte> _watchers = new(StringComparer.Ordinal);
 
+    // Per connection: the (subject, normalized address) pairs it registered, whose updates it may report as seen.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Subject, string Email), byte>> _addressesOf = new(StringComparer.Ordinal);
+
+    /// <summary>Addresses one connection may speak for: a page registers a few, not thousands.</summary>
+    internal const int MaxAddressesPerConnection = 16;
+
     public int Connections => _subjectsOf.Count;
 
     public int Watchers => _watchers.Count;
@@ -25,6 +31,7 @@ internal sealed class BrowserPresence
     public void Disconnected(string connectionId)
     {
         _watchers.TryRemove(connectionId, out _);
+        _addressesOf.TryRemove(connectionId, out _);
         if (!_subjectsOf.TryRemove(connectionId, out var subjects))
             return;
         foreach (var subjectId in subjects.Values)
@@ -75,6 +82,35 @@ internal sealed class BrowserPresence
                 subjects.TryRemove(new(subject, subjectId));
         }
         return members.Keys;
+    }
+
+    /// <summary>
+    /// Remembers that the connection registered <paramref name="email"/> (normalized) on the subject: it may report
+    /// which of the subject's updates it showed, for as long as it stays connected. False past the budget.
+    /// </summary>
+    public bool BindAddress(string connectionId, string subject, string email)
+    {
+        if (!_subjectsOf.ContainsKey(connectionId))
+            return false;
+        var addresses = _addressesOf.GetOrAdd(connectionId, static _ => new());
+        if (addresses.Count >= MaxAddressesPerConnection && !addresses.ContainsKey((subject, email)))
+            return false;
+        addresses.TryAdd((subject, email), 0);
+        if (!_subjectsOf.ContainsKey(connectionId))
+            _addressesOf.TryRemove(connectionId, out _); // disconnected meanwhile
+        return true;
+    }
+
+    /// <summary>
+    /// The subject the connection has joined under that name and the addresses it registered on it; none when it has
+    /// not joined it (a report of what it showed counts only for a subject it receives).
+    /// </summary>
+    public (int SubjectId, IReadOnlyList<string> Emails) AddressesOf(string connectionId, string subject)
+    {
+        if (!_subjectsOf.TryGetValue(connectionId, out var subjects) || !subjects.TryGetValue(subject, out var subjectId)
+            || !_addressesOf.TryGetValue(connectionId, out var addresses))
+            return (0, []);
+        return (subjectId, [.. addresses.Keys.Where(a => a.Subject == subject).Select(a => a.Email)]);
     }
 
     public void Watch(string connectionId)

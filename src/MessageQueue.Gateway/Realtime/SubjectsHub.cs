@@ -1,5 +1,6 @@
 using System.Globalization;
 using MessageQueue.Gateway.Api;
+using MessageQueue.Gateway.Email;
 using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Security;
 using MessageQueue.Gateway.Subjects;
@@ -22,11 +23,15 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
     private readonly RealtimeOptions _options;
     private readonly ContentWindow _window;
     private readonly SubjectResume _resume;
+    private readonly SubjectCatalog _catalog;
+    private readonly SeenLive _seen;
 
     public SubjectsHub(
         SubjectService subjects, SubjectResume resume, BrowserPresence presence, OverviewSource overview, DoorTelemetry telemetry,
-        IOptions<RealtimeOptions> options, ContentWindow window)
+        IOptions<RealtimeOptions> options, ContentWindow window, SubjectCatalog catalog, SeenLive seen)
     {
+        _catalog = catalog;
+        _seen = seen;
         _window = window;
         _resume = resume;
         _subjects = subjects;
@@ -135,17 +140,56 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         return new SubjectPresence(created.Name, created.LastSequence, created.LastUpdatedAt, created.EmailCount, 0, 0, 0);
     }
 
-    /// <summary>Registers an email on a subject; it gets a confirmation mail first when Email:ConfirmSubscriptions is on.</summary>
+    /// <summary>
+    /// Registers an email on a subject; it gets a confirmation mail first when Email:ConfirmSubscriptions is on. While
+    /// this connection lasts, it may report with <see cref="Seen"/> the subject's updates it showed: they are not mailed
+    /// to that address.
+    /// </summary>
     public async Task<SubscriptionResource> RegisterEmail(string subject, string email)
     {
         var registration = (await _subjects.RegisterEmailAsync(subject, email)).ValueOrThrow();
+        _presence.BindAddress(Context.ConnectionId, registration.Subject.Name, SubjectValidator.NormalizeEmail(registration.Email));
         return SubscriptionResource.From(registration);
+    }
+
+    /// <summary>How many of the subject's registered emails are mailed immediately, in digests, or not at all.</summary>
+    public async Task<MailModeCounts> CountMailModes(string subject) =>
+        (await _subjects.CountMailModesAsync(subject, Context.ConnectionAborted)).ValueOrThrow();
+
+    /// <summary>
+    /// Says that this page showed updates <paramref name="from"/> to <paramref name="through"/> of a subject it is
+    /// subscribed to: the addresses it registered on the subject are not mailed them (unless they chose mailEvenWhenSeen).
+    /// Counts only for a subscribed subject, for addresses this connection registered, for updates that exist, and
+    /// where the range joins what those addresses were already mailed or seen; otherwise it does nothing.
+    /// </summary>
+    public void Seen(string subject, long from, long through)
+    {
+        if (string.IsNullOrEmpty(subject))
+            throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "A subject name is required.", "subject"));
+        if (from < 1 || through < from)
+            throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "The range must be 1 <= from <= through.", "from"));
+        var (subjectId, emails) = _presence.AddressesOf(Context.ConnectionId, subject);
+        if (emails.Count == 0 || !_catalog.TryGet(subject, subjectId, out var state))
+            return;
+        through = Math.Min(through, state.LastSequence); // nobody has shown what does not exist yet
+        if (through < from)
+            return;
+        foreach (var email in emails)
+            _seen.Record(subjectId, email, from, through);
     }
 
     /// <summary>Sets how often a registered email is mailed (immediate, digest or off); with API keys configured, a publisher or admin key.</summary>
     [RequiresPolicy(ApiPolicies.Publish)]
     public async Task<SubscriptionResource> SetMailMode(string subject, string email, string mode) =>
         SubscriptionResource.From((await _subjects.SetMailModeAsync(subject, email, mode)).ValueOrThrow());
+
+    /// <summary>
+    /// Sets whether a registered email is mailed even the updates a page that registered it already showed (false, the
+    /// default: they are left out); with API keys configured, a publisher or admin key.
+    /// </summary>
+    [RequiresPolicy(ApiPolicies.Publish)]
+    public async Task<SubscriptionResource> SetMailEvenWhenSeen(string subject, string email, bool mailEvenWhenSeen) =>
+        SubscriptionResource.From((await _subjects.SetMailModeAsync(subject, email, mode: null, mailEvenWhenSeen)).ValueOrThrow());
 
     /// <summary>Removes an email from a subject; with API keys configured, a publisher or admin key (the mail's own link needs none).</summary>
     [RequiresPolicy(ApiPolicies.Publish)]

@@ -118,7 +118,7 @@ internal sealed partial class BatchState(
             RecordConfirmation(subjectId, registration.Email);
             registration.ConfirmationQueuedAt = now;
         }
-        var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null, registration.Mode);
+        var result = new EmailRegistration(current, registration.Email, IsNew: existing is null, Confirmed: registration.ConfirmedAt is not null, registration.Mode, registration.MailEvenWhenSeen);
         return () => command.Complete(result);
     }
 
@@ -139,7 +139,7 @@ internal sealed partial class BatchState(
             existing.ConfirmedAt = now;
             existing.MailedThrough = rows.ReadLastSequence(Transaction, subjectId); // mail only what comes after the confirmation
         }
-        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true, existing.Mode);
+        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: true, existing.Mode, existing.MailEvenWhenSeen);
         return () => command.Complete(result);
     }
 
@@ -155,17 +155,19 @@ internal sealed partial class BatchState(
             var error = new SubjectError(SubjectErrorKind.EmailNotRegistered, $"'{command.Email}' is not registered on subject '{command.Subject}'.", "email");
             return () => command.Fail(error);
         }
-        if (existing.Mode != command.Mode)
+        if (command.Settings.Mode is { } mode && existing.Mode != mode)
         {
             // Back from off: what came while it was off is not news to mail now.
             if (existing.Mode == MailMode.Off)
                 existing.MailedThrough = rows.ReadLastSequence(Transaction, subjectId);
             // Into immediate: the next mail may go at once, not when a digest would have.
-            if (command.Mode == MailMode.Immediate)
+            if (mode == MailMode.Immediate)
                 existing.NextMailAt = null;
-            existing.Mode = command.Mode;
+            existing.Mode = mode;
         }
-        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: existing.ConfirmedAt is not null, existing.Mode);
+        if (command.Settings.MailEvenWhenSeen is { } mailEvenWhenSeen)
+            existing.MailEvenWhenSeen = mailEvenWhenSeen;
+        var result = new EmailRegistration(current, existing.Email, IsNew: false, Confirmed: existing.ConfirmedAt is not null, existing.Mode, existing.MailEvenWhenSeen);
         return () => command.Complete(result);
     }
 

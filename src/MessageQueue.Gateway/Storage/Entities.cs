@@ -62,6 +62,12 @@ public sealed class SubscriptionEntity
 
     /// <summary>When its next mail may go out, at the earliest (Email:MinIntervalSeconds or Email:DigestMinutes after the last).</summary>
     public DateTimeOffset? NextMailAt { get; set; }
+
+    /// <summary>
+    /// Whether it is mailed updates a browser of the address already showed (see <see cref="Email.SeenLive"/>); off by
+    /// default: what was seen live is not mailed.
+    /// </summary>
+    public bool MailEvenWhenSeen { get; set; }
 }
 
 public enum NotificationKind

@@ -1,4 +1,5 @@
 using MessageQueue.Gateway.Subjects;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace MessageQueue.Gateway.Storage;
@@ -33,7 +34,7 @@ internal interface ISubjectStore
 
     Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email);
 
-    Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode);
+    Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailSettings settings);
 
     /// <summary>
     /// Up to <paramref name="limit"/> committed updates of the subject of that id after a sequence number, oldest
@@ -41,6 +42,9 @@ internal interface ISubjectStore
     /// commits only.
     /// </summary>
     Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many of the registrations on the subject of that id are in each mail mode.</summary>
+    Task<MailModeCounts> CountMailModesAsync(int subjectId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Brings the catalog up to what the store holds now, when other instances share it (PostgreSQL) and the store
@@ -52,7 +56,7 @@ internal interface ISubjectStore
 }
 
 /// <summary>The store on EF Core (SQLite today): changes through the group-committing writer, reads on pooled contexts.</summary>
-internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, IOptions<StoreOptions> options) : ISubjectStore
+internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, IDbContextFactory<MessageQueueDbContext> contextFactory, IOptions<StoreOptions> options) : ISubjectStore
 {
     public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string name, string initialContent) =>
         writer.Submit(new CreateSubjectCommand(name, initialContent));
@@ -68,10 +72,20 @@ internal sealed class SubjectStore(StoreWriter writer, SubjectHistory history, I
 
     public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => writer.Submit(new UnregisterEmailCommand(subject, email));
 
-    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode) => writer.Submit(new SetMailModeCommand(subject, email, mode));
+    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailSettings settings) => writer.Submit(new SetMailModeCommand(subject, email, settings));
 
     public Task<List<UpdateEntry>> ReadUpdatesAsync(int subjectId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         history.ReadAsync(subjectId, afterSequence, limit, cancellationToken);
+
+    public async Task<MailModeCounts> CountMailModesAsync(int subjectId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        // Through the index on (SubjectId, NormalizedEmail): the subject's registrations only.
+        var counts = await db.Subscriptions.AsNoTracking().Where(s => s.SubjectId == subjectId)
+            .GroupBy(s => s.Mode).Select(g => new { Mode = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Mode, g => g.Count, cancellationToken);
+        return new MailModeCounts(counts.GetValueOrDefault(MailMode.Immediate), counts.GetValueOrDefault(MailMode.Digest), counts.GetValueOrDefault(MailMode.Off));
+    }
 
     public async Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken)
     {

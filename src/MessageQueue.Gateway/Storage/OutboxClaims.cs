@@ -80,9 +80,10 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     /// <summary>
     /// Turns what up to <paramref name="limit"/> registrations have not been mailed yet into one delivery each, for those
     /// whose next mail is due: immediate ones once their interval since the last mail has passed, digests once that has
-    /// and their oldest update not mailed is <paramref name="intervals"/>' digest old. One transaction moves each one's
-    /// MailedThrough to the subject's last sequence and sets its next mail's earliest time, so two senders never
-    /// report an update twice. How many deliveries it made.
+    /// and their oldest update not mailed is <paramref name="intervals"/>' digest old. A mail reports updates at least
+    /// the seen-live grace old (all of them for a registration with MailEvenWhenSeen), so that a browser's word that it
+    /// showed one comes first. One transaction moves each one's MailedThrough to the last update reported and sets its
+    /// next mail's earliest time, so two senders never report an update twice. How many deliveries it made.
     /// </summary>
     public async Task<int> ComposeDueAsync(DateTimeOffset now, int limit, MailIntervals intervals, CancellationToken cancellationToken)
     {
@@ -91,23 +92,34 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
 
+        // The newest update a mail may report: the subject's last, or the newest at least the grace old (a walk back
+        // through the subject's index over the last few seconds' updates only).
+        const string newestMailable =
+            """
+            CASE WHEN s."MailEvenWhenSeen" OR @noGrace THEN j."LastSequence" ELSE COALESCE((
+                SELECT u."Sequence" FROM "Updates" AS u
+                WHERE u."SubjectId" = s."SubjectId" AND u."Timestamp" <= @seenCutoff
+                ORDER BY u."Sequence" DESC LIMIT 1), 0) END
+            """;
         var due = new List<(int SubjectId, string Email, long Through)>();
         // Sequence numbers follow each other within a subject, so MailedThrough + 1 is the oldest update not mailed.
         await using (var compose = Command(connection,
-            """
+            $$"""
             INSERT INTO "Deliveries" ("SubjectId", "FirstSequence", "LastSequence", "Email", "State", "Attempts", "NextAttemptAt")
-            SELECT s."SubjectId", s."MailedThrough" + 1, j."LastSequence", s."Email", @pending, 0, @now
+            SELECT s."SubjectId", s."MailedThrough" + 1, {{newestMailable}}, s."Email", @pending, 0, @now
             FROM "Subscriptions" AS s JOIN "Subjects" AS j ON j."Id" = s."SubjectId"
             WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off AND j."LastSequence" > s."MailedThrough"
               AND (s."NextMailAt" IS NULL OR s."NextMailAt" <= @now)
               AND (s."Mode" <> @digest OR EXISTS (
                   SELECT 1 FROM "Updates" AS u
                   WHERE u."SubjectId" = s."SubjectId" AND u."Sequence" = s."MailedThrough" + 1 AND u."Timestamp" <= @digestCutoff))
+              AND {{newestMailable}} > s."MailedThrough"
             ORDER BY s."Id" LIMIT @limit {1}
             RETURNING "SubjectId", "Email", "LastSequence"
             """,
             ("@pending", c.State.ToProvider(DeliveryState.Pending)), ("@now", c.Time.ToProvider(now)), ("@off", c.Mode.ToProvider(MailMode.Off)),
-            ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestCutoff", c.Time.ToProvider(now - intervals.Digest)), ("@limit", limit)))
+            ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestCutoff", c.Time.ToProvider(now - intervals.Digest)),
+            ("@noGrace", intervals.SeenGrace <= TimeSpan.Zero), ("@seenCutoff", c.Time.ToProvider(now - intervals.SeenGrace)), ("@limit", limit)))
         await using (var reader = await compose.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -131,6 +143,35 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         }
         await transaction.CommitAsync(cancellationToken);
         return due.Count;
+    }
+
+    /// <summary>
+    /// Moves each registration's MailedThrough over updates a browser of its address showed, where the range joins what
+    /// was already mailed or seen (a gap is never skipped) and the registration does not want mail even so. Ranges of
+    /// one registration in ascending order join up one after another. How many marks moved.
+    /// </summary>
+    public async Task<int> MarkSeenAsync(IEnumerable<SeenRange> ranges, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var mark = Command(db.Database.GetDbConnection(),
+            """
+            UPDATE "Subscriptions" SET "MailedThrough" = @through
+            WHERE "SubjectId" = @subject AND "NormalizedEmail" = @email AND NOT "MailEvenWhenSeen"
+              AND "MailedThrough" >= @from - 1 AND "MailedThrough" < @through
+            """,
+            ("@through", 0L), ("@subject", 0), ("@email", ""), ("@from", 0L));
+        var moved = 0;
+        foreach (var range in ranges.OrderBy(r => r.SubjectId).ThenBy(r => r.Email, StringComparer.Ordinal).ThenBy(r => r.From))
+        {
+            mark.Parameters["@through"].Value = range.Through;
+            mark.Parameters["@subject"].Value = range.SubjectId;
+            mark.Parameters["@email"].Value = range.Email;
+            mark.Parameters["@from"].Value = range.From;
+            moved += await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return moved;
     }
 
     /// <summary>Claims up to <paramref name="limit"/> due deliveries for <paramref name="owner"/>, oldest first; their ids.</summary>
@@ -238,5 +279,11 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         PreparedSql.Converter<SubscriptionEntity>(db, nameof(SubscriptionEntity.Mode)));
 }
 
-/// <summary>How long a registration waits between two mails: immediate (Email:MinIntervalSeconds) and digest (Email:DigestMinutes).</summary>
-internal sealed record MailIntervals(TimeSpan Immediate, TimeSpan Digest);
+/// <summary>
+/// How long a registration waits between two mails, immediate (Email:MinIntervalSeconds) and digest (Email:DigestMinutes),
+/// and how old an update must be to be mailed (Email:SeenGraceSeconds).
+/// </summary>
+internal sealed record MailIntervals(TimeSpan Immediate, TimeSpan Digest, TimeSpan SeenGrace);
+
+/// <summary>Updates <paramref name="From"/> to <paramref name="Through"/> of a subject that a browser of <paramref name="Email"/> (normalized) showed.</summary>
+internal sealed record SeenRange(int SubjectId, string Email, long From, long Through);

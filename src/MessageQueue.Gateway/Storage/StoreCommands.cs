@@ -60,11 +60,11 @@ internal sealed class ConfirmEmailCommand(string subject, string email) : StoreC
     public string Email { get; } = email;
 }
 
-/// <summary>Sets how often a registration is mailed; completes with it, or refuses if it does not exist.</summary>
-internal sealed class SetMailModeCommand(string subject, string email, MailMode mode) : StoreCommand<EmailRegistration>(subject)
+/// <summary>Sets how often a registration is mailed, and whether what it saw live is; completes with it, or refuses if it does not exist.</summary>
+internal sealed class SetMailModeCommand(string subject, string email, MailSettings settings) : StoreCommand<EmailRegistration>(subject)
 {
     public string Email { get; } = email;
-    public MailMode Mode { get; } = mode;
+    public MailSettings Settings { get; } = settings;
 }
 
 /// <summary>

@@ -44,7 +44,13 @@ public sealed record UpdateEntry(long Sequence, string Text, DateTimeOffset Time
 public sealed record HistoryPage(SubjectSnapshot Subject, IReadOnlyList<UpdateEntry> Updates);
 
 /// <summary>The outcome of registering an email: the subject's state, whether the registration is new and whether it is confirmed.</summary>
-public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed, MailMode Mode);
+public sealed record EmailRegistration(SubjectSnapshot Subject, string Email, bool IsNew, bool Confirmed, MailMode Mode, bool MailEvenWhenSeen);
+
+/// <summary>How many registrations of a subject are in each mail mode.</summary>
+public sealed record MailModeCounts(int Immediate, int Digest, int Off);
+
+/// <summary>A change to how a registration is mailed: each setting that is not null.</summary>
+public sealed record MailSettings(MailMode? Mode, bool? MailEvenWhenSeen);
 
 /// <summary>How often a registration is mailed.</summary>
 public enum MailMode

@@ -31,6 +31,13 @@ public sealed class SubjectService
         return error is not null ? error : _catalog.TryGet(subject!, out var snapshot) ? snapshot : NotFound(subject!);
     }
 
+    /// <summary>How many of the subject's registrations are mailed immediately, in digests, or not at all.</summary>
+    public async Task<SubjectResult<MailModeCounts>> CountMailModesAsync(string? subject, CancellationToken cancellationToken)
+    {
+        var found = GetSubject(subject);
+        return found.Value is { } state ? await _store.CountMailModesAsync(state.Id, cancellationToken) : found.Error!;
+    }
+
     /// <summary>Creates a subject with an optional initial content. Its name may not start another subject's name or vice versa.</summary>
     public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string? name, string? content)
     {
@@ -70,16 +77,19 @@ public sealed class SubjectService
             : _store.UnregisterEmailAsync(subject!, email!);
     }
 
-    /// <summary>Sets how often a registration is mailed: <c>immediate</c>, <c>digest</c> or <c>off</c> (any case).</summary>
-    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string? subject, string? email, string? mode)
+    /// <summary>
+    /// Sets how often a registration is mailed (<paramref name="mode"/>: <c>immediate</c>, <c>digest</c> or <c>off</c>,
+    /// any case) and whether it is mailed what a browser of its address already showed; each when given, one at least.
+    /// </summary>
+    public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string? subject, string? email, string? mode, bool? mailEvenWhenSeen = null)
     {
         var error = CheckExisting(subject) ?? _validator.CheckEmail(email);
         // Only the three names, in any case: not a number, nor a name with spaces around it.
         var parsed = Enum.GetValues<MailMode>().Where(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase)).Cast<MailMode?>().FirstOrDefault();
-        if (error is null && parsed is null)
+        if (error is null && parsed is null && (mode is not null || mailEvenWhenSeen is null))
             error = new SubjectError(SubjectErrorKind.Invalid, "The mode must be immediate, digest or off.", "mode");
         return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
-            : _store.SetMailModeAsync(subject!, email!, parsed!.Value);
+            : _store.SetMailModeAsync(subject!, email!, new MailSettings(parsed, mailEvenWhenSeen));
     }
 
     /// <summary>

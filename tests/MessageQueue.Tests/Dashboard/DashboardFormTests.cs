@@ -15,6 +15,9 @@ public sealed class DashboardFormTests(BrowserFixture browser, DashboardGateway 
     public async Task RefusalsAppearNextToTheFieldTheyConcernAndGoAwayOnSuccess()
     {
         var subject = await ApiAssert.NewSubjectAsync(_http);
+        // Someone registered before, on digests: the subject's counts show each mode.
+        await ApiAssert.Json(await _http.PostAsJsonAsync($"/api/subjects/{subject}/subscriptions", new { email = "bob@example.com" }), System.Net.HttpStatusCode.Created);
+        await ApiAssert.Json(await _http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/bob%40example.com", new { mode = "digest" }), System.Net.HttpStatusCode.OK);
         await using var page = await DashboardPage.OpenAsync(browser.Browser, gateway.HttpAddress);
         await page.SelectAsync(subject);
 
@@ -44,7 +47,7 @@ public sealed class DashboardFormTests(BrowserFixture browser, DashboardGateway 
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Register email" }).ClickAsync();
         await Expect(page.Page.Locator("#email-status")).ToContainTextAsync("ada@example.com is registered. We sent it a confirmation mail");
         await Expect(email).Not.ToHaveAttributeAsync("aria-invalid", "true");
-        await Expect(page.Page.Locator("#subject-meta")).ToContainTextAsync("1 email");
+        await Expect(page.Page.Locator("#subject-meta")).ToContainTextAsync("2 emails (1 immediate, 1 digest)");
 
         await email.FillAsync("ada@example.com");
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Remove email" }).ClickAsync();

@@ -53,6 +53,10 @@ public sealed class MailModeTests
             var refused = await ApiAssert.Problem(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/ada%40example.com", new { mode }), HttpStatusCode.BadRequest);
             Assert.True(refused.GetProperty("errors").TryGetProperty("mode", out _), $"'{mode}' was not refused as the mode: {refused}");
         }
+        var nothing = await ApiAssert.Problem(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/ada%40example.com", new { }), HttpStatusCode.BadRequest);
+        Assert.True(nothing.GetProperty("errors").TryGetProperty("mode", out _), $"A change of nothing was not refused: {nothing}");
+        var seen = await ApiAssert.Json(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/ada%40example.com", new { mailEvenWhenSeen = true }), HttpStatusCode.OK);
+        Assert.Equal(("immediate", true), (seen.GetProperty("mode").GetString(), seen.GetProperty("mailEvenWhenSeen").GetBoolean())); // the mode stays
         await ApiAssert.Problem(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/bob%40example.com", new { mode = "digest" }), HttpStatusCode.NotFound);
         Assert.Equal("digest", (await ApiAssert.Json(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/ada%40example.com", new { mode = "DIGEST" }), HttpStatusCode.OK))
             .GetProperty("mode").GetString());

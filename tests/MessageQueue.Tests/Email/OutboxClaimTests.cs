@@ -54,6 +54,34 @@ public abstract class OutboxClaimContract(StoreProvider store)
     }
 
     [Fact]
+    public async Task AnUpdateIsMailedOnceItIsTheSeenLiveGraceOldAndAtOnceToAnAddressThatWantsEverything()
+    {
+        using var smtp = await SmtpSink.StartAsync();
+        var clock = new ShiftedClock();
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?>(SmtpSink.GatewaySettings(smtp.Port))
+        {
+            ["Email:ConfirmSubscriptions"] = "false",
+            ["Email:MinIntervalSeconds"] = "0",
+            ["Email:SeenGraceSeconds"] = "600",
+        }, host => host.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)), store);
+        using var http = gateway.CreateClient();
+        var subject = await ApiAssert.NewSubjectAsync(http);
+        foreach (var email in new[] { "ada@example.com", "all@example.com" })
+            await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{subject}/subscriptions", new { email }), HttpStatusCode.Created);
+        await ApiAssert.Json(await http.PutAsJsonAsync($"/api/subjects/{subject}/subscriptions/all%40example.com", new { mailEvenWhenSeen = true }), HttpStatusCode.OK);
+
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{subject}/updates", new { text = "one" }), HttpStatusCode.Created);
+        Assert.Equal(["all@example.com"], MailAssert.EnvelopeRecipients(Assert.Single(await smtp.WaitForAsync(1))));
+        // Ada's mail would have been composed in the same statement: it waits for the update to be ten minutes old.
+        await using (var db = await gateway.Services.GetRequiredService<IDbContextFactory<MessageQueueDbContext>>().CreateDbContextAsync())
+            Assert.False(await db.Deliveries.AnyAsync(d => d.Email == "ada@example.com"));
+
+        clock.Advance(TimeSpan.FromMinutes(11));
+        var toAda = Assert.Single(await smtp.WaitForAsync(2), m => MailAssert.EnvelopeRecipients(m).Contains("ada@example.com"));
+        Assert.Equal([1L], MailAssert.ReportedSequences(toAda));
+    }
+
+    [Fact]
     public async Task ASenderRenewsItsClaimWhileAMailTakesLongerThanTheLease()
     {
         using var smtp = await SmtpSink.StartAsync(stallAfterData: true);

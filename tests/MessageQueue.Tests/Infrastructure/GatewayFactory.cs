@@ -41,6 +41,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}",
             ["Email:PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
             ["Email:KeysDirectory"] = Path.Combine(dataDirectory, "keys"),
+            // Mail without waiting for browsers to say what they showed: only the seen-live tests wait.
+            ["Email:SeenGraceSeconds"] = "0",
             ["Zmq:ReplyEndpoint"] = "tcp://127.0.0.1:0",
             ["Zmq:PublishEndpoint"] = "tcp://127.0.0.1:0",
         };

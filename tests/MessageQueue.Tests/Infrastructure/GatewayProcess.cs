@@ -30,6 +30,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__MessageQueue"] = $"Data Source={Path.Combine(dataDirectory, "messagequeue.db")}";
         start.Environment["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail");
         start.Environment["Email__KeysDirectory"] = Path.Combine(dataDirectory, "keys");
+        start.Environment["Email__SeenGraceSeconds"] = "0"; // as GatewayFactory's
         start.Environment["Zmq__ReplyEndpoint"] = "tcp://127.0.0.1:0";
         start.Environment["Zmq__PublishEndpoint"] = "tcp://127.0.0.1:0";
         start.Environment["Urls"] = "http://127.0.0.1:0";

@@ -177,7 +177,9 @@ public sealed class ResumeTests(ResumeTests.InterleavingGateway gateway) : IClas
 
         public Task<SubjectResult<SubjectSnapshot>> UnregisterEmailAsync(string subject, string email) => store.UnregisterEmailAsync(subject, email);
 
-        public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailMode mode) => store.SetMailModeAsync(subject, email, mode);
+        public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string subject, string email, MailSettings settings) => store.SetMailModeAsync(subject, email, settings);
+
+        public Task<MailModeCounts> CountMailModesAsync(int subjectId, CancellationToken cancellationToken) => store.CountMailModesAsync(subjectId, cancellationToken);
 
         public Task CatchUpAsync(int subjectId, long heard, CancellationToken cancellationToken) => store.CatchUpAsync(subjectId, heard, cancellationToken);
 

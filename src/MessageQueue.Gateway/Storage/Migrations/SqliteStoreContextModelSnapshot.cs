@@ -232,6 +232,9 @@ namespace MessageQueue.Gateway.Storage.Migrations
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("MailEvenWhenSeen")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("MailedThrough")
                         .HasColumnType("INTEGER");
 

@@ -247,6 +247,9 @@ namespace MessageQueue.Gateway.Storage.Migrations.PostgreSql
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<bool>("MailEvenWhenSeen")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("MailedThrough")
                         .HasColumnType("bigint");
 

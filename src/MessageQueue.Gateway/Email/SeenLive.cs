@@ -1,0 +1,103 @@
+using System.Threading.Channels;
+using MessageQueue.Gateway.Storage;
+
+namespace MessageQueue.Gateway.Email;
+
+/// <summary>
+/// Seen live, not mailed. A dashboard that registered an address says which updates of a subject it showed; this
+/// gathers those ranges and writes them to the registrations' MailedThrough, on the outbox's own connection, where a
+/// range joins what was already mailed or seen. The sender mails an update only once it is Email:SeenGraceSeconds old,
+/// so the word of a browser that showed it comes first; a browser that was gone says nothing, and the mail goes.
+/// </summary>
+internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> logger) : BackgroundService
+{
+    /// <summary>Registrations with ranges waiting at once; beyond it a range is dropped, and its updates mailed as usual.</summary>
+    internal const int MaxWaiting = 10_000;
+
+    private const int MaxRangesPerRegistration = 4;
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private Dictionary<(int SubjectId, string Email), List<SeenRange>> _waiting = [];
+    private long _dropped;
+
+    /// <summary>Ranges dropped because too many were waiting: their updates were mailed as if nobody saw them.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Notes that a browser of <paramref name="email"/> (normalized) showed updates <paramref name="from"/> to <paramref name="through"/> of a subject.</summary>
+    public void Record(int subjectId, string email, long from, long through)
+    {
+        lock (_lock)
+        {
+            var key = (subjectId, email);
+            if (!_waiting.TryGetValue(key, out var ranges))
+            {
+                if (_waiting.Count >= MaxWaiting)
+                {
+                    Interlocked.Increment(ref _dropped);
+                    return;
+                }
+                _waiting[key] = ranges = [];
+            }
+            Merge(ranges, new SeenRange(subjectId, email, from, through));
+        }
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Joins a range to those it overlaps or touches (two tabs of one address report the same updates).</summary>
+    private static void Merge(List<SeenRange> ranges, SeenRange range)
+    {
+        for (var i = ranges.Count - 1; i >= 0; i--)
+        {
+            var other = ranges[i];
+            if (range.From <= other.Through + 1 && other.From <= range.Through + 1)
+            {
+                range = range with { From = Math.Min(range.From, other.From), Through = Math.Max(range.Through, other.Through) };
+                ranges.RemoveAt(i);
+            }
+        }
+        if (ranges.Count < MaxRangesPerRegistration)
+            ranges.Add(range);
+    }
+
+    // On the thread pool, as the email sender's loop, for the same reason.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => WriteUntilStoppedAsync(stoppingToken), CancellationToken.None);
+
+    private async Task WriteUntilStoppedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            {
+                _wake.Reader.TryRead(out _);
+                Dictionary<(int, string), List<SeenRange>> taken;
+                lock (_lock)
+                    (taken, _waiting) = (_waiting, []);
+                if (taken.Count == 0)
+                    continue;
+                try
+                {
+                    // What came in while this wrote waits for the next round: the ranges of a busy subject join up meanwhile.
+                    await claims.MarkSeenAsync(taken.Values.SelectMany(r => r), stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The store is busy or failing: those updates are mailed, which loses nothing.
+                    Log.WriteFailed(logger, taken.Count, ex);
+                    await Task.Delay(RetryAfterFailure, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what was not written is mailed.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4010, LogLevel.Warning, "Could not write what browsers of {Registrations} registrations saw live; those updates will be mailed")]
+        public static partial void WriteFailed(ILogger logger, int registrations, Exception exception);
+    }
+}
