@@ -8,6 +8,7 @@ import { parseHubError } from './hub-errors.js';
 const storageKey = 'messagequeue.subscribed';
 const recentUpdates = 20; // shown in the feed when a subject is opened, so the feed is never blank for long
 const feedLimit = 200;
+const modesRetryDelay = 10_000; // ms before asking again for the counts per mail mode after a refusal
 const seenReportDelay = 250; // ms: one Seen call for the updates of a busy subject, well inside the gateway's grace
 
 /** What the page holds of one subject: its stream, its feed (oldest first), notices for the person. */
@@ -105,13 +106,20 @@ export class Subscriptions extends EventTarget {
     modesOf(name) {
         const emailCount = this.presence.get(name)?.emailCount ?? 0;
         const known = this.#modes.get(name);
-        if (known && (known.asking || known.emailCount === emailCount)) return known.counts;
+        const failedLately = known?.failedAt !== undefined && Date.now() - known.failedAt < modesRetryDelay;
+        if (known && (known.asking || failedLately || (known.failedAt === undefined && known.emailCount === emailCount))) return known.counts;
         if (!this.#connected || emailCount === 0) return null;
         const entry = { emailCount, counts: known?.counts ?? null, asking: true };
         this.#modes.set(name, entry);
-        this.#hub.invoke('CountMailModes', name)
-            .then(counts => { entry.counts = counts; }, () => { this.#modes.delete(name); })
-            .finally(() => { entry.asking = false; this.#emit('presence'); });
+        this.#hub.invoke('CountMailModes', name).then(counts => {
+            entry.counts = counts;
+            entry.asking = false;
+            this.#emit('presence');
+        }, () => {
+            // Busy, or refused: ask again a while later, not at the next redraw.
+            entry.asking = false;
+            entry.failedAt = Date.now();
+        });
         return entry.counts;
     }
 
@@ -166,6 +174,8 @@ export class Subscriptions extends EventTarget {
             // Keep what was seen: opening it again catches up from there.
             subject.generation++;
             subject.stream.stop();
+            const report = this.#seen.get(name);
+            if (report) this.#sendSeen(name, report); // what it received up to now, before it stops receiving
             if (this.#connected) this.#hub.invoke('Unsubscribe', name).catch(() => { /* gone with the connection */ });
         }
     }

@@ -66,8 +66,9 @@ internal static class PreferencesPage
         }
         return html.Append("""
             <p id="seen-live">Seen live, not mailed: a dashboard page where you registered this address tells the gateway
-            which updates it showed you, while it stays open. Those updates are left out of your mails, unless you tick
-            the box above. A page closed or cut off before an update arrived did not show it, so that update is mailed.</p>
+            which of the subject's later updates it received, while it stays open on the subject. Those updates are left
+            out of your mails, unless you tick the box. A page closed or cut off before an update arrived did not
+            receive it, so that update is mailed.</p>
             <form method="post"><p><button type="submit" name="action" value="unsubscribe-all">Unsubscribe from every subject</button></p></form>
             """).ToString();
     }

@@ -15,6 +15,12 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
     internal const int MaxWaiting = 10_000;
 
     private const int MaxRangesPerRegistration = 4;
+
+    /// <summary>Ranges per transaction: short ones, so the store writer never waits long behind them.</summary>
+    private const int RangesPerTransaction = 500;
+
+    // At most a round of writes per this interval: reports that come meanwhile join up and go in one.
+    private static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
@@ -22,7 +28,7 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
     private Dictionary<(int SubjectId, string Email), List<SeenRange>> _waiting = [];
     private long _dropped;
 
-    /// <summary>Ranges dropped because too many were waiting: their updates were mailed as if nobody saw them.</summary>
+    /// <summary>Ranges dropped because too many were waiting: their updates are mailed as if nobody saw them.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Notes that a browser of <paramref name="email"/> (normalized) showed updates <paramref name="from"/> to <paramref name="through"/> of a subject.</summary>
@@ -40,13 +46,17 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
                 }
                 _waiting[key] = ranges = [];
             }
-            Merge(ranges, new SeenRange(subjectId, email, from, through));
+            if (!Merge(ranges, new SeenRange(subjectId, email, from, through)))
+                Interlocked.Increment(ref _dropped);
         }
         _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>Joins a range to those it overlaps or touches (two tabs of one address report the same updates).</summary>
-    private static void Merge(List<SeenRange> ranges, SeenRange range)
+    /// <summary>
+    /// Joins a range to those it overlaps or touches (two tabs of one address report the same updates). Past the budget
+    /// the lowest ranges stay, being the ones that can join the mark; false when one was dropped.
+    /// </summary>
+    private static bool Merge(List<SeenRange> ranges, SeenRange range)
     {
         for (var i = ranges.Count - 1; i >= 0; i--)
         {
@@ -57,8 +67,12 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
                 ranges.RemoveAt(i);
             }
         }
-        if (ranges.Count < MaxRangesPerRegistration)
-            ranges.Add(range);
+        ranges.Add(range);
+        if (ranges.Count <= MaxRangesPerRegistration)
+            return true;
+        ranges.Sort((a, b) => a.From.CompareTo(b.From));
+        ranges.RemoveAt(ranges.Count - 1);
+        return false;
     }
 
     // On the thread pool, as the email sender's loop, for the same reason.
@@ -78,8 +92,10 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
                     continue;
                 try
                 {
-                    // What came in while this wrote waits for the next round: the ranges of a busy subject join up meanwhile.
-                    await claims.MarkSeenAsync(taken.Values.SelectMany(r => r), stoppingToken);
+                    // What comes in meanwhile waits for the next round: the ranges of a busy subject join up.
+                    foreach (var chunk in taken.Values.SelectMany(r => r.OrderBy(range => range.From)).Chunk(RangesPerTransaction))
+                        await claims.MarkSeenAsync(chunk, stoppingToken);
+                    await Task.Delay(RoundInterval, stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

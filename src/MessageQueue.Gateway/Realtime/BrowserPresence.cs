@@ -14,8 +14,9 @@ internal sealed class BrowserPresence
     private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, byte>> _membersOf = new();
     private readonly ConcurrentDictionary<string, byte> _watchers = new(StringComparer.Ordinal);
 
-    // Per connection: the (subject, normalized address) pairs it registered, whose updates it may report as seen.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Subject, string Email), byte>> _addressesOf = new(StringComparer.Ordinal);
+    // Per connection: the (subject id, normalized address) pairs it registered, each with the subject's last sequence
+    // number before it did: what came before that, the page did not receive live.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(int SubjectId, string Email), long>> _addressesOf = new(StringComparer.Ordinal);
 
     /// <summary>Addresses one connection may speak for: a page registers a few, not thousands.</summary>
     internal const int MaxAddressesPerConnection = 16;
@@ -85,32 +86,41 @@ internal sealed class BrowserPresence
     }
 
     /// <summary>
-    /// Remembers that the connection registered <paramref name="email"/> (normalized) on the subject: it may report
-    /// which of the subject's updates it showed, for as long as it stays connected. False past the budget.
+    /// Remembers that the connection registered <paramref name="email"/> (normalized) on the subject when its last
+    /// update was <paramref name="since"/>: it may report which later updates it received, for as long as it stays
+    /// connected. False past the budget.
     /// </summary>
-    public bool BindAddress(string connectionId, string subject, string email)
+    public bool BindAddress(string connectionId, int subjectId, string email, long since)
     {
         if (!_subjectsOf.ContainsKey(connectionId))
             return false;
         var addresses = _addressesOf.GetOrAdd(connectionId, static _ => new());
-        if (addresses.Count >= MaxAddressesPerConnection && !addresses.ContainsKey((subject, email)))
+        if (addresses.Count >= MaxAddressesPerConnection && !addresses.ContainsKey((subjectId, email)))
             return false;
-        addresses.TryAdd((subject, email), 0);
+        addresses.TryAdd((subjectId, email), since); // registered again: the first time counts
         if (!_subjectsOf.ContainsKey(connectionId))
             _addressesOf.TryRemove(connectionId, out _); // disconnected meanwhile
         return true;
     }
 
+    /// <summary>Forgets an address the connection removed from the subject.</summary>
+    public void UnbindAddress(string connectionId, int subjectId, string email)
+    {
+        if (_addressesOf.TryGetValue(connectionId, out var addresses))
+            addresses.TryRemove((subjectId, email), out _);
+    }
+
     /// <summary>
-    /// The subject the connection has joined under that name and the addresses it registered on it; none when it has
-    /// not joined it (a report of what it showed counts only for a subject it receives).
+    /// The subject the connection has joined under that name, and the addresses it registered on it with the last
+    /// sequence number before each registration; none when it has not joined it (a report of what it received counts
+    /// only for a subject it receives).
     /// </summary>
-    public (int SubjectId, IReadOnlyList<string> Emails) AddressesOf(string connectionId, string subject)
+    public (int SubjectId, IReadOnlyList<(string Email, long Since)> Addresses) AddressesOf(string connectionId, string subject)
     {
         if (!_subjectsOf.TryGetValue(connectionId, out var subjects) || !subjects.TryGetValue(subject, out var subjectId)
             || !_addressesOf.TryGetValue(connectionId, out var addresses))
             return (0, []);
-        return (subjectId, [.. addresses.Keys.Where(a => a.Subject == subject).Select(a => a.Email)]);
+        return (subjectId, [.. addresses.Where(a => a.Key.SubjectId == subjectId).Select(a => (a.Key.Email, a.Value))]);
     }
 
     public void Watch(string connectionId)

@@ -142,13 +142,16 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
 
     /// <summary>
     /// Registers an email on a subject; it gets a confirmation mail first when Email:ConfirmSubscriptions is on. While
-    /// this connection lasts, it may report with <see cref="Seen"/> the subject's updates it showed: they are not mailed
-    /// to that address.
+    /// this connection lasts, it may report with <see cref="Seen"/> the subject's updates after this call that it
+    /// received: they are not mailed to that address.
     /// </summary>
     public async Task<SubscriptionResource> RegisterEmail(string subject, string email)
     {
+        // Read before the registration: the page was not there for anything up to here.
+        var since = subject is not null && _catalog.TryGet(subject, out var before) ? before : null;
         var registration = (await _subjects.RegisterEmailAsync(subject, email)).ValueOrThrow();
-        _presence.BindAddress(Context.ConnectionId, registration.Subject.Name, SubjectValidator.NormalizeEmail(registration.Email));
+        _presence.BindAddress(Context.ConnectionId, registration.Subject.Id, SubjectValidator.NormalizeEmail(registration.Email),
+            since?.Id == registration.Subject.Id ? since.LastSequence : 0);
         return SubscriptionResource.From(registration);
     }
 
@@ -157,10 +160,10 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         (await _subjects.CountMailModesAsync(subject, Context.ConnectionAborted)).ValueOrThrow();
 
     /// <summary>
-    /// Says that this page showed updates <paramref name="from"/> to <paramref name="through"/> of a subject it is
+    /// Says that this page received updates <paramref name="from"/> to <paramref name="through"/> of a subject it is
     /// subscribed to: the addresses it registered on the subject are not mailed them (unless they chose mailEvenWhenSeen).
-    /// Counts only for a subscribed subject, for addresses this connection registered, for updates that exist, and
-    /// where the range joins what those addresses were already mailed or seen; otherwise it does nothing.
+    /// Counts only for a subscribed subject, for addresses this connection registered, for updates that came after it
+    /// registered them and exist, and where the range joins what those addresses were already mailed or seen.
     /// </summary>
     public void Seen(string subject, long from, long through)
     {
@@ -168,14 +171,16 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
             throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "A subject name is required.", "subject"));
         if (from < 1 || through < from)
             throw HubErrors.ToException(new SubjectError(SubjectErrorKind.Invalid, "The range must be 1 <= from <= through.", "from"));
-        var (subjectId, emails) = _presence.AddressesOf(Context.ConnectionId, subject);
-        if (emails.Count == 0 || !_catalog.TryGet(subject, subjectId, out var state))
+        var (subjectId, addresses) = _presence.AddressesOf(Context.ConnectionId, subject);
+        if (addresses.Count == 0 || !_catalog.TryGet(subject, subjectId, out var state))
             return;
-        through = Math.Min(through, state.LastSequence); // nobody has shown what does not exist yet
-        if (through < from)
-            return;
-        foreach (var email in emails)
-            _seen.Record(subjectId, email, from, through);
+        through = Math.Min(through, state.LastSequence); // nobody has received what does not exist yet
+        foreach (var (email, since) in addresses)
+        {
+            var start = Math.Max(from, since + 1);
+            if (start <= through)
+                _seen.Record(subjectId, email, start, through);
+        }
     }
 
     /// <summary>Sets how often a registered email is mailed (immediate, digest or off); with API keys configured, a publisher or admin key.</summary>
@@ -193,8 +198,11 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
 
     /// <summary>Removes an email from a subject; with API keys configured, a publisher or admin key (the mail's own link needs none).</summary>
     [RequiresPolicy(ApiPolicies.Publish)]
-    public async Task UnregisterEmail(string subject, string email) =>
-        (await _subjects.UnregisterEmailAsync(subject, email)).ValueOrThrow();
+    public async Task UnregisterEmail(string subject, string email)
+    {
+        var gone = (await _subjects.UnregisterEmailAsync(subject, email)).ValueOrThrow();
+        _presence.UnbindAddress(Context.ConnectionId, gone.Id, SubjectValidator.NormalizeEmail(email));
+    }
 
     private async Task LeaveIfJoinedAsync(string subject, bool joined)
     {

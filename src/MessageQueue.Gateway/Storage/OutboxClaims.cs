@@ -92,28 +92,30 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
 
-        // The newest update a mail may report: the subject's last, or the newest at least the grace old (a walk back
-        // through the subject's index over the last few seconds' updates only).
-        const string newestMailable =
-            """
-            CASE WHEN s."MailEvenWhenSeen" OR @noGrace THEN j."LastSequence" ELSE COALESCE((
-                SELECT u."Sequence" FROM "Updates" AS u
-                WHERE u."SubjectId" = s."SubjectId" AND u."Timestamp" <= @seenCutoff
-                ORDER BY u."Sequence" DESC LIMIT 1), 0) END
-            """;
+        // The newest update a mail may report, once per subject, not per registration: the subject's last, or, for a
+        // subject updated within the grace, the newest update at least the grace old (a walk back through the
+        // subject's index over those few seconds' updates).
         var due = new List<(int SubjectId, string Email, long Through)>();
         // Sequence numbers follow each other within a subject, so MailedThrough + 1 is the oldest update not mailed.
         await using (var compose = Command(connection,
-            $$"""
+            """
+            WITH "Mailable" AS MATERIALIZED (
+                SELECT j."Id", j."LastSequence",
+                    CASE WHEN @noGrace OR j."LastUpdatedAt" IS NULL OR j."LastUpdatedAt" <= @seenCutoff THEN j."LastSequence" ELSE COALESCE((
+                        SELECT u."Sequence" FROM "Updates" AS u
+                        WHERE u."SubjectId" = j."Id" AND u."Timestamp" <= @seenCutoff
+                        ORDER BY u."Sequence" DESC LIMIT 1), 0) END AS "Seasoned"
+                FROM "Subjects" AS j)
             INSERT INTO "Deliveries" ("SubjectId", "FirstSequence", "LastSequence", "Email", "State", "Attempts", "NextAttemptAt")
-            SELECT s."SubjectId", s."MailedThrough" + 1, {{newestMailable}}, s."Email", @pending, 0, @now
-            FROM "Subscriptions" AS s JOIN "Subjects" AS j ON j."Id" = s."SubjectId"
-            WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off AND j."LastSequence" > s."MailedThrough"
+            SELECT s."SubjectId", s."MailedThrough" + 1, CASE WHEN s."MailEvenWhenSeen" THEN m."LastSequence" ELSE m."Seasoned" END,
+                s."Email", @pending, 0, @now
+            FROM "Subscriptions" AS s JOIN "Mailable" AS m ON m."Id" = s."SubjectId"
+            WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off
+              AND CASE WHEN s."MailEvenWhenSeen" THEN m."LastSequence" ELSE m."Seasoned" END > s."MailedThrough"
               AND (s."NextMailAt" IS NULL OR s."NextMailAt" <= @now)
               AND (s."Mode" <> @digest OR EXISTS (
                   SELECT 1 FROM "Updates" AS u
                   WHERE u."SubjectId" = s."SubjectId" AND u."Sequence" = s."MailedThrough" + 1 AND u."Timestamp" <= @digestCutoff))
-              AND {{newestMailable}} > s."MailedThrough"
             ORDER BY s."Id" LIMIT @limit {1}
             RETURNING "SubjectId", "Email", "LastSequence"
             """,

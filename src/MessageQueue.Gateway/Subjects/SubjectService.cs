@@ -87,7 +87,8 @@ public sealed class SubjectService
         // Only the three names, in any case: not a number, nor a name with spaces around it.
         var parsed = Enum.GetValues<MailMode>().Where(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase)).Cast<MailMode?>().FirstOrDefault();
         if (error is null && parsed is null && (mode is not null || mailEvenWhenSeen is null))
-            error = new SubjectError(SubjectErrorKind.Invalid, "The mode must be immediate, digest or off.", "mode");
+            error = new SubjectError(SubjectErrorKind.Invalid,
+                mode is null ? "Say what to change: a mode (immediate, digest or off), mailEvenWhenSeen, or both." : "The mode must be immediate, digest or off.", "mode");
         return error is not null ? Task.FromResult<SubjectResult<EmailRegistration>>(error)
             : _store.SetMailModeAsync(subject!, email!, new MailSettings(parsed, mailEvenWhenSeen));
     }

@@ -90,6 +90,17 @@ public sealed class SeenLiveTests(BrowserFixture browser)
         await Poll.UntilAsync(async () => await MailedThroughAsync(gateway, "cy@example.com") == 3, () => "cy's mark did not move to 3.");
         Assert.Equal(1, await MailedThroughAsync(gateway, "bea@example.com"));
 
+        // Registering an address that was registered before speaks only for what comes after: updates 1 to 3 went
+        // before this connection registered ada, whatever it says.
+        await using var late = await HubPeer.ConnectAsync(gateway.HttpAddress);
+        await late.Connection.InvokeAsync<object>("RegisterEmail", subject, "ada@example.com");
+        await late.SubscribeAsync(subject);
+        await late.Connection.InvokeAsync("Seen", subject, 1L, 3L);
+        await PostAsync(http, subject, "four");
+        await bea.Connection.InvokeAsync("Seen", subject, 2L, 4L);
+        await Poll.UntilAsync(async () => await MailedThroughAsync(gateway, "bea@example.com") == 4, () => "bea's mark did not move to 4.");
+        Assert.Equal(0, await MailedThroughAsync(gateway, "ada@example.com"));
+
         var refused = await Assert.ThrowsAsync<HubException>(() => bea.Connection.InvokeAsync("Seen", subject, 3L, 2L));
         Assert.Contains("from <= through", refused.Message);
     }
