@@ -30,6 +30,10 @@ internal sealed partial class EmailSender(
     ILogger<EmailSender> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+
+    // After a round that found nothing to do, the next waits this long at least, however many commits wake it: each
+    // round scans the registrations, and a busy subject commits hundreds of times a second.
+    private static readonly TimeSpan QuietRoundInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan SendGraceOnStop = TimeSpan.FromSeconds(5);
     private readonly EmailOptions _options = options.Value;
     private readonly TimeSpan _lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
@@ -56,7 +60,10 @@ internal sealed partial class EmailSender(
                 try
                 {
                     if (!await RunRoundAsync(stoppingToken))
-                        await signal.WaitAsync(IdlePoll, stoppingToken);
+                    {
+                        await Task.Delay(QuietRoundInterval, clock, stoppingToken);
+                        await signal.WaitAsync(IdlePoll - QuietRoundInterval, stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

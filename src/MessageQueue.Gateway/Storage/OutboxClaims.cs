@@ -78,6 +78,34 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     }
 
     /// <summary>
+    /// The newest update a mail may report, once per subject, not per registration: the subject's last, or, for a
+    /// subject updated within the seen-live grace, the newest update at least the grace old (a walk back through the
+    /// subject's index over those few seconds' updates).
+    /// </summary>
+    private const string MailableThrough =
+        """
+        WITH "Mailable" AS MATERIALIZED (
+            SELECT j."Id", j."LastSequence",
+                CASE WHEN @noGrace OR j."LastUpdatedAt" IS NULL OR j."LastUpdatedAt" <= @seenCutoff THEN j."LastSequence" ELSE COALESCE((
+                    SELECT u."Sequence" FROM "Updates" AS u
+                    WHERE u."SubjectId" = j."Id" AND u."Timestamp" <= @seenCutoff
+                    ORDER BY u."Sequence" DESC LIMIT 1), 0) END AS "Seasoned"
+            FROM "Subjects" AS j)
+        """;
+
+    /// <summary>The registrations ("s", with their subject's "m") whose next mail is due, after <see cref="MailableThrough"/>.</summary>
+    private const string DueRegistrations =
+        """
+        FROM "Subscriptions" AS s JOIN "Mailable" AS m ON m."Id" = s."SubjectId"
+        WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off
+          AND CASE WHEN s."MailEvenWhenSeen" THEN m."LastSequence" ELSE m."Seasoned" END > s."MailedThrough"
+          AND (s."NextMailAt" IS NULL OR s."NextMailAt" <= @now)
+          AND (s."Mode" <> @digest OR EXISTS (
+              SELECT 1 FROM "Updates" AS u
+              WHERE u."SubjectId" = s."SubjectId" AND u."Sequence" = s."MailedThrough" + 1 AND u."Timestamp" <= @digestCutoff))
+        """;
+
+    /// <summary>
     /// Turns what up to <paramref name="limit"/> registrations have not been mailed yet into one delivery each, for those
     /// whose next mail is due: immediate ones once their interval since the last mail has passed, digests once that has
     /// and their oldest update not mailed is <paramref name="intervals"/>' digest old. A mail reports updates at least
@@ -89,39 +117,37 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     {
         await using var db = await OpenAsync(cancellationToken);
         var c = Convert(db);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
+        (string, object?)[] values =
+        [
+            ("@now", c.Time.ToProvider(now)), ("@off", c.Mode.ToProvider(MailMode.Off)), ("@digest", c.Mode.ToProvider(MailMode.Digest)),
+            ("@digestCutoff", c.Time.ToProvider(now - intervals.Digest)), ("@noGrace", intervals.SeenGrace <= TimeSpan.Zero),
+            ("@seenCutoff", c.Time.ToProvider(now - intervals.SeenGrace)),
+        ];
 
-        // The newest update a mail may report, once per subject, not per registration: the subject's last, or, for a
-        // subject updated within the grace, the newest update at least the grace old (a walk back through the
-        // subject's index over those few seconds' updates).
+        // Looked for first outside any transaction: most rounds find nothing due (each update of a subject with
+        // registrations wakes the sender), and on SQLite a write transaction would hold the store writer off the
+        // whole while it scans the registrations.
+        await using (var anyDue = Command(connection, $"{MailableThrough} SELECT 1 {DueRegistrations} LIMIT 1", values))
+        {
+            if (await anyDue.ExecuteScalarAsync(cancellationToken) is null)
+                return 0;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var due = new List<(int SubjectId, string Email, long Through)>();
         // Sequence numbers follow each other within a subject, so MailedThrough + 1 is the oldest update not mailed.
         await using (var compose = Command(connection,
-            """
-            WITH "Mailable" AS MATERIALIZED (
-                SELECT j."Id", j."LastSequence",
-                    CASE WHEN @noGrace OR j."LastUpdatedAt" IS NULL OR j."LastUpdatedAt" <= @seenCutoff THEN j."LastSequence" ELSE COALESCE((
-                        SELECT u."Sequence" FROM "Updates" AS u
-                        WHERE u."SubjectId" = j."Id" AND u."Timestamp" <= @seenCutoff
-                        ORDER BY u."Sequence" DESC LIMIT 1), 0) END AS "Seasoned"
-                FROM "Subjects" AS j)
+            $$"""
+            {{MailableThrough}}
             INSERT INTO "Deliveries" ("SubjectId", "FirstSequence", "LastSequence", "Email", "State", "Attempts", "NextAttemptAt")
             SELECT s."SubjectId", s."MailedThrough" + 1, CASE WHEN s."MailEvenWhenSeen" THEN m."LastSequence" ELSE m."Seasoned" END,
                 s."Email", @pending, 0, @now
-            FROM "Subscriptions" AS s JOIN "Mailable" AS m ON m."Id" = s."SubjectId"
-            WHERE s."ConfirmedAt" IS NOT NULL AND s."Mode" <> @off
-              AND CASE WHEN s."MailEvenWhenSeen" THEN m."LastSequence" ELSE m."Seasoned" END > s."MailedThrough"
-              AND (s."NextMailAt" IS NULL OR s."NextMailAt" <= @now)
-              AND (s."Mode" <> @digest OR EXISTS (
-                  SELECT 1 FROM "Updates" AS u
-                  WHERE u."SubjectId" = s."SubjectId" AND u."Sequence" = s."MailedThrough" + 1 AND u."Timestamp" <= @digestCutoff))
+            {{DueRegistrations}}
             ORDER BY s."Id" LIMIT @limit {1}
             RETURNING "SubjectId", "Email", "LastSequence"
             """,
-            ("@pending", c.State.ToProvider(DeliveryState.Pending)), ("@now", c.Time.ToProvider(now)), ("@off", c.Mode.ToProvider(MailMode.Off)),
-            ("@digest", c.Mode.ToProvider(MailMode.Digest)), ("@digestCutoff", c.Time.ToProvider(now - intervals.Digest)),
-            ("@noGrace", intervals.SeenGrace <= TimeSpan.Zero), ("@seenCutoff", c.Time.ToProvider(now - intervals.SeenGrace)), ("@limit", limit)))
+            [.. values, ("@pending", c.State.ToProvider(DeliveryState.Pending)), ("@limit", limit)]))
         await using (var reader = await compose.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
