@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MessageQueue.Gateway.Operations;
 using MessageQueue.Gateway.Storage;
 
 namespace MessageQueue.Gateway.Email;
@@ -9,7 +10,7 @@ namespace MessageQueue.Gateway.Email;
 /// range joins what was already mailed or seen. The sender mails an update only once it is Email:SeenGraceSeconds old,
 /// so the word of a browser that showed it comes first; a browser that was gone says nothing, and the mail goes.
 /// </summary>
-internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> logger) : BackgroundService
+internal sealed partial class SeenLive(OutboxClaims claims, GatewayMetrics metrics, ILogger<SeenLive> logger) : BackgroundService
 {
     /// <summary>Registrations with ranges waiting at once; beyond it a range is dropped, and its updates mailed as usual.</summary>
     internal const int MaxWaiting = 10_000;
@@ -26,10 +27,6 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
     private readonly Lock _lock = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private Dictionary<(int SubjectId, string Email), List<SeenRange>> _waiting = [];
-    private long _dropped;
-
-    /// <summary>Ranges dropped because too many were waiting: their updates are mailed as if nobody saw them.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Notes that a browser of <paramref name="email"/> (normalized) showed updates <paramref name="from"/> to <paramref name="through"/> of a subject.</summary>
     public void Record(int subjectId, string email, long from, long through)
@@ -41,13 +38,13 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
             {
                 if (_waiting.Count >= MaxWaiting)
                 {
-                    Interlocked.Increment(ref _dropped);
+                    metrics.SeenLive("dropped", 1);
                     return;
                 }
                 _waiting[key] = ranges = [];
             }
             if (!Merge(ranges, new SeenRange(subjectId, email, from, through)))
-                Interlocked.Increment(ref _dropped);
+                metrics.SeenLive("dropped", 1);
         }
         _wake.Writer.TryWrite(true);
     }
@@ -94,7 +91,7 @@ internal sealed partial class SeenLive(OutboxClaims claims, ILogger<SeenLive> lo
                 {
                     // What comes in meanwhile waits for the next round: the ranges of a busy subject join up.
                     foreach (var chunk in taken.Values.SelectMany(r => r.OrderBy(range => range.From)).Chunk(RangesPerTransaction))
-                        await claims.MarkSeenAsync(chunk, stoppingToken);
+                        metrics.SeenLive("marked", await claims.MarkSeenAsync(chunk, stoppingToken));
                     await Task.Delay(RoundInterval, stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

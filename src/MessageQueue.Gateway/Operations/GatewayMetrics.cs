@@ -67,6 +67,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _ingestPauses;
     private readonly Counter<long> _ingestLeases;
     private readonly Counter<long> _ingestConnections;
+    private readonly Counter<long> _seenLive;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -104,6 +105,9 @@ public sealed class GatewayMetrics
         _ingestConnections = Meter.CreateCounter<long>("messagequeue.ingest.connections", "{connection}",
             "Connections of sub ingest sources to their publishers, through the outgoing ZMTP guard, per source and how they ended: closed (after a handshake), "
             + "unreachable, handshake_failed, or violation (the publisher's bytes broke ZMTP and the guard cut it).");
+        _seenLive = Meter.CreateCounter<long>("messagequeue.email.seen_live", "{range}",
+            "Runs of updates that pages reported received, by outcome: marked (an address's mark moved over it: not mailed), "
+            + "dropped (too many waiting: mailed as usual).");
     }
 
     /// <summary>The meter, for the gauges that share it.</summary>
@@ -157,6 +161,9 @@ public sealed class GatewayMetrics
         _ingestConnections.Add(1, sourceTag, IngestConnectionTags[(int)outcome]);
 
     public void MailAttempt(MailOutcome outcome) => _mailAttempts.Add(1, MailTags[(int)outcome]);
+
+    /// <summary>Seen-live runs: <c>marked</c> (a mark moved over them) or <c>dropped</c> (past the budget).</summary>
+    public void SeenLive(string outcome, long runs) => _seenLive.Add(runs, Tag("outcome", outcome));
 
     /// <summary>The tag naming a sink, made once per sink.</summary>
     public static KeyValuePair<string, object?> SinkTag(string sink) => Tag("sink", sink);
