@@ -25,10 +25,11 @@ export function setUpEmailForm(connection, subscriptions) {
             try {
                 if (remove) {
                     await connection.invoke('UnregisterEmail', subject, address);
+                    subscriptions.forgetAddress(subject, address);
                     status.textContent = `${address} no longer gets the updates of ${subject}.`;
                 } else {
                     // Before the call: updates that arrive while it runs are shown too, and not to be mailed.
-                    subscriptions.reportSeen(subject);
+                    subscriptions.reportSeen(subject, address);
                     const registration = await connection.invoke('RegisterEmail', subject, address);
                     subscriptions.setEmailCount(subject, registration.emailCount);
                     status.textContent = registration.confirmed

@@ -43,7 +43,8 @@ export class Subscriptions extends EventTarget {
     #subjects = new Map();
     #pinned = new Set(loadPinned());
     #modes = new Map(); // subject → { emailCount, counts, asking }: its registrations per mail mode, as last asked
-    #seen = new Map(); // subjects whose updates this page reports as shown, for the addresses it registered on them
+    #seen = new Map(); // subjects whose updates this page reports as received, for the addresses it registered on them
+    #addresses = new Map(); // subject → the addresses this page registered on it, spoken for again after a reconnection
 
     constructor(hub) {
         super();
@@ -64,11 +65,17 @@ export class Subscriptions extends EventTarget {
         return [...this.#pinned];
     }
 
-    /** After every (re)connection: the new connection is in no group yet, and speaks for no address. */
+    /** After every (re)connection: the new connection is in no group yet, and speaks for no address yet. */
     connected() {
         this.#connected = true;
         for (const report of this.#seen.values()) clearTimeout(report.timer);
         this.#seen.clear();
+        for (const [name, addresses] of this.#addresses) {
+            this.#seen.set(name, { from: null, through: null, timer: null });
+            for (const address of addresses) {
+                this.#hub.invoke('ResumeSeen', name, address).catch(() => { /* gone: its updates are mailed */ });
+            }
+        }
         for (const name of this.#wanted()) this.#subscribe(this.#ensure(name));
     }
 
@@ -130,12 +137,20 @@ export class Subscriptions extends EventTarget {
     }
 
     /**
-     * From now on (call it before registering an address on the subject), tell the gateway which of the subject's
-     * updates this page shows: it does not mail them to the addresses this connection registered. A page that is
-     * closed, or not subscribed to the subject, reports nothing, and the mail goes.
+     * From now on (call it before registering the address on the subject), tell the gateway which of the subject's
+     * updates this page receives: it does not mail them to the addresses this page registered, and after a
+     * reconnection the new connection speaks for them again. A page that is closed, or not subscribed to the subject,
+     * reports nothing, and the mail goes.
      */
-    reportSeen(name) {
+    reportSeen(name, address) {
         if (!this.#seen.has(name)) this.#seen.set(name, { from: null, through: null, timer: null });
+        if (!this.#addresses.has(name)) this.#addresses.set(name, new Set());
+        this.#addresses.get(name).add(address);
+    }
+
+    /** The address was removed from the subject: a reconnection no longer speaks for it. */
+    forgetAddress(name, address) {
+        this.#addresses.get(name)?.delete(address);
     }
 
     togglePin(name) {
@@ -274,6 +289,7 @@ export class Subscriptions extends EventTarget {
     #deleted(name) {
         clearTimeout(this.#seen.get(name)?.timer);
         this.#seen.delete(name);
+        this.#addresses.delete(name);
         const subject = this.#subjects.get(name);
         if (subject) {
             subject.generation++;

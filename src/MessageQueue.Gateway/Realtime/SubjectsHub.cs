@@ -160,6 +160,17 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         (await _subjects.CountMailModesAsync(subject, Context.ConnectionAborted)).ValueOrThrow();
 
     /// <summary>
+    /// After a reconnection (a new connection): this connection speaks again, as <see cref="RegisterEmail"/>'s did, for
+    /// an address the page registered on the subject, for the updates from now on. Registers nothing: for an address
+    /// not registered there, <see cref="Seen"/> changes nothing.
+    /// </summary>
+    public void ResumeSeen(string subject, string email)
+    {
+        var state = _subjects.CheckEmailOn(subject, email).ValueOrThrow();
+        _presence.BindAddress(Context.ConnectionId, state.Id, SubjectValidator.NormalizeEmail(email), state.LastSequence);
+    }
+
+    /// <summary>
     /// Says that this page received updates <paramref name="from"/> to <paramref name="through"/> of a subject it is
     /// subscribed to: the addresses it registered on the subject are not mailed them (unless they chose mailEvenWhenSeen).
     /// Counts only for a subscribed subject, for addresses this connection registered, for updates that came after it

@@ -38,6 +38,10 @@ public sealed class SubjectService
         return found.Value is { } state ? await _store.CountMailModesAsync(state.Id, cancellationToken) : found.Error!;
     }
 
+    /// <summary>The subject's state, when it exists and the address is one that could be registered on it.</summary>
+    public SubjectResult<SubjectSnapshot> CheckEmailOn(string? subject, string? email) =>
+        _validator.CheckEmail(email) is { } invalid ? invalid : GetSubject(subject);
+
     /// <summary>Creates a subject with an optional initial content. Its name may not start another subject's name or vice versa.</summary>
     public Task<SubjectResult<SubjectSnapshot>> CreateSubjectAsync(string? name, string? content)
     {

@@ -56,6 +56,34 @@ public sealed class SeenLiveTests(BrowserFixture browser)
         Assert.DoesNotContain("shown on the page", toAda.TextBody);
     }
 
+    [Fact]
+    public async Task AfterItsConnectionDropsAndComesBackThePageStillSpeaksForTheAddressItRegistered()
+    {
+        using var smtp = await SmtpSink.StartAsync();
+        using var gateway = SeenLiveGateway(smtp);
+        using var http = gateway.CreateClient();
+        var subject = await ApiAssert.NewSubjectAsync(http);
+        await using var proxy = new TcpCutProxy(gateway.HttpAddress);
+        await using var page = await DashboardPage.OpenAsync(browser.Browser, proxy.Address);
+        await page.SelectAsync(subject);
+        await page.Page.GetByLabel("Email address").FillAsync("ada@example.com");
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Register email" }).ClickAsync();
+        await Expect(page.Page.Locator("#email-status")).ToContainTextAsync("ada@example.com gets the updates");
+        await ApiAssert.Json(await http.PostAsJsonAsync($"/api/subjects/{subject}/subscriptions", new { email = "marker@example.com" }), HttpStatusCode.Created);
+
+        proxy.Cut();
+        await Expect(page.ConnectionState).Not.ToHaveAttributeAsync("data-state", "connected");
+        proxy.Restore();
+        await Expect(page.ConnectionState).ToHaveAttributeAsync("data-state", "connected");
+        // Subscribed again: the page shows what comes next.
+        await PostAsync(http, subject, "after the return");
+        await Expect(page.FeedItem("after the return")).ToHaveCountAsync(1);
+
+        Assert.Equal(["marker@example.com"], MailAssert.EnvelopeRecipients(Assert.Single(await smtp.WaitForAsync(1))));
+        Assert.Empty(await DeliveriesToAsync(gateway, "ada@example.com"));
+        page.AssertNoScriptErrors();
+    }
+
     [Theory]
     [InlineData(StoreProvider.Sqlite)]
     [InlineData(StoreProvider.PostgreSql)]
