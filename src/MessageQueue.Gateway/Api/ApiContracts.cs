@@ -97,7 +97,7 @@ public sealed record SetMailModeRequest
     public string? Mode { get; init; }
 
     /// <summary>
-    /// true: mail every update, even one a dashboard that registered this address already showed; false (the default
+    /// true: mail every update, even one a dashboard that registered this address already received; false (the default
     /// of a registration): skip what was seen live. Omitted, unchanged.
     /// </summary>
     /// <example>false</example>

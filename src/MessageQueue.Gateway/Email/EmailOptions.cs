@@ -33,7 +33,7 @@ public sealed class EmailOptions
     public double DigestMinutes { get; set; } = 60;
 
     /// <summary>
-    /// An update is mailed once it is this old, so that a dashboard which registered the address and showed the update
+    /// An update is mailed once it is this old, so that a dashboard which registered the address and received the update
     /// can say so first (seen live, not mailed). Registrations with mailEvenWhenSeen are mailed without waiting.
     /// </summary>
     [Range(0, 3600)]

@@ -5,10 +5,10 @@ using MessageQueue.Gateway.Storage;
 namespace MessageQueue.Gateway.Email;
 
 /// <summary>
-/// Seen live, not mailed. A dashboard that registered an address says which updates of a subject it showed; this
+/// Seen live, not mailed. A dashboard that registered an address says which updates of a subject it received; this
 /// gathers those ranges and writes them to the registrations' MailedThrough, on the outbox's own connection, where a
 /// range joins what was already mailed or seen. The sender mails an update only once it is Email:SeenGraceSeconds old,
-/// so the word of a browser that showed it comes first; a browser that was gone says nothing, and the mail goes.
+/// so the word of a browser that received it comes first; a browser that was gone says nothing, and the mail goes.
 /// </summary>
 internal sealed partial class SeenLive(OutboxClaims claims, GatewayMetrics metrics, ILogger<SeenLive> logger) : BackgroundService
 {
@@ -28,7 +28,7 @@ internal sealed partial class SeenLive(OutboxClaims claims, GatewayMetrics metri
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private Dictionary<(int SubjectId, string Email), List<SeenRange>> _waiting = [];
 
-    /// <summary>Notes that a browser of <paramref name="email"/> (normalized) showed updates <paramref name="from"/> to <paramref name="through"/> of a subject.</summary>
+    /// <summary>Notes that a browser of <paramref name="email"/> (normalized) received updates <paramref name="from"/> to <paramref name="through"/> of a subject.</summary>
     public void Record(int subjectId, string email, long from, long through)
     {
         lock (_lock)

@@ -200,7 +200,7 @@ internal sealed class SubjectsHub : Hub<ISubjectsClient>
         SubscriptionResource.From((await _subjects.SetMailModeAsync(subject, email, mode)).ValueOrThrow());
 
     /// <summary>
-    /// Sets whether a registered email is mailed even the updates a page that registered it already showed (false, the
+    /// Sets whether a registered email is mailed even the updates a page that registered it already received (false, the
     /// default: they are left out); with API keys configured, a publisher or admin key.
     /// </summary>
     [RequiresPolicy(ApiPolicies.Publish)]

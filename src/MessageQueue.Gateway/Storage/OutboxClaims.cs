@@ -110,7 +110,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     /// whose next mail is due: immediate ones once their interval since the last mail has passed, digests once that has
     /// and their oldest update not mailed is <paramref name="intervals"/>' digest old. A mail reports updates at least
     /// the seen-live grace old (all of them for a registration with MailEvenWhenSeen), so that a browser's word that it
-    /// showed one comes first. One transaction moves each one's MailedThrough to the last update reported and sets its
+    /// received one comes first. One transaction moves each one's MailedThrough to the last update reported and sets its
     /// next mail's earliest time, so two senders never report an update twice. How many deliveries it made.
     /// </summary>
     public async Task<int> ComposeDueAsync(DateTimeOffset now, int limit, MailIntervals intervals, CancellationToken cancellationToken)
@@ -174,7 +174,7 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
     }
 
     /// <summary>
-    /// Moves each registration's MailedThrough over updates a browser of its address showed, where the range joins what
+    /// Moves each registration's MailedThrough over updates a browser of its address received, where the range joins what
     /// was already mailed or seen (a gap is never skipped) and the registration does not want mail even so. Ranges of
     /// one registration in ascending order join up one after another. How many marks moved.
     /// </summary>
@@ -313,5 +313,5 @@ internal sealed class OutboxClaims(IDbContextFactory<MessageQueueDbContext> cont
 /// </summary>
 internal sealed record MailIntervals(TimeSpan Immediate, TimeSpan Digest, TimeSpan SeenGrace);
 
-/// <summary>Updates <paramref name="From"/> to <paramref name="Through"/> of a subject that a browser of <paramref name="Email"/> (normalized) showed.</summary>
+/// <summary>Updates <paramref name="From"/> to <paramref name="Through"/> of a subject that a browser of <paramref name="Email"/> (normalized) received.</summary>
 internal sealed record SeenRange(int SubjectId, string Email, long From, long Through);
