@@ -83,7 +83,7 @@ public sealed class SubjectService
 
     /// <summary>
     /// Sets how often a registration is mailed (<paramref name="mode"/>: <c>immediate</c>, <c>digest</c> or <c>off</c>,
-    /// any case) and whether it is mailed what a browser of its address already showed; each when given, one at least.
+    /// any case) and whether it is mailed what a browser of its address already received; each when given, one at least.
     /// </summary>
     public Task<SubjectResult<EmailRegistration>> SetMailModeAsync(string? subject, string? email, string? mode, bool? mailEvenWhenSeen = null)
     {
