@@ -182,7 +182,7 @@ public static class SubjectsApi
     /// updates in between collected into the next; <c>digest</c>: one mail per Email:DigestMinutes listing every update
     /// since the last; <c>off</c>: none, the registration kept. Leaving <c>off</c> does not mail what came meanwhile.
     /// <c>mailEvenWhenSeen</c> false (the default) leaves out of mails the updates that a dashboard which registered
-    /// the address showed live; true mails them too. Like removing, this needs a publisher or admin key when API keys are configured, or the token of a link in a mail
+    /// the address received live; true mails them too. Like removing, this needs a publisher or admin key when API keys are configured, or the token of a link in a mail
     /// sent to that address on that subject (401 otherwise): anyone may register an address, not silence it.
     /// </remarks>
     /// <param name="subject">The subject's name.</param>

@@ -64,7 +64,7 @@ public sealed class SubscriptionEntity
     public DateTimeOffset? NextMailAt { get; set; }
 
     /// <summary>
-    /// Whether it is mailed updates a browser of the address already showed (see <see cref="Email.SeenLive"/>); off by
+    /// Whether it is mailed updates a browser of the address already received (see <see cref="Email.SeenLive"/>); off by
     /// default: what was seen live is not mailed.
     /// </summary>
     public bool MailEvenWhenSeen { get; set; }
