@@ -38,7 +38,7 @@ internal static class BusyMailScenario
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < updates; i++)
         {
-            // Paced: update i goes at i / 100 s, never ahead of it.
+            // Paced, not synchronised: update i goes at i / 100 s, never ahead of it (the scenario is a rate).
             var due = TimeSpan.FromSeconds((double)i / UpdatesPerSecond);
             if (due > clock.Elapsed)
                 Thread.Sleep(due - clock.Elapsed);
@@ -46,7 +46,8 @@ internal static class BusyMailScenario
         }
         var postedFor = clock.Elapsed;
 
-        // Settled: every registration mailed through the last update (the last mail waits for its interval).
+        // Settled: every registration mailed through the last update (the last mail waits for its interval). Polled,
+        // with a timeout: the outbox tells nobody when it is empty; 250 ms is the resolution of "settled after".
         OutboxState outbox;
         while (((outbox = EmailScenarios.Outbox(http)).AwaitingExpansion > 0 || outbox.Pending > 0) && clock.Elapsed < postedFor + SettleTimeout)
             Thread.Sleep(250);
